@@ -1,0 +1,29 @@
+/* Status codes and error messages shared by every layer.
+ * Library code fills a struct diag and returns its code; only main() exits. */
+#ifndef FIDRUN_DIAG_H
+#define FIDRUN_DIAG_H
+
+enum fr_status {
+    FR_OK = 0,            /* all checks passed */
+    FR_CHECK_FAILED = 1,  /* a fidelity check, regression or bound failed */
+    FR_USAGE = 2,         /* usage or config error */
+    FR_RUNTIME = 3,       /* I/O, MPI, out of memory, numerical library failure */
+};
+
+struct diag {
+    int code;
+    char msg[2048];
+};
+
+/* Records the message (printf-style) and returns code, so callers can write
+ * `return diag_fail(d, FR_USAGE, "...")`. */
+int diag_fail(struct diag *d, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prepends "prefix" to an existing message (e.g. the task name). */
+void diag_prefix(struct diag *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+const char *fr_status_name(int code);
+
+#endif

@@ -1,0 +1,65 @@
+/* A YAML document as a small tree whose every node remembers where it came
+ * from (file:line:col, or the --set argument), so config errors can say so.
+ * Built from libyaml's event parser; anchors/aliases are expanded by copy
+ * (bounded, so "billion laughs" input is rejected), merge keys, complex keys,
+ * custom tags, duplicate keys and multiple documents are rejected. */
+#ifndef FIDRUN_YAML_TREE_H
+#define FIDRUN_YAML_TREE_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+enum ynode_kind { YN_SCALAR, YN_MAP, YN_SEQ };
+
+struct yloc {
+    const char *source; /* file path or the command-line argument; not owned */
+    int line, col;      /* 1-based; 0 when the source is a command-line value */
+};
+
+struct ynode;
+
+struct yentry {
+    char *key;
+    struct yloc key_loc;
+    struct ynode *value;
+};
+
+struct ynode {
+    enum ynode_kind kind;
+    struct yloc loc;
+    char *text;     /* YN_SCALAR */
+    int quoted;     /* YN_SCALAR: quoted or !!str-tagged, so never a number */
+    size_t n;       /* entries (YN_MAP) or items (YN_SEQ) */
+    struct yentry *entries;
+    struct ynode **items;
+};
+
+#define YTREE_MAX_DEPTH 64
+#define YTREE_MAX_NODES 100000
+
+/* Parses one YAML document. *root is NULL for an empty document.
+ * Returns FR_OK or FR_USAGE with "source:line:col: ..." in d. */
+int ytree_parse(const char *text, size_t len, const char *source,
+                struct ynode **root, struct diag *d);
+
+void ytree_free(struct ynode *node);
+
+/* Value of key in a mapping, or NULL (also when map is NULL or not a map). */
+const struct ynode *ytree_get(const struct ynode *map, const char *key);
+const struct yentry *ytree_entry(const struct ynode *map, const char *key);
+
+/* Plain scalar "", "~" or "null" (any case of the latter). */
+int ytree_is_null(const struct ynode *node);
+
+/* Sets dotted.key.path to value (taking ownership), creating mappings on the
+ * way; *root may be NULL. Fails (FR_USAGE) when a step is not a mapping. */
+int ytree_set_path(struct ynode **root, const char *path, struct ynode *value,
+                   const char *source, struct diag *d);
+
+/* "file:line:col" or the command-line source. */
+const char *yloc_format(const struct yloc *loc, char *buf, size_t size);
+
+const char *ynode_kind_name(const struct ynode *node);
+
+#endif
