@@ -1,0 +1,69 @@
+#include "matrices.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "rng.h"
+
+enum { STREAM_NOISE = 0, STREAM_LEFT = 1, STREAM_RIGHT = 2 };
+
+static void normalize(double *v, int64_t n)
+{
+    double s = 0;
+    for (int64_t i = 0; i < n; i++)
+        s += v[i] * v[i];
+    s = s > 0 ? 1.0 / sqrt(s) : 0;
+    for (int64_t i = 0; i < n; i++)
+        v[i] *= s;
+}
+
+int synthetic_weight(uint64_t seed, const char *name, const struct synthetic_spectrum *sp, struct matrix *w)
+{
+    int64_t m = w->rows, n = w->cols, r = sp->spikes;
+    struct philox_key key = rng_key(seed, name);
+    double *row = malloc((size_t)n * sizeof *row);
+    double *u = malloc((size_t)(r * m + 1) * sizeof *u); /* u[k*m + i] */
+    double *v = malloc((size_t)(r * n + 1) * sizeof *v); /* v[k*n + j] */
+    if (!row || !u || !v) {
+        free(row), free(u), free(v);
+        return -1;
+    }
+    double edge = sp->std * (sqrt((double)m) + sqrt((double)n));
+    for (int64_t k = 0; k < r; k++) {
+        rng_normals(key, STREAM_LEFT, (uint64_t)(k * m), (size_t)m, u + k * m);
+        rng_normals(key, STREAM_RIGHT, (uint64_t)(k * n), (size_t)n, v + k * n);
+        normalize(u + k * m, m);
+        normalize(v + k * n, n);
+    }
+    for (int64_t i = 0; i < m; i++) {
+        /* element (i, j) is index i*n + j of the noise stream: row-major, as
+         * the weight is stored in a checkpoint */
+        rng_normals(key, STREAM_NOISE, (uint64_t)(i * n), (size_t)n, row);
+        for (int64_t j = 0; j < n; j++)
+            row[j] *= sp->std;
+        double strength = sp->strength * edge;
+        for (int64_t k = 0; k < r; k++, strength *= sp->decay) {
+            double c = strength * u[k * m + i];
+            const double *vk = v + k * n;
+            for (int64_t j = 0; j < n; j++)
+                row[j] += c * vk[j];
+        }
+        for (int64_t j = 0; j < n; j++)
+            mat_set(w, i, j, row[j]);
+    }
+    free(row), free(u), free(v);
+    return 0;
+}
+
+int matrix_source_load(const struct matrix_source *src, const char *name, int64_t rows, int64_t cols,
+                       enum dtype dtype, struct matrix *out, struct diag *d)
+{
+    if (mat_alloc(out, dtype, rows, cols))
+        return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld %s matrix", (long long)rows,
+                         (long long)cols, dtype_name(dtype));
+    if (synthetic_weight(src->seed, name, &src->spectrum, out)) {
+        mat_free(out);
+        return diag_fail(d, FR_RUNTIME, "out of memory while generating %s", name);
+    }
+    return FR_OK;
+}

@@ -1,0 +1,39 @@
+/* Where weight matrices come from. Today: seeded synthetic weights whose
+ * values depend only on (seed, matrix name), so every rank makes the same
+ * matrix. Real checkpoints plug in behind the same interface. */
+#ifndef FIDRUN_MATRICES_H
+#define FIDRUN_MATRICES_H
+
+#include <stdint.h>
+
+#include "diag.h"
+#include "matrix.h"
+
+/* Gaussian entries of scale std plus `spikes` rank-one directions u v^T with
+ * strengths strength * std * (sqrt(m) + sqrt(n)) * decay^r: the noise's top
+ * singular value is about std * (sqrt(m) + sqrt(n)), so strength > 1 puts the
+ * spikes above the bulk as in trained LLM weights (a decaying spectrum, not
+ * white noise). */
+struct synthetic_spectrum {
+    double std;
+    int64_t spikes;
+    double strength;
+    double decay;
+};
+
+enum matrix_source_kind { SOURCE_SYNTHETIC };
+
+struct matrix_source {
+    enum matrix_source_kind kind;
+    uint64_t seed;
+    struct synthetic_spectrum spectrum;
+};
+
+/* Makes the named rows x cols weight (allocated here, column-major). */
+int matrix_source_load(const struct matrix_source *src, const char *name, int64_t rows, int64_t cols,
+                       enum dtype dtype, struct matrix *out, struct diag *d);
+
+/* The synthetic generator itself (pure). */
+int synthetic_weight(uint64_t seed, const char *name, const struct synthetic_spectrum *sp, struct matrix *w);
+
+#endif
