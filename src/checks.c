@@ -1,0 +1,93 @@
+#include "checks.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct column check_cols[] = {
+    COL(COL_STR, struct check, suite, ""),   COL(COL_STR, struct check, name, ""),
+    COL(COL_STR, struct check, metric, ""),  COL(COL_F64, struct check, value, ""),
+    COL(COL_F64, struct check, lower, ""),   COL(COL_F64, struct check, upper, ""),
+    COL(COL_STR, struct check, unit, ""),    COL(COL_I32, struct check, pass, ""),
+};
+const struct table_desc check_table = TABLE_DESC("checks", struct check, check_cols);
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+int check_add(struct check_list *l, const char *suite, const char *name, const char *metric, double value,
+              double lower, double upper, const char *unit)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        struct check *p = realloc(l->items, cap * sizeof *p);
+        if (!p)
+            return -1;
+        l->items = p;
+        l->cap = cap;
+    }
+    struct check *c = &l->items[l->n++];
+    memset(c, 0, sizeof *c);
+    copy_str(c->suite, sizeof c->suite, suite);
+    copy_str(c->name, sizeof c->name, name);
+    copy_str(c->metric, sizeof c->metric, metric);
+    copy_str(c->unit, sizeof c->unit, unit);
+    c->value = value;
+    c->lower = lower;
+    c->upper = upper;
+    c->pass = value >= lower && value <= upper;
+    return 0;
+}
+
+void check_list_free(struct check_list *l)
+{
+    free(l->items);
+    *l = (struct check_list){0};
+}
+
+size_t checks_failed(const struct check_list *l)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        n += !l->items[i].pass;
+    return n;
+}
+
+/* Percentages and counts read best fixed; tiny errors and ratios in %.2g-ish form. */
+static void format_value(char *buf, size_t size, double v, const char *unit)
+{
+    if (isnan(v))
+        snprintf(buf, size, "nan");
+    else if (strcmp(unit, "%") == 0)
+        snprintf(buf, size, "%.2f %%", v);
+    else if (strcmp(unit, "count") == 0)
+        snprintf(buf, size, "%.0f", v);
+    else if (v != 0 && (fabs(v) < 1e-2 || fabs(v) >= 1e5))
+        snprintf(buf, size, "%.1e%s%s", v, *unit ? " " : "", unit);
+    else
+        snprintf(buf, size, "%.3g%s%s", v, *unit ? " " : "", unit);
+}
+
+void checks_print(const struct check_list *l, FILE *out)
+{
+    fprintf(out, "checks\n");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct check *c = &l->items[i];
+        char value[48], bound[112], b1[48], b2[48];
+        format_value(value, sizeof value, c->value, c->unit);
+        int has_lo = isfinite(c->lower), has_hi = isfinite(c->upper);
+        format_value(b1, sizeof b1, c->lower, c->unit);
+        format_value(b2, sizeof b2, c->upper, c->unit);
+        if (has_lo && has_hi && c->lower == c->upper)
+            snprintf(bound, sizeof bound, "== %s", b1);
+        else if (has_lo && has_hi)
+            snprintf(bound, sizeof bound, "in [%s, %s]", b1, b2);
+        else if (has_lo)
+            snprintf(bound, sizeof bound, ">= %s", b1);
+        else
+            snprintf(bound, sizeof bound, "<= %s", b2);
+        fprintf(out, "  %-42s %12s   %-16s %s\n", c->name, value, bound, c->pass ? "PASSED" : "FAILED");
+    }
+}

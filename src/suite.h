@@ -1,0 +1,53 @@
+/* A suite is one kind of test (OSFT fidelity, ...): one file fills in this
+ * table and one line in suite.c registers it. The driver, MPI, HDF5 and
+ * reporting never learn suite names. */
+#ifndef FIDRUN_SUITE_H
+#define FIDRUN_SUITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "checks.h"
+#include "diag.h"
+#include "linalg.h"
+#include "table.h"
+#include "task.h"
+#include "yaml_tree.h"
+
+struct run_context {
+    uint64_t seed;
+    const struct backend *backend;
+    int rank;
+};
+
+struct report_opts {
+    FILE *out;
+    int verbose; /* a row per task */
+};
+
+struct suite {
+    const char *name;
+    size_t config_size;
+    void (*defaults)(void *cfg);
+    /* node is the mapping under suites.<name> (may be NULL or null). */
+    int (*configure)(const struct ynode *node, const char *path, void *cfg, struct diag *d);
+    /* One line for the run header ("OSFT fidelity · float32 · ..."). */
+    void (*describe)(const void *cfg, char *buf, size_t size);
+    int (*plan)(const void *cfg, struct task_list *tasks, struct diag *d);
+    /* Runs one task into record (record_table->row_size bytes, zeroed,
+     * starting with struct record_head). */
+    int (*run)(const void *cfg, const struct run_context *ctx, const struct task *t, void *record,
+               struct diag *d);
+    const struct table_desc *record_table;
+    /* Rank 0: prints the suite's table and adds its checks. Records are
+     * sorted by task id. */
+    int (*summarize)(const void *cfg, const void *records, size_t n, const struct report_opts *o,
+                     struct check_list *checks);
+};
+
+size_t suite_count(void);
+const struct suite *suite_at(size_t i);
+const struct suite *suite_find(const char *name);
+
+#endif

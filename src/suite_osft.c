@@ -1,0 +1,381 @@
+#include "suite_osft.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "metrics.h"
+#include "schema.h"
+#include "suite.h"
+
+static const struct column osft_cols[] = {
+    RECORD_HEAD_COLUMNS(struct osft_record),
+    COL(COL_STR, struct osft_record, name, ""),
+    COL(COL_STR, struct osft_record, target, ""),
+    COL(COL_I32, struct osft_record, layer, ""),
+    COL(COL_I32, struct osft_record, rows, ""),
+    COL(COL_I32, struct osft_record, cols, ""),
+    COL(COL_I32, struct osft_record, k_split, ""),
+    COL(COL_F64, struct osft_record, max_abs_err, ""),
+    COL(COL_F64, struct osft_record, mean_abs_err, ""),
+    COL(COL_F64, struct osft_record, rel_fro_err, ""),
+    COL(COL_F64, struct osft_record, max_abs_w, ""),
+    COL(COL_I64, struct osft_record, violations, "count"),
+    COL(COL_I32, struct osft_record, pass, ""),
+    COL(COL_F64, struct osft_record, resid_ratio, ""),
+    COL(COL_F64, struct osft_record, orth_u_ratio, ""),
+    COL(COL_F64, struct osft_record, orth_v_ratio, ""),
+    COL(COL_I32, struct osft_record, sv_violations, "count"),
+    COL(COL_F64, struct osft_record, sigma_max, ""),
+    COL(COL_F64, struct osft_record, sigma_split, ""),
+    COL(COL_F64, struct osft_record, sigma_min, ""),
+    COL(COL_F64, struct osft_record, svd_seconds, "s"),
+};
+static const struct table_desc osft_table = TABLE_DESC("matrices", struct osft_record, osft_cols);
+
+/* ---- configuration ---- */
+
+static const struct choice dtype_choices[] = {{"float32", DT_F32}, {"fp32", DT_F32}, {"float64", DT_F64},
+                                              {"fp64", DT_F64},    {NULL, 0}};
+static const struct choice source_choices[] = {{"synthetic", SOURCE_SYNTHETIC}, {NULL, 0}};
+static const struct choice target_choices[] = {
+    {"q_proj", T_Q},   {"k_proj", T_K},       {"v_proj", T_V},   {"o_proj", T_O}, {"gate_proj", T_GATE},
+    {"up_proj", T_UP}, {"down_proj", T_DOWN}, {"q", T_Q},        {"k", T_K},      {"v", T_V},
+    {"o", T_O},        {"gate", T_GATE},      {"up", T_UP},      {"down", T_DOWN}, {NULL, 0}};
+
+static int parse_model(const struct ynode *node, const char *path, void *obj, struct diag *d)
+{
+    struct osft_config *cfg = obj;
+    const char *ids[32];
+    char known[1024] = "";
+    size_t n = model_count(), len = 0;
+    for (size_t i = 0; i < n && i < 32; i++) {
+        ids[i] = model_at(i)->id;
+        len += snprintf(known + len, len < sizeof known ? sizeof known - len : 0, "%s%s", i ? ", " : "", ids[i]);
+    }
+    char found[300];
+    if (node->kind != YN_SCALAR || ytree_is_null(node))
+        return schema_error(d, &node->loc, path, "expected a model id (one of %s), found %s", known,
+                            describe_found(node, found, sizeof found));
+    cfg->model = model_find(node->text);
+    if (cfg->model)
+        return FR_OK;
+    const char *near = closest_name(node->text, ids, n);
+    if (near)
+        return schema_error(d, &node->loc, path, "unknown model '%s' (did you mean '%s'?); known models: %s",
+                            node->text, near, known);
+    return schema_error(d, &node->loc, path, "unknown model '%s'; known models: %s", node->text, known);
+}
+
+#define OSFT_FIELD(k, t, member, lo, hi) \
+    {.key = k, .type = t, .offset = offsetof(struct osft_config, member), .min = lo, .max = hi}
+
+static const struct field synthetic_fields[] = {
+    OSFT_FIELD("std", FT_REAL, spectrum.std, 1e-12, 1e6),
+    OSFT_FIELD("spikes", FT_INT, spectrum.spikes, 0, 4096),
+    OSFT_FIELD("strength", FT_REAL, spectrum.strength, 0, 1e6),
+    OSFT_FIELD("decay", FT_REAL, spectrum.decay, 1e-6, 1),
+    {0},
+};
+
+static const struct field osft_fields[] = {
+    {.key = "model", .type = FT_CUSTOM, .custom = parse_model, .required = 1},
+    OSFT_FIELD("layers", FT_INT, layers, 1, 100000),
+    {.key = "targets", .type = FT_ENUM_SET, .offset = offsetof(struct osft_config, targets),
+     .choices = target_choices},
+    {.key = "dtype", .type = FT_ENUM, .offset = offsetof(struct osft_config, dtype), .choices = dtype_choices},
+    {.key = "source", .type = FT_ENUM, .offset = offsetof(struct osft_config, source), .choices = source_choices},
+    OSFT_FIELD("unfreeze_rank_ratio", FT_REAL, unfreeze_rank_ratio, 0, 1),
+    OSFT_FIELD("atol", FT_REAL, atol, 0, 1e30),
+    OSFT_FIELD("rtol", FT_REAL, rtol, 0, 1e30),
+    OSFT_FIELD("ratio_threshold", FT_REAL, ratio_threshold, 0, 1e30),
+    OSFT_FIELD("min_success_rate", FT_REAL, min_success_rate, 0, 100),
+    {.key = "synthetic", .type = FT_MAP, .fields = synthetic_fields},
+    {0},
+};
+
+static void osft_defaults(void *vcfg)
+{
+    struct osft_config *cfg = vcfg;
+    *cfg = (struct osft_config){
+        .targets = TARGETS_ALL,
+        .dtype = DT_F32,
+        .source = SOURCE_SYNTHETIC,
+        .unfreeze_rank_ratio = 0.5,
+        .atol = 1e-5,
+        .rtol = 1e-5,
+        .ratio_threshold = 35,
+        .min_success_rate = 100,
+        .spectrum = {.std = 0.02, .spikes = 16, .strength = 4.0, .decay = 0.7},
+    };
+}
+
+static int osft_configure(const struct ynode *node, const char *path, void *vcfg, struct diag *d)
+{
+    struct osft_config *cfg = vcfg;
+    if (!node || ytree_is_null(node)) {
+        struct yloc loc = node ? node->loc : (struct yloc){"(config)", 0, 0};
+        return schema_error(d, &loc, path, "expected a mapping with at least 'model:'");
+    }
+    if (schema_apply(osft_fields, node, path, cfg, d))
+        return d->code;
+    if (cfg->layers > cfg->model->num_hidden_layers) {
+        const struct ynode *l = ytree_get(node, "layers");
+        char sub[300];
+        return schema_error(d, &l->loc, join_path(sub, sizeof sub, path, "layers"),
+                            "expected an integer in [1, %d] (%s has %d layers), found '%lld'",
+                            cfg->model->num_hidden_layers, cfg->model->id, cfg->model->num_hidden_layers,
+                            (long long)cfg->layers);
+    }
+    return FR_OK;
+}
+
+static int64_t osft_layers(const struct osft_config *cfg)
+{
+    return cfg->layers > 0 ? cfg->layers : cfg->model->num_hidden_layers;
+}
+
+static void osft_describe(const void *vcfg, char *buf, size_t size)
+{
+    const struct osft_config *cfg = vcfg;
+    snprintf(buf, size, "OSFT fidelity · %s · %lld of %d layers · %s · unfreeze ratio %.2f · atol %.0e rtol %.0e",
+             cfg->model->id, (long long)osft_layers(cfg), cfg->model->num_hidden_layers, dtype_name(cfg->dtype),
+             cfg->unfreeze_rank_ratio, cfg->atol, cfg->rtol);
+}
+
+/* ---- plan and run ---- */
+
+int64_t osft_split_rank(int64_t m, int64_t n, double ratio)
+{
+    int64_t kmin = m < n ? m : n;
+    int64_t k = (int64_t)floor((double)kmin * (1.0 - ratio));
+    if (k > kmin - 1)
+        k = kmin - 1;
+    return k < 0 ? 0 : k;
+}
+
+static int osft_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    for (int64_t layer = 0; layer < osft_layers(cfg); layer++) {
+        for (int t = 0; t < T_COUNT; t++) {
+            if (!((cfg->targets >> t) & 1u))
+                continue;
+            struct linear_shape s = model_linear_shape(cfg->model, (enum target)t);
+            double kmin = s.out < s.in ? s.out : s.in;
+            struct task task = {.cost = (double)s.out * s.in * kmin, .dims = {s.out, s.in, layer, t}};
+            snprintf(task.name, sizeof task.name, "model.layers.%lld.%s.weight", (long long)layer,
+                     target_module((enum target)t));
+            snprintf(task.group, sizeof task.group, "model.layers.%lld", (long long)layer);
+            if (task_list_push(tasks, &task))
+                return diag_fail(d, FR_RUNTIME, "out of memory while planning");
+        }
+    }
+    return FR_OK;
+}
+
+struct osft_buffers {
+    struct matrix w, u, s, vt, w2, g;
+};
+
+static void buffers_free(struct osft_buffers *b)
+{
+    mat_free(&b->w);
+    mat_free(&b->u);
+    mat_free(&b->s);
+    mat_free(&b->vt);
+    mat_free(&b->w2);
+    mat_free(&b->g);
+}
+
+static int osft_run(const void *vcfg, const struct run_context *ctx, const struct task *t, void *vrec,
+                    struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    const struct backend *be = ctx->backend;
+    struct osft_record *r = vrec;
+    int64_t m = t->dims[0], n = t->dims[1], k = m < n ? m : n;
+    enum dtype dt = (enum dtype)cfg->dtype;
+    struct osft_buffers b = {0};
+    struct matrix_source src = {SOURCE_SYNTHETIC, ctx->seed, cfg->spectrum};
+
+    int rc = matrix_source_load(&src, t->name, m, n, dt, &b.w, d);
+    if (rc)
+        return rc;
+    if (mat_alloc(&b.u, dt, m, k) || mat_alloc(&b.s, dt, k, 1) || mat_alloc(&b.vt, dt, k, n) ||
+        mat_alloc(&b.w2, dt, m, n) || mat_alloc(&b.g, dt, k, k)) {
+        buffers_free(&b);
+        return diag_fail(d, FR_RUNTIME, "out of memory for the factors of a %lld x %lld matrix", (long long)m,
+                         (long long)n);
+    }
+    double t0 = now_seconds();
+    rc = be->svd_thin(&b.w, &b.u, &b.s, &b.vt, d);
+    r->svd_seconds = now_seconds() - t0;
+    int64_t ks = osft_split_rank(m, n, cfg->unfreeze_rank_ratio);
+    if (!rc)
+        rc = be->reconstruct_split(&b.u, &b.s, &b.vt, ks, &b.w2, d);
+    struct diff_stats ds;
+    if (!rc)
+        diff_stats_compute(&b.w, &b.w2, cfg->atol, cfg->rtol, &ds);
+    double defect_u = NAN, defect_v = NAN;
+    if (!rc && !(rc = be->gram(&b.u, GRAM_COLUMNS, &b.g, d)))
+        defect_u = identity_defect_norm1(&b.g);
+    if (!rc && !(rc = be->gram(&b.vt, GRAM_ROWS, &b.g, d)))
+        defect_v = identity_defect_norm1(&b.g);
+    if (rc) {
+        buffers_free(&b);
+        return rc;
+    }
+    double eps = dtype_eps(dt);
+    snprintf(r->name, sizeof r->name, "%s", t->name);
+    snprintf(r->target, sizeof r->target, "%s", target_name((enum target)t->dims[3]));
+    r->layer = (int32_t)t->dims[2];
+    r->rows = (int32_t)m;
+    r->cols = (int32_t)n;
+    r->k_split = (int32_t)ks;
+    r->max_abs_err = ds.max_abs;
+    r->mean_abs_err = ds.mean_abs;
+    r->rel_fro_err = ds.fro_ref > 0 ? ds.fro_diff / ds.fro_ref : ds.fro_diff;
+    r->max_abs_w = ds.max_abs_ref;
+    r->violations = ds.violations;
+    r->pass = ds.violations == 0;
+    r->resid_ratio = svd_residual_ratio(ds.norm1_diff, ds.norm1_ref, m, n, eps);
+    r->orth_u_ratio = orthogonality_ratio(defect_u, m, eps);
+    r->orth_v_ratio = orthogonality_ratio(defect_v, n, eps);
+    r->sv_violations = (int32_t)singular_value_violations(&b.s);
+    r->sigma_max = mat_get(&b.s, 0, 0);
+    r->sigma_split = mat_get(&b.s, ks, 0);
+    r->sigma_min = mat_get(&b.s, k - 1, 0);
+    buffers_free(&b);
+    return FR_OK;
+}
+
+/* ---- summary ---- */
+
+struct target_summary {
+    size_t n;
+    int32_t rows, cols;
+    double max_abs, sum_mean, max_rel, max_resid, max_orth_u, max_orth_v, sum_svd;
+};
+
+static int by_max_err_desc(const void *pa, const void *pb)
+{
+    const struct osft_record *a = *(const struct osft_record *const *)pa, *b = *(const struct osft_record *const *)pb;
+    if (a->max_abs_err != b->max_abs_err)
+        return a->max_abs_err > b->max_abs_err || isnan(a->max_abs_err) ? -1 : 1;
+    return a->head.task_id - b->head.task_id;
+}
+
+static void print_matrix_row(FILE *out, const struct osft_record *r)
+{
+    fprintf(out, "  %-40s %5d×%-5d %9.1e %10.1e %9.1e %6.2f %6.2f %6.2f %6.2f  %d  %s\n", r->name, r->rows, r->cols,
+            r->max_abs_err, r->mean_abs_err, r->rel_fro_err, r->resid_ratio, r->orth_u_ratio, r->orth_v_ratio,
+            r->svd_seconds, r->head.rank, r->pass ? "ok" : "FAIL");
+}
+
+static int osft_summarize(const void *vcfg, const void *records, size_t n, const struct report_opts *o,
+                          struct check_list *checks)
+{
+    const struct osft_config *cfg = vcfg;
+    const struct osft_record *rec = records;
+    FILE *out = o->out;
+    struct target_summary ts[T_COUNT] = {0};
+    size_t passed = 0;
+    int64_t sv_bad = 0;
+    double max_abs = 0, sum_max = 0, sum_mean = 0, worst_resid = 0, worst_u = 0, worst_v = 0, max_w = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct osft_record *r = &rec[i];
+        struct linear_shape sh = {r->rows, r->cols};
+        int t = 0;
+        while (t < T_COUNT - 1 && strcmp(target_name((enum target)t), r->target) != 0)
+            t++;
+        struct target_summary *s = &ts[t];
+        s->n++;
+        s->rows = sh.out;
+        s->cols = sh.in;
+        s->max_abs = fmax(s->max_abs, r->max_abs_err);
+        s->sum_mean += r->mean_abs_err;
+        s->max_rel = fmax(s->max_rel, r->rel_fro_err);
+        s->max_resid = fmax(s->max_resid, r->resid_ratio);
+        s->max_orth_u = fmax(s->max_orth_u, r->orth_u_ratio);
+        s->max_orth_v = fmax(s->max_orth_v, r->orth_v_ratio);
+        s->sum_svd += r->svd_seconds;
+        passed += r->pass != 0;
+        sv_bad += r->sv_violations;
+        /* NaN must surface in the worst-case figures, so compare with !(<=) */
+        if (!(r->max_abs_err <= max_abs))
+            max_abs = r->max_abs_err;
+        if (!(r->resid_ratio <= worst_resid))
+            worst_resid = r->resid_ratio;
+        if (!(r->orth_u_ratio <= worst_u))
+            worst_u = r->orth_u_ratio;
+        if (!(r->orth_v_ratio <= worst_v))
+            worst_v = r->orth_v_ratio;
+        max_w = fmax(max_w, r->max_abs_w);
+        sum_max += r->max_abs_err;
+        sum_mean += r->mean_abs_err;
+    }
+    fprintf(out, "OSFT fidelity · %zu matrices · %s\n", n, dtype_name(cfg->dtype));
+    fprintf(out, "  %-9s %-11s %4s %10s %11s %9s %6s %7s %7s %7s\n", "target", "shape", "n", "max|W-W'|",
+            "mean|W-W'|", "rel.fro", "resid", "orth.U", "orth.V", "svd s");
+    for (int t = 0; t < T_COUNT; t++) {
+        const struct target_summary *s = &ts[t];
+        if (!s->n)
+            continue;
+        char shape[32];
+        snprintf(shape, sizeof shape, "%d×%d", s->rows, s->cols);
+        fprintf(out, "  %-9s %-11s %4zu %10.1e %11.1e %9.1e %6.2f %7.2f %7.2f %7.2f\n", target_name((enum target)t),
+                shape, s->n, s->max_abs, s->sum_mean / (double)s->n, s->max_rel, s->max_resid, s->max_orth_u,
+                s->max_orth_v, s->sum_svd / (double)s->n);
+    }
+    const struct osft_record **order = malloc((n ? n : 1) * sizeof *order);
+    if (!order)
+        return diag_fail(NULL, FR_RUNTIME, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        order[i] = &rec[i];
+    if (o->verbose) {
+        fprintf(out, "  %-40s %11s %9s %10s %9s %6s %6s %6s %6s  %s\n", "matrix", "shape", "max", "mean", "rel.fro",
+                "resid", "orth.U", "orth.V", "svd s", "rank");
+        for (size_t i = 0; i < n; i++)
+            print_matrix_row(out, order[i]);
+    }
+    qsort(order, n, sizeof *order, by_max_err_desc);
+    fprintf(out, "  worst matrices by max|W-W'|:\n");
+    for (size_t i = 0; i < n && i < 5; i++)
+        print_matrix_row(out, order[i]);
+    free(order);
+    double rate = n ? 100.0 * (double)passed / (double)n : 0;
+    fprintf(out, "  %zu/%zu matrices within atol + rtol·|W| · max|W-W'| %.2e · mean of per-matrix max %.2e · "
+                 "mean of per-matrix mean %.2e\n",
+            passed, n, max_abs, n ? sum_max / (double)n : 0, n ? sum_mean / (double)n : 0);
+
+    double bound = cfg->atol + cfg->rtol * max_w;
+    int fail = 0;
+    fail |= check_add(checks, "osft", "success rate (matrices within tol)", "success_rate", rate,
+                      cfg->min_success_rate, INFINITY, "%");
+    fail |= check_add(checks, "osft", "max |W - W'| (atol + rtol*max|W|)", "max_abs_err", max_abs, -INFINITY,
+                      bound, "");
+    fail |= check_add(checks, "osft", "residual ratio, worst", "resid_ratio", worst_resid, -INFINITY,
+                      cfg->ratio_threshold, "");
+    fail |= check_add(checks, "osft", "orthogonality ratio U, worst", "orth_u_ratio", worst_u, -INFINITY,
+                      cfg->ratio_threshold, "");
+    fail |= check_add(checks, "osft", "orthogonality ratio V, worst", "orth_v_ratio", worst_v, -INFINITY,
+                      cfg->ratio_threshold, "");
+    fail |= check_add(checks, "osft", "singular values out of order or < 0", "sv_violations", (double)sv_bad, 0, 0,
+                      "count");
+    return fail ? FR_RUNTIME : FR_OK;
+}
+
+const struct suite suite_osft = {
+    .name = "osft",
+    .config_size = sizeof(struct osft_config),
+    .defaults = osft_defaults,
+    .configure = osft_configure,
+    .describe = osft_describe,
+    .plan = osft_plan,
+    .run = osft_run,
+    .record_table = &osft_table,
+    .summarize = osft_summarize,
+};

@@ -1,0 +1,44 @@
+/* Tasks: one unit of work (a matrix to decompose, ...) with a predicted cost,
+ * and the head every suite's result record starts with. */
+#ifndef FIDRUN_TASK_H
+#define FIDRUN_TASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TASK_NAME_MAX 96
+#define TASK_GROUP_MAX 48
+
+struct task {
+    int32_t id;    /* position in the full plan, the same on every rank */
+    int32_t suite; /* index into run_config.suites */
+    char name[TASK_NAME_MAX];
+    char group[TASK_GROUP_MAX]; /* tasks reported together as they finish ("model.layers.3") */
+    double cost;                /* predicted, in the suite's own units */
+    int64_t dims[4];            /* suite-specific */
+};
+
+struct task_list {
+    struct task *items;
+    size_t n, cap;
+};
+
+/* Appends a copy (id assigned by position). Returns 0, -1 when out of memory. */
+int task_list_push(struct task_list *l, const struct task *t);
+void task_list_free(struct task_list *l);
+
+/* First fields of every result record; filled by the driver. */
+struct record_head {
+    int32_t task_id;
+    int32_t rank;
+    double predicted_cost;
+    double task_seconds; /* wall time of the whole task on its rank */
+};
+
+#define RECORD_HEAD_COLUMNS(type)                                                              \
+    {"task_id", COL_I32, offsetof(type, head.task_id), sizeof(int32_t), ""},                   \
+    {"rank", COL_I32, offsetof(type, head.rank), sizeof(int32_t), ""},                         \
+    {"predicted_cost", COL_F64, offsetof(type, head.predicted_cost), sizeof(double), "flop"},  \
+    {"task_seconds", COL_F64, offsetof(type, head.task_seconds), sizeof(double), "s"}
+
+#endif
