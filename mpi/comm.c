@@ -1,0 +1,179 @@
+#include "comm.h"
+
+#include <limits.h>
+#include <mpi.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TAG_PROGRESS = 101 };
+
+int comm_init(int *argc, char ***argv, struct comm_info *ci)
+{
+    memset(ci, 0, sizeof *ci);
+    if (MPI_Init(argc, argv) != MPI_SUCCESS)
+        return FR_RUNTIME;
+    MPI_Comm_rank(MPI_COMM_WORLD, &ci->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ci->size);
+    char name[MPI_MAX_PROCESSOR_NAME];
+    int len = 0;
+    MPI_Get_processor_name(name, &len);
+    snprintf(ci->host, sizeof ci->host, "%.*s", len, name);
+    MPI_Comm local;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ci->rank, MPI_INFO_NULL, &local);
+    MPI_Comm_rank(local, &ci->local_rank);
+    MPI_Comm_size(local, &ci->local_size);
+    MPI_Comm_free(&local);
+    return FR_OK;
+}
+
+void comm_finalize(void)
+{
+    MPI_Finalize();
+}
+
+int comm_agree(int status, int *first)
+{
+    int worst = 0, mine = status != FR_OK ? 0 : INT_MAX, lowest = INT_MAX, rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (status != FR_OK)
+        mine = rank;
+    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (first)
+        *first = lowest == INT_MAX ? -1 : lowest;
+    return worst;
+}
+
+_Noreturn void comm_abort(const struct comm_info *ci, int code, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    fprintf(stderr, "fidrun: error: rank %d (%s): %s\n", ci->rank, ci->host, msg);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code); /* MPI_Abort does not return; this keeps the compiler sure of it */
+}
+
+int comm_bcast_int(int value)
+{
+    MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return value;
+}
+
+int comm_gather_bytes(const void *buf, size_t bytes, void **all, size_t *total, struct diag *d)
+{
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    /* Every rank takes part in both collectives even when its own part is
+     * too large, so nobody waits on a rank that gave up. */
+    long long mine = (long long)bytes;
+    long long *counts = rank == 0 ? malloc((size_t)size * sizeof *counts) : NULL;
+    MPI_Gather(&mine, 1, MPI_LONG_LONG, counts, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+    int ok = 1;
+    int *icounts = NULL, *displs = NULL;
+    char *out = NULL;
+    long long sum = 0;
+    if (rank == 0) {
+        icounts = malloc((size_t)size * sizeof *icounts);
+        displs = malloc((size_t)size * sizeof *displs);
+        ok = counts && icounts && displs;
+        for (int r = 0; ok && r < size; r++) {
+            if (sum + counts[r] > INT_MAX) {
+                ok = 0;
+                break;
+            }
+            icounts[r] = (int)counts[r];
+            displs[r] = (int)sum;
+            sum += counts[r];
+        }
+        if (ok)
+            ok = (out = malloc(sum ? (size_t)sum : 1)) != NULL;
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    int status = FR_OK;
+    if (ok)
+        MPI_Gatherv(buf, (int)bytes, MPI_BYTE, out, icounts, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
+    else
+        status = diag_fail(d, FR_RUNTIME, "cannot gather the records to rank 0 (over 2 GiB or out of memory)");
+    free(counts);
+    free(icounts);
+    free(displs);
+    if (rank == 0 && ok) {
+        *all = out;
+        *total = (size_t)sum;
+    } else {
+        free(out);
+        *all = NULL;
+        *total = 0;
+    }
+    return status;
+}
+
+static MPI_Request *requests;
+static int *payloads;
+static size_t nsent, max_sent;
+
+int comm_progress_begin(size_t max_sends)
+{
+    requests = malloc((max_sends ? max_sends : 1) * sizeof *requests);
+    payloads = malloc((max_sends ? max_sends : 1) * sizeof *payloads);
+    nsent = 0;
+    max_sent = max_sends;
+    return requests && payloads ? FR_OK : FR_RUNTIME;
+}
+
+void comm_progress_notify(int task_id)
+{
+    if (nsent == max_sent)
+        return;
+    payloads[nsent] = task_id;
+    MPI_Isend(&payloads[nsent], 1, MPI_INT, 0, TAG_PROGRESS, MPI_COMM_WORLD, &requests[nsent]);
+    nsent++;
+}
+
+int comm_progress_poll(int blocking, int *task_id)
+{
+    int flag = 1;
+    MPI_Status st;
+    if (blocking)
+        MPI_Probe(MPI_ANY_SOURCE, TAG_PROGRESS, MPI_COMM_WORLD, &st);
+    else
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_PROGRESS, MPI_COMM_WORLD, &flag, &st);
+    if (!flag)
+        return 0;
+    MPI_Recv(task_id, 1, MPI_INT, st.MPI_SOURCE, TAG_PROGRESS, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    return 1;
+}
+
+void comm_progress_end(void)
+{
+    if (nsent)
+        MPI_Waitall((int)nsent, requests, MPI_STATUSES_IGNORE);
+    free(requests);
+    free(payloads);
+    requests = NULL;
+    payloads = NULL;
+    nsent = max_sent = 0;
+}
+
+const char *comm_library_version(char *buf, size_t size)
+{
+    char v[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    MPI_Get_library_version(v, &len);
+    while (len > 0 && (v[len - 1] == '\n' || v[len - 1] == '\0'))
+        len--;
+    /* Open MPI's string has several comma-separated parts; the first names it */
+    const char *comma = memchr(v, ',', (size_t)len);
+    int first = comma ? (int)(comma - v) : len;
+    snprintf(buf, size, "%.*s", first, v);
+    return buf;
+}

@@ -1,0 +1,49 @@
+/* MPI for fidrun: start-up, rank/host/local-rank, agreement on errors,
+ * gathering records to rank 0, progress messages, and abort. Any error on
+ * any rank ends the whole job; no rank waits forever. */
+#ifndef FIDRUN_COMM_H
+#define FIDRUN_COMM_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+#define COMM_HOST_MAX 64
+
+struct comm_info {
+    int rank, size;
+    int local_rank, local_size; /* among ranks sharing this node (MPI_COMM_TYPE_SHARED) */
+    char host[COMM_HOST_MAX];
+};
+
+int comm_init(int *argc, char ***argv, struct comm_info *ci);
+void comm_finalize(void);
+
+/* Collective: every rank passes its status; returns the largest, and the
+ * lowest rank whose status is not FR_OK (-1 when none) in *first. */
+int comm_agree(int status, int *first);
+
+/* Prints "fidrun: error: rank R (host): message" and ends every rank of the
+ * job with MPI_Abort(code). */
+_Noreturn void comm_abort(const struct comm_info *ci, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+int comm_bcast_int(int value);
+
+/* Collective: rank 0 receives the concatenation (in rank order) of every
+ * rank's bytes in *all (malloc'd; NULL elsewhere) and its length. */
+int comm_gather_bytes(const void *buf, size_t bytes, void **all, size_t *total, struct diag *d);
+
+/* Progress: ranks other than 0 report each finished task to rank 0 without
+ * blocking; rank 0 polls. comm_progress_begin sizes the send buffers. */
+int comm_progress_begin(size_t max_sends);
+void comm_progress_notify(int task_id);
+/* Rank 0: 1 and *task_id when a report arrived (waiting for one when
+ * blocking), 0 when none is pending. */
+int comm_progress_poll(int blocking, int *task_id);
+/* Completes this rank's outstanding sends. */
+void comm_progress_end(void);
+
+const char *comm_library_version(char *buf, size_t size);
+
+#endif

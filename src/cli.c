@@ -1,0 +1,199 @@
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+
+const char cli_usage[] =
+    "usage: fidrun CONFIG.yaml [options]          run (same as: fidrun run CONFIG.yaml)\n"
+    "       fidrun validate CONFIG.yaml [options] parse and plan, print the plan, run nothing\n"
+    "       fidrun --help | --version\n"
+    "\n"
+    "Under MPI: mpirun -np N fidrun CONFIG.yaml, or srun fidrun CONFIG.yaml in a Slurm job.\n"
+    "\n"
+    "options:\n"
+    "  --suite NAME[,NAME]   run only these configured suites (known: osft)\n"
+    "  --only PATTERN        run only tasks whose name matches: a glob if it has * ? [,\n"
+    "                        else a substring (e.g. --only 'model.layers.0.*')\n"
+    "  --set KEY.PATH=VALUE  override a config value, typed and checked as in YAML\n"
+    "                        (repeatable; e.g. --set suites.osft.layers=2)\n"
+    "  --device cpu|auto     where to compute (auto: CUDA when built with it and a GPU is\n"
+    "                        visible, else cpu)\n"
+    "  --out DIR             folder for the results file (config key: output)\n"
+    "  --seed N              seed of the synthetic weights (config key: seed)\n"
+    "  --quiet, -q           no header, progress or tables: only the checks and the verdict\n"
+    "  --verbose, -v         a table row per matrix; validate: every task of every rank\n"
+    "  --ranks P             validate: plan for P ranks (default: the MPI size, else 1)\n"
+    "  --json                validate: print the plan as JSON\n"
+    "  --help, -h            this text\n"
+    "  --version, -V         version and build\n"
+    "\n"
+    "Command-line values beat the config file, which beats the defaults.\n"
+    "exit codes: 0 all checks passed, 1 a check failed, 2 usage or config error,\n"
+    "            3 runtime error (I/O, MPI, out of memory, numerical library)\n";
+
+static const char *const long_options[] = {"--suite", "--only",  "--set",     "--device", "--out",
+                                           "--seed",  "--quiet", "--verbose", "--help",   "--version",
+                                           "--ranks", "--json"};
+
+static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
+{
+    if (c->noverrides == CLI_MAX_OVERRIDES)
+        return diag_fail(d, FR_USAGE, "more than %d overrides on the command line", CLI_MAX_OVERRIDES);
+    char *a = strdup(assignment), *l = strdup(label);
+    if (!a || !l) {
+        free(a);
+        free(l);
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    }
+    c->overrides[c->noverrides++] = (struct config_override){a, l};
+    return FR_OK;
+}
+
+/* option VALUE or option=VALUE */
+static const char *option_value(int argc, char **argv, int *i, const char *name, struct diag *d)
+{
+    size_t len = strlen(name);
+    if (argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (*i + 1 >= argc) {
+        diag_fail(d, FR_USAGE, "option %s needs a value (see fidrun --help)", name);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int is_option(const char *arg, const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
+}
+
+/* --out takes any path: quote it so YAML reads it as a string. */
+static int quoted_assignment(char *buf, size_t size, const char *key, const char *value)
+{
+    size_t j = (size_t)snprintf(buf, size, "%s=\"", key);
+    for (const char *p = value; *p; p++) {
+        if (j + 3 >= size)
+            return -1;
+        if (*p == '"' || *p == '\\')
+            buf[j++] = '\\';
+        buf[j++] = *p;
+    }
+    if (j + 2 > size)
+        return -1;
+    buf[j++] = '"';
+    buf[j] = '\0';
+    return 0;
+}
+
+static int parse_option(int argc, char **argv, int *i, struct cli *c, struct diag *d)
+{
+    const char *arg = argv[*i], *v;
+    char label[1200], assignment[1200];
+    if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)
+        return c->quiet = 1, FR_OK;
+    if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0)
+        return c->verbose = 1, FR_OK;
+    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+        return c->command = CMD_HELP, FR_OK;
+    if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0)
+        return c->command = CMD_VERSION, FR_OK;
+    if (strcmp(arg, "--json") == 0)
+        return c->json = 1, FR_OK;
+    if (is_option(arg, "--suite")) {
+        if (!(v = option_value(argc, argv, i, "--suite", d)))
+            return FR_USAGE;
+        c->suites = v;
+        return FR_OK;
+    }
+    if (is_option(arg, "--only")) {
+        if (!(v = option_value(argc, argv, i, "--only", d)))
+            return FR_USAGE;
+        c->only = v;
+        return FR_OK;
+    }
+    if (is_option(arg, "--ranks")) {
+        if (!(v = option_value(argc, argv, i, "--ranks", d)))
+            return FR_USAGE;
+        int64_t r;
+        int overflow;
+        if (parse_int64(v, &r, &overflow) || r < 1 || r > 1 << 20)
+            return diag_fail(d, FR_USAGE, "--ranks: expected an integer in [1, 1048576], found '%s'", v);
+        c->ranks = (int)r;
+        return FR_OK;
+    }
+    if (is_option(arg, "--set")) {
+        if (!(v = option_value(argc, argv, i, "--set", d)))
+            return FR_USAGE;
+        snprintf(label, sizeof label, "--set %s", v);
+        return add_override(c, v, label, d);
+    }
+    static const char *const mapped[][2] = {{"--device", "device"}, {"--seed", "seed"}, {"--out", "output"}};
+    for (size_t k = 0; k < 3; k++) {
+        if (!is_option(arg, mapped[k][0]))
+            continue;
+        if (!(v = option_value(argc, argv, i, mapped[k][0], d)))
+            return FR_USAGE;
+        snprintf(label, sizeof label, "%s %s", mapped[k][0], v);
+        if (k == 2) {
+            if (quoted_assignment(assignment, sizeof assignment, mapped[k][1], v))
+                return diag_fail(d, FR_USAGE, "--out: the path is too long");
+        } else {
+            snprintf(assignment, sizeof assignment, "%s=%s", mapped[k][1], v);
+        }
+        return add_override(c, assignment, label, d);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);
+    const char *near = closest_name(name, long_options, sizeof long_options / sizeof long_options[0]);
+    if (near)
+        return diag_fail(d, FR_USAGE, "unknown option '%s' (did you mean '%s'?); see fidrun --help", name, near);
+    return diag_fail(d, FR_USAGE, "unknown option '%s'; see fidrun --help", name);
+}
+
+int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
+{
+    memset(c, 0, sizeof *c);
+    c->command = CMD_RUN;
+    c->argc = argc;
+    c->argv = argv;
+    int first = 1, explicit_command = 0;
+    if (argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "validate") == 0 ||
+                     strcmp(argv[1], "help") == 0)) {
+        c->command = argv[1][0] == 'v' ? CMD_VALIDATE : argv[1][0] == 'h' ? CMD_HELP : CMD_RUN;
+        explicit_command = 1;
+        first = 2;
+    }
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] == '-' && arg[1] != '\0') {
+            if (parse_option(argc, argv, &i, c, d))
+                return d->code;
+            continue;
+        }
+        if (c->config)
+            return diag_fail(d, FR_USAGE, "unexpected argument '%s' (the config is '%s'); see fidrun --help", arg,
+                             c->config);
+        c->config = arg;
+    }
+    if (c->command == CMD_HELP || c->command == CMD_VERSION)
+        return FR_OK;
+    if (!c->config)
+        return diag_fail(d, FR_USAGE, "%s", explicit_command ? "which config? usage: fidrun validate CONFIG.yaml"
+                                                              : "no config file given; usage: fidrun CONFIG.yaml "
+                                                                "[options] (see fidrun --help)");
+    if ((c->ranks || c->json) && c->command != CMD_VALIDATE)
+        return diag_fail(d, FR_USAGE, "--ranks and --json belong to 'fidrun validate'; a run uses the MPI size");
+    return FR_OK;
+}
+
+void cli_free(struct cli *c)
+{
+    for (size_t i = 0; i < c->noverrides; i++) {
+        free((char *)c->overrides[i].assignment);
+        free((char *)c->overrides[i].label);
+    }
+    c->noverrides = 0;
+}

@@ -1,0 +1,33 @@
+/* Command-line parsing into a struct; no I/O, so it is unit-tested. */
+#ifndef FIDRUN_CLI_H
+#define FIDRUN_CLI_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "diag.h"
+
+#define CLI_MAX_OVERRIDES 64
+
+enum cli_command { CMD_RUN, CMD_VALIDATE, CMD_HELP, CMD_VERSION };
+
+struct cli {
+    enum cli_command command;
+    const char *config;
+    const char *suites; /* --suite, comma-separated */
+    const char *only;
+    struct config_override overrides[CLI_MAX_OVERRIDES]; /* in command-line order; strings owned */
+    size_t noverrides;
+    int quiet, verbose;
+    int json;  /* validate */
+    int ranks; /* validate: plan for this many ranks */
+    int argc;  /* the whole command line, for provenance */
+    char **argv;
+};
+
+int cli_parse(int argc, char **argv, struct cli *c, struct diag *d);
+void cli_free(struct cli *c);
+
+extern const char cli_usage[];
+
+#endif

@@ -1,0 +1,254 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "schema.h"
+
+static const struct choice device_choices[] = {{"auto", DEVICE_AUTO}, {"cpu", DEVICE_CPU}, {"cuda", DEVICE_CUDA},
+                                               {NULL, 0}};
+static const struct choice balance_choices[] = {{"lpt", BAL_LPT}, {"block", BAL_BLOCK}, {NULL, 0}};
+
+const char *device_kind_name(int device)
+{
+    return device == DEVICE_CPU ? "cpu" : device == DEVICE_CUDA ? "cuda" : "auto";
+}
+
+static int parse_suites(const struct ynode *node, const char *path, void *obj, struct diag *d)
+{
+    struct run_config *cfg = obj;
+    const char *names[CONFIG_MAX_SUITES];
+    char known[256] = "";
+    size_t n = suite_count(), len = 0;
+    for (size_t i = 0; i < n && i < CONFIG_MAX_SUITES; i++) {
+        names[i] = suite_at(i)->name;
+        len += snprintf(known + len, len < sizeof known ? sizeof known - len : 0, "%s%s", i ? ", " : "", names[i]);
+    }
+    if (!node || node->kind != YN_MAP || node->n == 0) {
+        char found[300];
+        return schema_error(d, &node->loc, path, "expected a mapping of suites to run (known: %s), found %s", known,
+                            node->kind == YN_MAP ? "an empty mapping" : describe_found(node, found, sizeof found));
+    }
+    for (size_t i = 0; i < node->n; i++) {
+        const struct yentry *e = &node->entries[i];
+        char sub[300];
+        join_path(sub, sizeof sub, path, e->key);
+        const struct suite *s = suite_find(e->key);
+        if (!s) {
+            const char *near = closest_name(e->key, names, n);
+            if (near)
+                return schema_error(d, &e->key_loc, sub, "unknown suite '%s' (did you mean '%s'?); known suites: %s",
+                                    e->key, near, known);
+            return schema_error(d, &e->key_loc, sub, "unknown suite '%s'; known suites: %s", e->key, known);
+        }
+        struct suite_slot *slot = &cfg->suites[cfg->nsuites];
+        slot->suite = s;
+        slot->cfg = calloc(1, s->config_size);
+        if (!slot->cfg)
+            return diag_fail(d, FR_RUNTIME, "out of memory");
+        cfg->nsuites++;
+        s->defaults(slot->cfg);
+        if (s->configure(e->value, sub, slot->cfg, d))
+            return d->code;
+    }
+    return FR_OK;
+}
+
+static const struct field top_fields[] = {
+    {.key = "name", .type = FT_STRING, .offset = offsetof(struct run_config, name), .size = 64, .min = 1},
+    {.key = "seed", .type = FT_INT, .offset = offsetof(struct run_config, seed), .min = 0, .max = 9.2e18},
+    {.key = "device", .type = FT_ENUM, .offset = offsetof(struct run_config, device), .choices = device_choices},
+    {.key = "balance", .type = FT_ENUM, .offset = offsetof(struct run_config, balance), .choices = balance_choices},
+    {.key = "output", .type = FT_STRING, .offset = offsetof(struct run_config, output), .size = 512, .min = 1},
+    {.key = "threads", .type = FT_INT, .offset = offsetof(struct run_config, threads), .min = 1, .max = 1024},
+    {.key = "suites", .type = FT_CUSTOM, .custom = parse_suites, .required = 1},
+    {0},
+};
+
+static int read_file(const char *path, char **text, size_t *len, struct diag *d)
+{
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return diag_fail(d, FR_USAGE, "cannot open config file '%s': %s", path, strerror(errno));
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return diag_fail(d, FR_USAGE, "config file '%s' is a directory", path);
+    }
+    char *buf = malloc(CONFIG_MAX_BYTES + 1);
+    if (!buf) {
+        fclose(f);
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    }
+    size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        return diag_fail(d, FR_USAGE, "cannot read config file '%s'", path);
+    }
+    if (n > CONFIG_MAX_BYTES) {
+        free(buf);
+        return diag_fail(d, FR_USAGE, "config file '%s' is larger than 1 MiB; is it the right file?", path);
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return FR_OK;
+}
+
+static int apply_override(struct ynode **root, const struct config_override *ov, struct diag *d)
+{
+    const char *eq = strchr(ov->assignment, '=');
+    if (!eq || eq == ov->assignment)
+        return diag_fail(d, FR_USAGE, "%s: expected key.path=value", ov->label);
+    char path[256];
+    size_t plen = (size_t)(eq - ov->assignment);
+    if (plen >= sizeof path)
+        return diag_fail(d, FR_USAGE, "%s: the key path is too long", ov->label);
+    memcpy(path, ov->assignment, plen);
+    path[plen] = '\0';
+    for (size_t i = 0; i < plen; i++)
+        if (!(isalnum((unsigned char)path[i]) || path[i] == '_' || path[i] == '-' || path[i] == '.'))
+            return diag_fail(d, FR_USAGE, "%s: '%s' is not a key path (letters, digits, '_', '-' and '.')",
+                             ov->label, path);
+    const char *value = eq + 1;
+    struct ynode *node;
+    if (ytree_parse(value, strlen(value), ov->label, &node, d))
+        return d->code;
+    if (!node) {
+        node = calloc(1, sizeof *node);
+        if (!node || !(node->text = strdup(""))) {
+            free(node);
+            return diag_fail(d, FR_RUNTIME, "out of memory");
+        }
+        node->kind = YN_SCALAR;
+    }
+    /* errors about this value point at the argument, not inside it */
+    node->loc = (struct yloc){ov->label, 0, 0};
+    return ytree_set_path(root, path, node, ov->label, d);
+}
+
+static void file_stem(const char *path, char *out, size_t size)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(out, size, "%s", base);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+static int check_name(const struct run_config *cfg, const struct ynode *root, struct diag *d)
+{
+    for (const char *p = cfg->name; *p; p++) {
+        if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-')) {
+            const struct ynode *n = ytree_get(root, "name");
+            struct yloc loc = n ? n->loc : (struct yloc){cfg->path, 0, 0};
+            return schema_error(d, &loc, "name",
+                                "'%s' is used in file names: use letters, digits, '.', '_' and '-' only", cfg->name);
+        }
+    }
+    return FR_OK;
+}
+
+static char *join_overrides(const struct config_override *ov, size_t nov)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < nov; i++)
+        len += strlen(ov[i].assignment) + 1;
+    char *s = malloc(len), *p = s;
+    if (!s)
+        return NULL;
+    *p = '\0';
+    for (size_t i = 0; i < nov; i++)
+        p += sprintf(p, "%s\n", ov[i].assignment);
+    return s;
+}
+
+int config_load(const char *path, const struct config_override *ov, size_t nov, struct run_config *cfg,
+                struct diag *d)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->path, sizeof cfg->path, "%s", path);
+    cfg->seed = 1234;
+    cfg->device = DEVICE_AUTO;
+    cfg->balance = BAL_LPT;
+    cfg->threads = 1;
+    snprintf(cfg->output, sizeof cfg->output, "results");
+    file_stem(path, cfg->name, sizeof cfg->name);
+
+    size_t len = 0;
+    if (read_file(path, &cfg->text, &len, d))
+        return d->code;
+    if (!(cfg->overrides = join_overrides(ov, nov)))
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    struct ynode *root;
+    if (ytree_parse(cfg->text, len, cfg->path, &root, d))
+        return d->code;
+    if (!root)
+        return diag_fail(d, FR_USAGE, "config file '%s' is empty: expected a mapping with at least 'suites:'", path);
+    int rc = FR_OK;
+    if (root->kind != YN_MAP) {
+        char found[300];
+        rc = schema_error(d, &root->loc, "", "expected a mapping at the top level (keys name, seed, device, "
+                          "balance, output, threads, suites), found %s", describe_found(root, found, sizeof found));
+    }
+    for (size_t i = 0; rc == FR_OK && i < nov; i++)
+        rc = apply_override(&root, &ov[i], d);
+    if (rc == FR_OK)
+        rc = schema_apply(top_fields, root, "", cfg, d);
+    if (rc == FR_OK)
+        rc = check_name(cfg, root, d);
+    ytree_free(root);
+    return rc;
+}
+
+int config_select_suites(struct run_config *cfg, const char *list, struct diag *d)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    int keep[CONFIG_MAX_SUITES] = {0};
+    for (char *save, *name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        if (!suite_find(name)) {
+            const char *names[CONFIG_MAX_SUITES];
+            size_t n = suite_count();
+            for (size_t i = 0; i < n; i++)
+                names[i] = suite_at(i)->name;
+            const char *near = closest_name(name, names, n);
+            return diag_fail(d, FR_USAGE, "--suite: unknown suite '%s'%s%s%s", name, near ? " (did you mean '" : "",
+                             near ? near : "", near ? "'?)" : "");
+        }
+        size_t i = 0;
+        while (i < cfg->nsuites && strcmp(cfg->suites[i].suite->name, name) != 0)
+            i++;
+        if (i == cfg->nsuites)
+            return diag_fail(d, FR_USAGE, "--suite: suite '%s' is not configured in %s (add suites.%s there)", name,
+                             cfg->path, name);
+        keep[i] = 1;
+    }
+    size_t j = 0;
+    for (size_t i = 0; i < cfg->nsuites; i++) {
+        if (keep[i])
+            cfg->suites[j++] = cfg->suites[i];
+        else
+            free(cfg->suites[i].cfg);
+    }
+    cfg->nsuites = j;
+    if (j == 0)
+        return diag_fail(d, FR_USAGE, "--suite: no suite named");
+    return FR_OK;
+}
+
+void config_free(struct run_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nsuites; i++)
+        free(cfg->suites[i].cfg);
+    free(cfg->text);
+    free(cfg->overrides);
+    memset(cfg, 0, sizeof *cfg);
+}

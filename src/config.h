@@ -1,0 +1,54 @@
+/* The run configuration: YAML file + command-line overrides + defaults,
+ * validated against the schema. Errors name file:line:col and key path. */
+#ifndef FIDRUN_CONFIG_H
+#define FIDRUN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "partition.h"
+#include "suite.h"
+#include "yaml_tree.h"
+
+#define CONFIG_MAX_BYTES (1u << 20)
+#define CONFIG_MAX_SUITES 8
+
+enum device_kind { DEVICE_AUTO, DEVICE_CPU, DEVICE_CUDA };
+
+struct suite_slot {
+    const struct suite *suite;
+    void *cfg;
+};
+
+/* "key.path=value" and the label errors show for it ("--set a.b=1"). */
+struct config_override {
+    const char *assignment;
+    const char *label;
+};
+
+struct run_config {
+    char path[512];
+    char *text;      /* the file as read, for provenance */
+    char *overrides; /* the overrides, one per line, for provenance */
+    char name[64];
+    int64_t seed;
+    int device;
+    int balance;
+    char output[512];
+    int64_t threads;
+    struct suite_slot suites[CONFIG_MAX_SUITES];
+    size_t nsuites;
+};
+
+int config_load(const char *path, const struct config_override *ov, size_t nov, struct run_config *cfg,
+                struct diag *d);
+
+/* Keeps only the suites named in the comma-separated list. */
+int config_select_suites(struct run_config *cfg, const char *list, struct diag *d);
+
+void config_free(struct run_config *cfg);
+
+const char *device_kind_name(int device);
+
+#endif

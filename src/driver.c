@@ -1,0 +1,367 @@
+#include "driver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "comm.h"
+#include "clock.h"
+#include "linalg.h"
+#include "plan.h"
+#include "progress.h"
+#include "provenance.h"
+#include "ranks.h"
+#include "results.h"
+#include "version.h"
+
+struct run_state {
+    const struct cli *cli;
+    struct comm_info ci;
+    struct run_config cfg;
+    struct plan plan;
+    const struct backend *backend;
+    char device_note[128];
+    struct rank_record *ranks; /* rank 0: one per rank (host, device) */
+    void *records[CONFIG_MAX_SUITES];  /* this rank's, then (rank 0) everyone's */
+    size_t nrecords[CONFIG_MAX_SUITES];
+    double t0;
+    time_t wall0;
+    struct diag d;
+};
+
+/* Collective: agrees on the worst status; the lowest failing rank prints
+ * its message (rank 0 without a rank prefix: its errors are about the
+ * config or the command line, which every rank shares). */
+static int agree(struct run_state *s, int rc)
+{
+    int first, worst = comm_agree(rc, &first);
+    if (worst != FR_OK && s->ci.rank == first) {
+        if (first == 0)
+            fprintf(stderr, "fidrun: error: %s\n", s->d.msg);
+        else
+            fprintf(stderr, "fidrun: error: rank %d (%s): %s\n", s->ci.rank, s->ci.host, s->d.msg);
+        fflush(stderr);
+    }
+    return worst;
+}
+
+static int choose_backend(struct run_state *s)
+{
+    switch (s->cfg.device) {
+    case DEVICE_CUDA:
+        return diag_fail(&s->d, FR_RUNTIME,
+                         "device 'cuda' was requested but this fidrun was built without CUDA support "
+                         "(rebuild where nvcc is found, or use --device cpu)");
+    case DEVICE_AUTO:
+        snprintf(s->device_note, sizeof s->device_note, "auto → cpu, built without CUDA");
+        break;
+    default:
+        snprintf(s->device_note, sizeof s->device_note, "cpu");
+        break;
+    }
+    s->backend = &backend_cpu;
+    return FR_OK;
+}
+
+static int setup(struct run_state *s)
+{
+    const struct cli *c = s->cli;
+    int rc = config_load(c->config, c->overrides, c->noverrides, &s->cfg, &s->d);
+    if (!rc && c->suites)
+        rc = config_select_suites(&s->cfg, c->suites, &s->d);
+    if (!rc)
+        rc = plan_build(&s->cfg, c->only, s->ci.size, &s->plan, &s->d);
+    if (!rc)
+        rc = choose_backend(s);
+    if (!rc && s->ci.rank == 0)
+        rc = results_check_dir(s->cfg.output, &s->d);
+    return rc;
+}
+
+/* Rank 0 learns every rank's host and device before the run. */
+static int gather_rank_identities(struct run_state *s)
+{
+    struct rank_record me = {.rank = s->ci.rank, .local_rank = s->ci.local_rank};
+    snprintf(me.host, sizeof me.host, "%s", s->ci.host);
+    cpu_description(me.device, sizeof me.device);
+    void *all;
+    size_t bytes;
+    if (comm_gather_bytes(&me, sizeof me, &all, &bytes, &s->d))
+        return s->d.code;
+    s->ranks = all;
+    return FR_OK;
+}
+
+static void print_header(struct run_state *s)
+{
+    char hosts[256];
+    int nhosts = distinct_hosts(s->ranks, s->ci.size, hosts, sizeof hosts);
+    printf("fidrun %s · %s · %d rank%s on %d host%s · device %s · seed %lld · %lld BLAS thread%s per rank\n",
+           FIDRUN_VERSION, s->cfg.name, s->ci.size, s->ci.size == 1 ? "" : "s", nhosts, nhosts == 1 ? "" : "s",
+           s->device_note, (long long)s->cfg.seed, (long long)s->cfg.threads, s->cfg.threads == 1 ? "" : "s");
+    if (s->cli->noverrides) {
+        printf("overrides:");
+        for (size_t i = 0; i < s->cli->noverrides; i++)
+            printf(" %s", s->cli->overrides[i].label);
+        printf("\n");
+    }
+    if (s->cli->only)
+        printf("only tasks matching '%s'\n", s->cli->only);
+    plan_print_summary(&s->plan, stdout);
+    for (size_t i = 0; i < s->cfg.nsuites; i++) {
+        char line[512];
+        s->cfg.suites[i].suite->describe(s->cfg.suites[i].cfg, line, sizeof line);
+        printf("%s\n", line);
+    }
+    fflush(stdout);
+}
+
+/* Runs this rank's tasks; rank 0 also follows everyone's progress. Any
+ * failure aborts the whole job. */
+static void execute(struct run_state *s)
+{
+    const struct plan *p = &s->plan;
+    size_t *mine = malloc((p->tasks.n ? p->tasks.n : 1) * sizeof *mine);
+    if (!mine)
+        comm_abort(&s->ci, FR_RUNTIME, "out of memory");
+    size_t nmine = plan_rank_tasks(p, s->ci.rank, mine), used[CONFIG_MAX_SUITES] = {0};
+    for (size_t k = 0; k < nmine; k++)
+        s->nrecords[p->tasks.items[mine[k]].suite]++;
+    for (size_t i = 0; i < s->cfg.nsuites; i++) {
+        size_t row = s->cfg.suites[i].suite->record_table->row_size;
+        if (!(s->records[i] = calloc(s->nrecords[i] ? s->nrecords[i] : 1, row)))
+            comm_abort(&s->ci, FR_RUNTIME, "out of memory for %zu records", s->nrecords[i]);
+    }
+    struct progress prog;
+    int root = s->ci.rank == 0;
+    if (root && progress_init(&prog, &p->tasks, s->t0, s->cli->quiet ? NULL : stdout))
+        comm_abort(&s->ci, FR_RUNTIME, "out of memory");
+    if (!root && comm_progress_begin(nmine))
+        comm_abort(&s->ci, FR_RUNTIME, "out of memory");
+
+    /* Testing hook: the rank that runs a task matching this pattern fails
+     * it, so tests can show that one failing rank ends the whole job. */
+    const char *fault = getenv("FIDRUN_INJECT_FAULT");
+    struct run_context ctx = {.seed = (uint64_t)s->cfg.seed, .backend = s->backend, .rank = s->ci.rank};
+    for (size_t k = 0; k < nmine; k++) {
+        const struct task *t = &p->tasks.items[mine[k]];
+        const struct suite_slot *slot = &s->cfg.suites[t->suite];
+        size_t row = slot->suite->record_table->row_size;
+        void *rec = (char *)s->records[t->suite] + used[t->suite]++ * row;
+        double start = now_seconds();
+        int rc = fault && *fault && task_matches(t->name, fault)
+                     ? diag_fail(&s->d, FR_RUNTIME, "fault injected by FIDRUN_INJECT_FAULT='%s'", fault)
+                     : slot->suite->run(slot->cfg, &ctx, t, rec, &s->d);
+        if (rc)
+            comm_abort(&s->ci, rc, "%s task %s: %s", slot->suite->name, t->name, s->d.msg);
+        double end = now_seconds();
+        struct record_head head = {t->id, s->ci.rank, t->cost, end - start};
+        memcpy(rec, &head, sizeof head);
+        if (root) {
+            int id;
+            progress_task_done(&prog, t->id, end);
+            while (comm_progress_poll(0, &id))
+                progress_task_done(&prog, id, now_seconds());
+        } else {
+            comm_progress_notify(t->id);
+        }
+    }
+    if (root) {
+        int id;
+        while (prog.done < p->tasks.n && comm_progress_poll(1, &id))
+            progress_task_done(&prog, id, now_seconds());
+        progress_free(&prog);
+    } else {
+        comm_progress_end();
+    }
+    free(mine);
+}
+
+static int by_task_id(const void *a, const void *b)
+{
+    int32_t x, y;
+    memcpy(&x, a, sizeof x);
+    memcpy(&y, b, sizeof y);
+    return (x > y) - (x < y);
+}
+
+static int gather_records(struct run_state *s)
+{
+    for (size_t i = 0; i < s->cfg.nsuites; i++) {
+        size_t row = s->cfg.suites[i].suite->record_table->row_size, bytes;
+        void *all;
+        if (comm_gather_bytes(s->records[i], s->nrecords[i] * row, &all, &bytes, &s->d))
+            return s->d.code;
+        free(s->records[i]);
+        s->records[i] = all;
+        s->nrecords[i] = bytes / row;
+        if (all)
+            qsort(all, s->nrecords[i], row, by_task_id);
+    }
+    return FR_OK;
+}
+
+struct report {
+    struct check_list checks;
+    struct rank_record *suite_ranks[CONFIG_MAX_SUITES];
+    struct rank_record *total_ranks;
+    double realized;
+};
+
+static int summarize(struct run_state *s, struct report *r)
+{
+    int n = s->ci.size;
+    FILE *devnull = s->cli->quiet ? fopen("/dev/null", "w") : NULL;
+    struct report_opts o = {.out = devnull ? devnull : stdout, .verbose = s->cli->verbose};
+    r->total_ranks = calloc((size_t)n, sizeof *r->total_ranks);
+    int rc = r->total_ranks ? FR_OK : diag_fail(&s->d, FR_RUNTIME, "out of memory");
+    for (int k = 0; !rc && k < n; k++)
+        r->total_ranks[k] = s->ranks[k];
+    for (size_t i = 0; !rc && i < s->cfg.nsuites; i++) {
+        const struct suite *su = s->cfg.suites[i].suite;
+        if (su->summarize(s->cfg.suites[i].cfg, s->records[i], s->nrecords[i], &o, &r->checks)) {
+            rc = diag_fail(&s->d, FR_RUNTIME, "out of memory while summarizing %s", su->name);
+            break;
+        }
+        if (!(r->suite_ranks[i] = calloc((size_t)n, sizeof *r->suite_ranks[i]))) {
+            rc = diag_fail(&s->d, FR_RUNTIME, "out of memory");
+            break;
+        }
+        ranks_from_records(s->records[i], su->record_table->row_size, s->nrecords[i], s->ranks, n,
+                           r->suite_ranks[i]);
+        for (int k = 0; k < n; k++) {
+            r->total_ranks[k].tasks += r->suite_ranks[i][k].tasks;
+            r->total_ranks[k].predicted_cost += r->suite_ranks[i][k].predicted_cost;
+            r->total_ranks[k].busy_seconds += r->suite_ranks[i][k].busy_seconds;
+        }
+    }
+    if (!rc) {
+        r->realized = ranks_realized_imbalance(r->total_ranks, n);
+        if (!s->cli->quiet)
+            ranks_print(r->total_ranks, n, s->plan.imbalance, stdout);
+        checks_print(&r->checks, stdout);
+    }
+    if (devnull)
+        fclose(devnull);
+    return rc;
+}
+
+static int write_results(struct run_state *s, struct report *r, char *path, size_t size)
+{
+    struct results_file *rf;
+    if (results_create(s->cfg.output, s->cfg.name, s->wall0, &rf, &s->d))
+        return s->d.code;
+    char mpi[256], blas[512];
+    char *argv_line = join_argv(s->cli->argc, s->cli->argv);
+    struct provenance pv = {
+        .cfg = &s->cfg,
+        .argv = argv_line,
+        .start = s->wall0,
+        .end = time(NULL),
+        .wall_seconds = now_seconds() - s->t0,
+        .ranks = s->ranks,
+        .nranks = s->ci.size,
+        .mpi_library = comm_library_version(mpi, sizeof mpi),
+        .blas = blas_description(blas, sizeof blas),
+        .device = s->backend->name,
+        .balance = balance_algo_name(s->plan.algo),
+        .predicted_imbalance = s->plan.imbalance,
+        .realized_imbalance = r->realized,
+        .tasks = s->plan.tasks.n,
+        .checks = r->checks.n,
+        .checks_failed = checks_failed(&r->checks),
+    };
+    int rc = provenance_write(rf, &pv, &s->d);
+    free(argv_line);
+    for (size_t i = 0; !rc && i < s->cfg.nsuites; i++) {
+        const struct suite *su = s->cfg.suites[i].suite;
+        char group[64], line[512];
+        snprintf(group, sizeof group, "/%s", su->name);
+        su->describe(s->cfg.suites[i].cfg, line, sizeof line);
+        rc = results_write_table(rf, group, su->record_table, s->records[i], s->nrecords[i], &s->d);
+        if (!rc)
+            rc = results_write_table(rf, group, &rank_table, r->suite_ranks[i], (size_t)s->ci.size, &s->d);
+        if (!rc)
+            rc = results_attr_string(rf, group, "description", line, &s->d);
+    }
+    if (!rc)
+        rc = results_write_table(rf, "/", &rank_table, r->total_ranks, (size_t)s->ci.size, &s->d);
+    if (!rc)
+        rc = results_write_table(rf, "/", &check_table, r->checks.items, r->checks.n, &s->d);
+    if (rc) {
+        results_discard(rf);
+        return rc;
+    }
+    return results_finish(rf, path, size, &s->d);
+}
+
+static int finish_on_root(struct run_state *s)
+{
+    struct report r = {0};
+    char path[4096];
+    int rc = summarize(s, &r);
+    if (!rc)
+        rc = write_results(s, &r, path, sizeof path);
+    if (rc) {
+        fprintf(stderr, "fidrun: error: %s\n", s->d.msg);
+    } else {
+        size_t failed = checks_failed(&r.checks);
+        char wall[32];
+        format_duration(now_seconds() - s->t0, wall, sizeof wall);
+        printf("results: %s\n", path);
+        if (failed)
+            printf("FAILED: %zu of %zu checks failed · %zu tasks · wall %s\n", failed, r.checks.n,
+                   s->plan.tasks.n, wall);
+        else
+            printf("PASSED: all %zu checks · %zu tasks · wall %s\n", r.checks.n, s->plan.tasks.n, wall);
+        rc = failed ? FR_CHECK_FAILED : FR_OK;
+    }
+    fflush(stdout);
+    check_list_free(&r.checks);
+    for (size_t i = 0; i < CONFIG_MAX_SUITES; i++)
+        free(r.suite_ranks[i]);
+    free(r.total_ranks);
+    return rc;
+}
+
+int driver_run(int *argc, char ***argv, const struct cli *c)
+{
+    struct run_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        fprintf(stderr, "fidrun: error: out of memory\n");
+        return FR_RUNTIME;
+    }
+    s->cli = c;
+    if (comm_init(argc, argv, &s->ci)) {
+        fprintf(stderr, "fidrun: error: MPI_Init failed\n");
+        free(s);
+        return FR_RUNTIME;
+    }
+    s->t0 = now_seconds();
+    s->wall0 = time(NULL);
+    int rc = agree(s, setup(s));
+    if (!rc) {
+        blas_set_threads((int)s->cfg.threads);
+        rc = agree(s, gather_rank_identities(s));
+    }
+    if (!rc) {
+        if (s->ci.rank == 0 && !c->quiet)
+            print_header(s);
+        execute(s);
+        rc = agree(s, gather_records(s));
+    }
+    if (!rc) {
+        if (s->ci.rank == 0)
+            rc = finish_on_root(s);
+        rc = comm_bcast_int(rc);
+    }
+    for (size_t i = 0; i < CONFIG_MAX_SUITES; i++)
+        free(s->records[i]);
+    free(s->ranks);
+    plan_free(&s->plan);
+    config_free(&s->cfg);
+    comm_finalize();
+    free(s);
+    return rc;
+}

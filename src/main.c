@@ -1,0 +1,110 @@
+/* fidrun: argument parsing, subcommand dispatch, exit codes. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "config.h"
+#include "driver.h"
+#include "linalg.h"
+#include "plan.h"
+#include "version.h"
+
+/* The rank a launcher gave this process before MPI_Init, or -1. */
+static int launcher_rank(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return atoi(v);
+    }
+    return -1;
+}
+
+static int launcher_size(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 0)
+            return atoi(v);
+    }
+    return 1;
+}
+
+static int print_error(const struct diag *d)
+{
+    if (launcher_rank() <= 0)
+        fprintf(stderr, "fidrun: error: %s\n", d->msg);
+    return d->code;
+}
+
+static int validate(const struct cli *c)
+{
+    struct run_config cfg;
+    struct plan plan;
+    struct diag d = {0};
+    int rc = config_load(c->config, c->overrides, c->noverrides, &cfg, &d);
+    if (!rc && c->suites)
+        rc = config_select_suites(&cfg, c->suites, &d);
+    if (!rc)
+        rc = plan_build(&cfg, c->only, c->ranks ? c->ranks : launcher_size(), &plan, &d);
+    if (rc) {
+        config_free(&cfg);
+        return print_error(&d);
+    }
+    if (launcher_rank() <= 0) {
+        if (c->json) {
+            if (plan_print_json(&plan, &cfg, stdout))
+                rc = FR_RUNTIME;
+        } else {
+            printf("%s: valid · name %s · seed %lld · device %s · output %s\n", cfg.path, cfg.name,
+                   (long long)cfg.seed, device_kind_name(cfg.device), cfg.output);
+            for (size_t i = 0; i < cfg.nsuites; i++) {
+                char line[512];
+                cfg.suites[i].suite->describe(cfg.suites[i].cfg, line, sizeof line);
+                printf("%s\n", line);
+            }
+            plan_print(&plan, stdout, c->verbose);
+        }
+    }
+    plan_free(&plan);
+    config_free(&cfg);
+    return rc;
+}
+
+static void print_version(void)
+{
+    char blas[512];
+    printf("fidrun %s (git %s)\n", FIDRUN_VERSION, FIDRUN_GIT_COMMIT);
+    printf("backends: cpu (%s)\n", blas_description(blas, sizeof blas));
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c;
+    struct diag d = {0};
+    if (cli_parse(argc, argv, &c, &d)) {
+        cli_free(&c);
+        return print_error(&d);
+    }
+    int rc = FR_OK;
+    switch (c.command) {
+    case CMD_HELP:
+        if (launcher_rank() <= 0)
+            fputs(cli_usage, stdout);
+        break;
+    case CMD_VERSION:
+        if (launcher_rank() <= 0)
+            print_version();
+        break;
+    case CMD_VALIDATE:
+        rc = validate(&c);
+        break;
+    case CMD_RUN:
+        rc = driver_run(&argc, &argv, &c);
+        break;
+    }
+    cli_free(&c);
+    return rc;
+}

@@ -1,0 +1,42 @@
+/* The plan: every suite's tasks, filtered by --only, assigned to ranks.
+ * Computed identically on every rank from the config, so nothing is sent. */
+#ifndef FIDRUN_PLAN_H
+#define FIDRUN_PLAN_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "task.h"
+
+struct plan {
+    struct task_list tasks;
+    int nranks;
+    enum balance_algo algo;
+    int *owner;           /* per task */
+    double *loads;        /* predicted load per rank */
+    double total_cost;
+    double imbalance;     /* predicted, with algo */
+    double imbalance_alt; /* predicted, with the other algorithm, for comparison */
+};
+
+/* only: glob (fnmatch) on task names when it contains * ? or [, else a
+ * substring; NULL or "" keeps everything. */
+int plan_build(const struct run_config *cfg, const char *only, int nranks, struct plan *p, struct diag *d);
+
+/* Indices of rank's tasks in execution order (plan order); returns the count. */
+size_t plan_rank_tasks(const struct plan *p, int rank, size_t *idx);
+
+void plan_free(struct plan *p);
+
+int task_matches(const char *name, const char *pattern);
+
+/* "plan: 196 tasks over 4 ranks by lpt · predicted imbalance 1.003 (block: 1.171)" */
+void plan_print_summary(const struct plan *p, FILE *out);
+
+/* Human-readable plan: a line per rank, a line per task with --verbose. */
+void plan_print(const struct plan *p, FILE *out, int verbose);
+
+/* The same as a JSON document (jansson). Returns 0 or -1. */
+int plan_print_json(const struct plan *p, const struct run_config *cfg, FILE *out);
+
+#endif

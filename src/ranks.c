@@ -1,0 +1,63 @@
+#include "ranks.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "partition.h"
+
+#include "task.h"
+
+static const struct column rank_cols[] = {
+    COL(COL_I32, struct rank_record, rank, ""),
+    COL(COL_STR, struct rank_record, host, ""),
+    COL(COL_I32, struct rank_record, local_rank, ""),
+    COL(COL_STR, struct rank_record, device, ""),
+    COL(COL_I32, struct rank_record, tasks, "count"),
+    COL(COL_F64, struct rank_record, predicted_cost, "flop"),
+    COL(COL_F64, struct rank_record, busy_seconds, "s"),
+};
+const struct table_desc rank_table = TABLE_DESC("ranks", struct rank_record, rank_cols);
+
+void ranks_from_records(const void *records, size_t row_size, size_t n, const struct rank_record *all, int nranks,
+                        struct rank_record *out)
+{
+    for (int r = 0; r < nranks; r++) {
+        out[r] = all[r];
+        out[r].tasks = 0;
+        out[r].predicted_cost = 0;
+        out[r].busy_seconds = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct record_head h;
+        memcpy(&h, (const char *)records + i * row_size, sizeof h);
+        if (h.rank < 0 || h.rank >= nranks)
+            continue;
+        out[h.rank].tasks++;
+        out[h.rank].predicted_cost += h.predicted_cost;
+        out[h.rank].busy_seconds += h.task_seconds;
+    }
+}
+
+double ranks_realized_imbalance(const struct rank_record *r, int nranks)
+{
+    double *busy = malloc((size_t)(nranks > 0 ? nranks : 1) * sizeof *busy);
+    if (!busy)
+        return NAN;
+    for (int i = 0; i < nranks; i++)
+        busy[i] = r[i].busy_seconds;
+    double imbalance = load_imbalance(busy, nranks);
+    free(busy);
+    return imbalance;
+}
+
+void ranks_print(const struct rank_record *r, int nranks, double predicted, FILE *out)
+{
+    fprintf(out, "ranks: busy");
+    int shown = nranks <= 16 ? nranks : 16;
+    for (int i = 0; i < shown; i++)
+        fprintf(out, " %.1f", r[i].busy_seconds);
+    if (shown < nranks)
+        fprintf(out, " … (%d more)", nranks - shown);
+    fprintf(out, " s · realized imbalance %.3f (predicted %.3f)\n", ranks_realized_imbalance(r, nranks), predicted);
+}

@@ -1,0 +1,34 @@
+/* Per-rank accounting: tasks, predicted load, measured busy time. */
+#ifndef FIDRUN_RANKS_H
+#define FIDRUN_RANKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "table.h"
+
+struct rank_record {
+    int32_t rank;
+    char host[64];
+    int32_t local_rank;
+    char device[96];
+    int32_t tasks;
+    double predicted_cost;
+    double busy_seconds; /* sum of task wall times */
+};
+
+extern const struct table_desc rank_table;
+
+/* Per-rank totals of a suite's records (each starting with struct
+ * record_head); host, local rank and device are copied from all[]. */
+void ranks_from_records(const void *records, size_t row_size, size_t n, const struct rank_record *all, int nranks,
+                        struct rank_record *out);
+
+/* max busy / mean busy */
+double ranks_realized_imbalance(const struct rank_record *r, int nranks);
+
+/* "ranks: busy 61.2 60.8 61.0 60.9 s · realized imbalance 1.004 (predicted 1.003)" */
+void ranks_print(const struct rank_record *r, int nranks, double predicted, FILE *out);
+
+#endif

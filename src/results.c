@@ -1,0 +1,298 @@
+#include "results.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct results_file {
+    hid_t file;
+    char tmp[PATH_MAX + 64];
+    char base[PATH_MAX]; /* final path without ".h5" */
+};
+
+static void quiet_hdf5(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static int mkdir_p(const char *dir, struct diag *d)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return diag_fail(d, FR_RUNTIME, "cannot create output folder '%s': %s", buf, strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return diag_fail(d, FR_RUNTIME, "output folder '%s' is not a folder", dir);
+    return FR_OK;
+}
+
+int results_check_dir(const char *dir, struct diag *d)
+{
+    if (mkdir_p(dir, d))
+        return d->code;
+    char probe[PATH_MAX];
+    snprintf(probe, sizeof probe, "%s/.fidrun-write-test-%ld", dir, (long)getpid());
+    FILE *f = fopen(probe, "w");
+    if (!f)
+        return diag_fail(d, FR_RUNTIME, "output folder '%s' is not writable: %s", dir, strerror(errno));
+    fclose(f);
+    unlink(probe);
+    return FR_OK;
+}
+
+int results_create(const char *dir, const char *name, time_t start, struct results_file **out, struct diag *d)
+{
+    quiet_hdf5();
+    if (mkdir_p(dir, d))
+        return d->code;
+    struct results_file *rf = calloc(1, sizeof *rf);
+    if (!rf)
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    struct tm tm;
+    char stamp[32];
+    localtime_r(&start, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(rf->base, sizeof rf->base, "%s/%s-%s", dir, name, stamp);
+    snprintf(rf->tmp, sizeof rf->tmp, "%s.h5.%ld.tmp", rf->base, (long)getpid());
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    rf->file = H5Fcreate(rf->tmp, H5F_ACC_EXCL, fcpl, H5P_DEFAULT);
+    H5Pclose(fcpl);
+    if (rf->file < 0) {
+        int rc = diag_fail(d, FR_RUNTIME, "cannot create results file '%s'", rf->tmp);
+        free(rf);
+        return rc;
+    }
+    *out = rf;
+    return FR_OK;
+}
+
+static hid_t open_object(struct results_file *rf, const char *object)
+{
+    if (strcmp(object, "/") == 0)
+        return H5Gopen2(rf->file, "/", H5P_DEFAULT);
+    if (H5Lexists(rf->file, object, H5P_DEFAULT) > 0)
+        return H5Oopen(rf->file, object, H5P_DEFAULT);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t g = H5Gcreate2(rf->file, object, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    return g;
+}
+
+static int write_attr(struct results_file *rf, const char *object, const char *key, hid_t type, const void *value,
+                      struct diag *d)
+{
+    hid_t obj = open_object(rf, object);
+    if (obj < 0)
+        return diag_fail(d, FR_RUNTIME, "%s: cannot open %s", rf->tmp, object);
+    if (H5Aexists(obj, key) > 0)
+        H5Adelete(obj, key);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, key, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = a >= 0 ? H5Awrite(a, type, value) : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(space);
+    H5Oclose(obj);
+    if (st < 0)
+        return diag_fail(d, FR_RUNTIME, "%s: cannot write attribute %s of %s", rf->tmp, key, object);
+    return FR_OK;
+}
+
+static hid_t vlen_utf8(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+int results_attr_string(struct results_file *rf, const char *object, const char *key, const char *value,
+                        struct diag *d)
+{
+    hid_t t = vlen_utf8();
+    const char *v = value ? value : "";
+    int rc = write_attr(rf, object, key, t, &v, d);
+    H5Tclose(t);
+    return rc;
+}
+
+int results_attr_double(struct results_file *rf, const char *object, const char *key, double value,
+                        struct diag *d)
+{
+    return write_attr(rf, object, key, H5T_NATIVE_DOUBLE, &value, d);
+}
+
+int results_attr_int(struct results_file *rf, const char *object, const char *key, int64_t value,
+                     struct diag *d)
+{
+    return write_attr(rf, object, key, H5T_NATIVE_INT64, &value, d);
+}
+
+/* The in-memory compound type of a row. */
+static hid_t row_type(const struct table_desc *desc)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, desc->row_size);
+    for (size_t i = 0; i < desc->ncols; i++) {
+        const struct column *c = &desc->cols[i];
+        hid_t ct;
+        switch (c->type) {
+        case COL_I32: ct = H5Tcopy(H5T_NATIVE_INT32); break;
+        case COL_I64: ct = H5Tcopy(H5T_NATIVE_INT64); break;
+        case COL_F64: ct = H5Tcopy(H5T_NATIVE_DOUBLE); break;
+        default:
+            ct = H5Tcopy(H5T_C_S1);
+            H5Tset_size(ct, c->size);
+            H5Tset_strpad(ct, H5T_STR_NULLTERM);
+            break;
+        }
+        H5Tinsert(t, c->name, c->offset, ct);
+        H5Tclose(ct);
+    }
+    return t;
+}
+
+int results_write_table(struct results_file *rf, const char *group, const struct table_desc *desc,
+                        const void *rows, size_t n, struct diag *d)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", strcmp(group, "/") == 0 ? "" : group, desc->name);
+    hid_t mem = row_type(desc), file_type = H5Tcopy(mem);
+    H5Tpack(file_type);
+    hsize_t dims[1] = {n}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {n < 1 ? 1 : n > 4096 ? 4096 : n};
+    hid_t space = H5Screate_simple(1, dims, maxdims);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, chunk);
+    H5Pset_shuffle(dcpl);
+    H5Pset_deflate(dcpl, 4);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t ds = H5Dcreate2(rf->file, path, file_type, space, lcpl, dcpl, H5P_DEFAULT);
+    herr_t st = ds >= 0 && (n == 0 || H5Dwrite(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0) ? 0 : -1;
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Tclose(file_type);
+    H5Tclose(mem);
+    if (st < 0)
+        return diag_fail(d, FR_RUNTIME, "%s: cannot write table %s (disk full?)", rf->tmp, path);
+    return FR_OK;
+}
+
+int results_finish(struct results_file *rf, char *path, size_t size, struct diag *d)
+{
+    herr_t st = H5Fclose(rf->file);
+    rf->file = -1;
+    if (st < 0) {
+        results_discard(rf);
+        return diag_fail(d, FR_RUNTIME, "cannot close the results file (disk full?)");
+    }
+    /* link() fails when the name exists, so a result is never overwritten */
+    for (int i = 1; i < 1000; i++) {
+        if (i == 1)
+            snprintf(path, size, "%s.h5", rf->base);
+        else
+            snprintf(path, size, "%s-%d.h5", rf->base, i);
+        if (link(rf->tmp, path) == 0) {
+            unlink(rf->tmp);
+            free(rf);
+            return FR_OK;
+        }
+        if (errno != EEXIST) {
+            int rc = diag_fail(d, FR_RUNTIME, "cannot rename '%s' to '%s': %s", rf->tmp, path, strerror(errno));
+            results_discard(rf);
+            return rc;
+        }
+    }
+    int rc = diag_fail(d, FR_RUNTIME, "'%s.h5' and 999 numbered variants exist already", rf->base);
+    results_discard(rf);
+    return rc;
+}
+
+void results_discard(struct results_file *rf)
+{
+    if (!rf)
+        return;
+    if (rf->file >= 0)
+        H5Fclose(rf->file);
+    unlink(rf->tmp);
+    free(rf);
+}
+
+int results_read_table(const char *path, const char *dataset, const struct table_desc *desc, void **rows,
+                       size_t *n, struct diag *d)
+{
+    quiet_hdf5();
+    *rows = NULL;
+    *n = 0;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return diag_fail(d, FR_RUNTIME, "cannot open results file '%s'", path);
+    hid_t ds = H5Dopen2(f, dataset, H5P_DEFAULT);
+    if (ds < 0) {
+        H5Fclose(f);
+        return diag_fail(d, FR_RUNTIME, "%s: no table %s", path, dataset);
+    }
+    hid_t space = H5Dget_space(ds);
+    hsize_t dims[1] = {0};
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    H5Sclose(space);
+    void *buf = calloc(dims[0] ? dims[0] : 1, desc->row_size);
+    hid_t mem = row_type(desc);
+    herr_t st = buf && (dims[0] == 0 || H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) ? 0 : -1;
+    H5Tclose(mem);
+    H5Dclose(ds);
+    H5Fclose(f);
+    if (st < 0) {
+        free(buf);
+        return diag_fail(d, FR_RUNTIME, "%s: cannot read table %s", path, dataset);
+    }
+    *rows = buf;
+    *n = dims[0];
+    return FR_OK;
+}
+
+int results_read_root_attr(const char *path, const char *key, char **value, struct diag *d)
+{
+    quiet_hdf5();
+    *value = NULL;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return diag_fail(d, FR_RUNTIME, "cannot open results file '%s'", path);
+    hid_t a = H5Aopen_by_name(f, "/", key, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = FR_OK;
+    if (a < 0) {
+        rc = diag_fail(d, FR_RUNTIME, "%s: no attribute %s", path, key);
+    } else {
+        hid_t t = vlen_utf8();
+        char *v = NULL;
+        if (H5Aread(a, t, &v) < 0 || !v) {
+            rc = diag_fail(d, FR_RUNTIME, "%s: attribute %s is not a string", path, key);
+        } else {
+            *value = strdup(v);
+            H5free_memory(v);
+        }
+        H5Tclose(t);
+        H5Aclose(a);
+    }
+    H5Fclose(f);
+    return rc;
+}

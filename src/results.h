@@ -1,0 +1,47 @@
+/* The results file (HDF5, rank 0 only): one new file per run, written under
+ * a temporary name and renamed, never overwriting; compound tables declared
+ * by struct table_desc; provenance as attributes. */
+#ifndef FIDRUN_RESULTS_H
+#define FIDRUN_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "diag.h"
+#include "table.h"
+
+struct results_file;
+
+/* Creates the folder if needed and checks that a file can be made there. */
+int results_check_dir(const char *dir, struct diag *d);
+
+/* Starts dir/<name>-<YYYYmmdd-HHMMSS>.h5 (with -2, -3... if taken). */
+int results_create(const char *dir, const char *name, time_t start, struct results_file **rf, struct diag *d);
+
+/* Attributes on the root ("/") or a group ("/osft"). */
+int results_attr_string(struct results_file *rf, const char *object, const char *key, const char *value,
+                        struct diag *d);
+int results_attr_double(struct results_file *rf, const char *object, const char *key, double value,
+                        struct diag *d);
+int results_attr_int(struct results_file *rf, const char *object, const char *key, int64_t value,
+                     struct diag *d);
+
+/* Writes rows as the dataset <group>/<desc->name> ("/" for the root). */
+int results_write_table(struct results_file *rf, const char *group, const struct table_desc *desc,
+                        const void *rows, size_t n, struct diag *d);
+
+/* Closes and renames into place; the final path goes to path. */
+int results_finish(struct results_file *rf, char *path, size_t size, struct diag *d);
+
+/* Closes and removes the temporary file (after an error). */
+void results_discard(struct results_file *rf);
+
+/* Reads <dataset> into rows laid out by desc (columns matched by name). */
+int results_read_table(const char *path, const char *dataset, const struct table_desc *desc, void **rows,
+                       size_t *n, struct diag *d);
+
+/* Reads a string attribute of the root group (malloc'd). */
+int results_read_root_attr(const char *path, const char *key, char **value, struct diag *d);
+
+#endif
