@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Multi-rank integration tests: fidrun under mpirun -np 1, 2, 4 against
+# single-rank results, error paths that must end every rank with the right
+# exit code, and the results file as other tools read it.
+# Ends with "integration: N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/../.."
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=true OPENBLAS_NUM_THREADS=1
+
+FIDRUN=./fidrun
+H5=build/tests/h5records
+LIMIT=300 # seconds; a run that hangs is killed and counted as a failure (exit 124)
+work=$(mktemp -d /tmp/fidrun-it.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0 skipped=0
+
+ok() { echo "ok       $1"; passed=$((passed + 1)); }
+skip() { echo "skipped  $1 ($2)"; skipped=$((skipped + 1)); }
+bad() {
+  echo "FAILED   $1: $2"
+  [ -n "${out:-}" ] && [ -f "$out" ] && sed 's/^/         | /' "$out" | tail -n 15
+  failed=$((failed + 1))
+}
+# expect NAME: passes when the previous command's status equals $want
+check_rc() { if [ "$rc" -eq "$2" ]; then ok "$1"; else bad "$1" "exit $rc, expected $2"; fi; }
+
+# mpirun_fidrun NP ARGS...: sets rc, out (log of stdout+stderr) and secs
+mpirun_fidrun() {
+  local np=$1
+  shift
+  out=$work/log.$((++n_logs))
+  local t0=$SECONDS
+  timeout $LIMIT mpirun -np "$np" $FIDRUN "$@" >"$out" 2>&1
+  rc=$?
+  secs=$((SECONDS - t0))
+}
+n_logs=0
+newest() { ls -t "$1"/*.h5 2>/dev/null | head -n1; }
+smoke=configs/smoke.yaml
+
+echo "integration (mpirun, $(mpirun --version | head -n1))"
+
+# 1. -np 1, 2, 4 give bit-identical per-matrix figures (LPT and block assignment)
+for np in 1 2 4; do
+  mpirun_fidrun $np $smoke --out "$work/np$np" --quiet
+  check_rc "smoke.yaml at -np $np passes its checks (${secs}s)" 0
+done
+for np in 2 4; do
+  if cmp=$($H5 compare "$(newest "$work/np1")" "$(newest "$work/np$np")" osft 2>&1); then
+    ok "-np $np per-matrix figures bit-identical to -np 1 ($cmp)"
+  else
+    bad "-np $np per-matrix figures bit-identical to -np 1" "$cmp"
+  fi
+done
+mpirun_fidrun 2 $smoke --out "$work/block" --set balance=block --quiet
+check_rc "balance: block at -np 2 passes" 0
+if cmp=$($H5 compare "$(newest "$work/np1")" "$(newest "$work/block")" osft 2>&1); then
+  ok "block assignment gives the same figures as LPT"
+else
+  bad "block assignment gives the same figures as LPT" "$cmp"
+fi
+f4=$(newest "$work/np4")
+if [ -n "$f4" ] && h5dump -a /ranks "$f4" 2>/dev/null | grep -q '(0): 4'; then
+  ok "results file records 4 ranks"
+else
+  bad "results file records 4 ranks" "no /ranks attribute = 4 in $f4"
+fi
+
+# 2. float64 path, split over 3 ranks, against 1 rank
+mpirun_fidrun 1 $smoke --out "$work/f64a" --set suites.osft.dtype=float64 --only 'model.layers.0.*' -q
+rc1=$rc
+mpirun_fidrun 3 $smoke --out "$work/f64b" --set suites.osft.dtype=float64 --only 'model.layers.0.*' -q
+if [ $rc1 -eq 0 ] && [ $rc -eq 0 ] && $H5 compare "$(newest "$work/f64a")" "$(newest "$work/f64b")" osft >/dev/null; then
+  ok "float64 at -np 3 passes and matches -np 1 bit for bit"
+else
+  bad "float64 at -np 3 passes and matches -np 1 bit for bit" "exit $rc1 / $rc"
+fi
+
+# 3. a bad config under -np 2: exit 2 within seconds, one message naming file:line:col
+printf 'suites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B\n    layers: -3\n' >"$work/bad.yaml"
+mpirun_fidrun 2 "$work/bad.yaml"
+if [ $rc -eq 2 ] && [ "$(grep -c '^fidrun: error' "$out")" -eq 1 ] && grep -q "bad.yaml:4:13: suites.osft.layers" "$out"; then
+  ok "bad config under -np 2 exits 2 in ${secs}s with one message naming bad.yaml:4:13"
+else
+  bad "bad config under -np 2" "exit $rc after ${secs}s"
+fi
+mpirun_fidrun 2 $smoke --sede 3
+if [ $rc -eq 2 ] && [ "$(grep -c '^fidrun: error' "$out")" -eq 1 ] && grep -q "did you mean '--seed'" "$out"; then
+  ok "unknown option under -np 2 exits 2 with one message"
+else
+  bad "unknown option under -np 2" "exit $rc"
+fi
+mpirun_fidrun 2 "$work/missing.yaml"
+if [ $rc -eq 2 ] && grep -q "cannot open config file" "$out"; then ok "missing config exits 2"; else bad "missing config exits 2" "exit $rc"; fi
+
+# 4. an impossible tolerance fails the checks: exit 1, and the results are still written
+mpirun_fidrun 2 $smoke --out "$work/strict" --set suites.osft.atol=0 --set suites.osft.rtol=0 --only 'model.layers.0.*'
+if [ $rc -eq 1 ] && grep -q 'success rate.*FAILED' "$out" && [ -n "$(newest "$work/strict")" ]; then
+  ok "atol = rtol = 0 exits 1 with the success-rate check FAILED, results written"
+else
+  bad "impossible tolerance exits 1" "exit $rc"
+fi
+
+# 5. a failure on a rank other than 0 ends the whole job: exit 3, message names rank and host
+victim=$($FIDRUN validate $smoke --ranks 4 -v | awk '/^  rank 3 /{r=1; next} /^  rank /{r=0} r && NF {print $1; exit}')
+if [ -z "$victim" ]; then
+  bad "fault on rank 3" "could not find a task of rank 3 in the plan"
+else
+  out=$work/fault.log
+  t0=$SECONDS
+  FIDRUN_INJECT_FAULT="$victim" timeout $LIMIT mpirun -np 4 $FIDRUN $smoke --out "$work/fault" -q >"$out" 2>&1
+  rc=$?
+  secs=$((SECONDS - t0))
+  if [ $rc -eq 3 ] && grep -q "rank 3 ($(hostname)" "$out" && grep -q "$victim" "$out"; then
+    ok "a task failing on rank 3 of 4 ends the job with exit 3 in ${secs}s, naming rank 3 and host"
+  else
+    bad "a task failing on rank 3 of 4 ends the job" "exit $rc after ${secs}s"
+  fi
+fi
+
+# 6. output folder that cannot be written: exit 3 before any task runs
+mpirun_fidrun 2 $smoke --out /proc/fidrun-results
+if [ $rc -eq 3 ] && grep -q "output folder" "$out" && ! grep -q ' done · ' "$out"; then
+  ok "unwritable output folder exits 3 before the first task"
+else
+  bad "unwritable output folder" "exit $rc"
+fi
+mpirun_fidrun 2 $smoke --device cuda
+if [ $rc -eq 3 ] && grep -q "built without CUDA" "$out"; then ok "--device cuda without CUDA exits 3"; else bad "--device cuda without CUDA" "exit $rc"; fi
+
+# 7. the results file as h5dump reads it
+f1=$(newest "$work/np1")
+dump=$(h5dump -H "$f1" 2>&1)
+missing=""
+for obj in 'GROUP "osft"' 'DATASET "matrices"' 'DATASET "ranks"' 'DATASET "checks"' 'ATTRIBUTE "config_text"' \
+  'ATTRIBUTE "git_commit"' 'ATTRIBUTE "mpi_library"' 'ATTRIBUTE "blas"' 'ATTRIBUTE "hosts"'; do
+  grep -q "$obj" <<<"$dump" || missing="$missing $obj"
+done
+if [ -z "$missing" ]; then ok "h5dump reads the results file: tables and provenance present"; else bad "results file layout" "missing:$missing"; fi
+if [ "$($H5 attr "$f1" config_text)" = "$(cat $smoke)" ]; then
+  ok "config_text attribute holds the config file as run"
+else
+  bad "config_text attribute" "differs from $smoke"
+fi
+
+# 8. h5py and pandas read it as it is (the README's example)
+py=""
+for p in python3 /usr/bin/python3; do
+  if command -v "$p" >/dev/null && "$p" -c 'import h5py, pandas' 2>/dev/null; then py=$p; break; fi
+done
+if [ -z "$py" ]; then
+  skip "h5py/pandas read the results file" "no python3 with h5py and pandas"
+else
+  out=$work/py.log
+  if "$py" - "$f1" >"$out" 2>&1 <<'PY'
+import sys, h5py, pandas as pd
+with h5py.File(sys.argv[1], "r") as f:
+    m = pd.DataFrame(f["osft/matrices"][()])
+    checks = pd.DataFrame(f["checks"][()])
+    ranks = int(f.attrs["ranks"])
+m["name"] = m["name"].str.decode("utf-8")
+assert len(m) == 14 and m["name"].is_unique, m
+assert (m["pass"] == 1).all() and (m["max_abs_err"] < 1e-5).all()
+assert (m["k_split"] == m[["rows", "cols"]].min(axis=1) // 2).all()
+assert len(checks) >= 5 and (checks["pass"] == 1).all() and ranks == 1
+PY
+  then ok "h5py and pandas read the tables ($py)"; else bad "h5py and pandas read the tables" "see log"; fi
+fi
+
+# 9. a result is never overwritten: two runs into one folder give two files, no temporaries left
+for i in 1 2; do mpirun_fidrun 1 $smoke --out "$work/twice" --only 'model.layers.0.self_attn.k_proj' -q; done
+nfiles=$(ls "$work/twice"/*.h5 | wc -l)
+ntmp=$(ls "$work/twice" | grep -c tmp)
+if [ "$nfiles" -eq 2 ] && [ "$ntmp" -eq 0 ]; then ok "two runs, two results files, no temporary files"; else bad "never overwrite" "$nfiles files, $ntmp temporaries"; fi
+
+# 10. without mpirun (singleton MPI), validate, and the command line
+out=$work/single.log
+timeout $LIMIT $FIDRUN $smoke --out "$work/single" --only 'model.layers.1.self_attn.v_proj' >"$out" 2>&1
+rc=$?
+check_rc "runs without mpirun" 0
+out=$work/validate.log
+$FIDRUN validate configs/osft.yaml --ranks 4 >"$out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q "plan: 196 tasks over 4 ranks by lpt" "$out" && [ "$(grep -c '^  rank ' "$out")" -eq 4 ]; then
+  ok "validate plans osft.yaml: 196 tasks over 4 ranks"
+else
+  bad "validate plans osft.yaml" "exit $rc"
+fi
+$FIDRUN validate $smoke --ranks 2 --json >"$out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q '"tasks": 14' "$out"; then ok "validate --json"; else bad "validate --json" "exit $rc"; fi
+if [ -n "$py" ] && ! "$py" -m json.tool "$out" >/dev/null 2>&1; then bad "validate --json is valid JSON" "json.tool rejects it"; fi
+mpirun_fidrun 1 $smoke --out "$work/verbose" --only 'model.layers.0.*' --verbose
+if [ $rc -eq 0 ] && [ "$(grep -c '^  model.layers.0.*  ok$' "$out")" -ge 7 ]; then ok "--verbose prints a row per matrix"; else bad "--verbose" "exit $rc"; fi
+$FIDRUN --help >"$work/help" 2>&1 && grep -q 'exit codes' "$work/help" && ok "--help" || bad "--help" "no usage text"
+$FIDRUN --version 2>&1 | grep -q '^fidrun 0\.' && ok "--version" || bad "--version" "no version line"
+out=$work/suite.log
+$FIDRUN $smoke --suite quant >"$out" 2>&1
+rc=$?
+check_rc "--suite naming an unknown suite exits 2" 2
+
+echo "integration: $passed passed, $failed failed, $skipped skipped"
+[ -n "${COUNTS:-}" ] && echo "$passed $failed $skipped" >"$COUNTS"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,93 @@
+/* Test tool: compares the per-task tables of two fidrun results files
+ * column by column, bit for bit (timing and placement columns skipped), or
+ * prints a root attribute.
+ *   h5records compare A.h5 B.h5 SUITE [--ignore col,col,...]
+ *   h5records attr FILE.h5 NAME */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "results.h"
+#include "suite.h"
+
+static int ignored(const char *name, const char *list)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == len && strncmp(p, name, n) == 0)
+            return 1;
+        p = comma ? comma + 1 : p + n;
+    }
+    return 0;
+}
+
+static int compare(const char *a, const char *b, const char *suite_name, const char *ignore)
+{
+    const struct suite *s = suite_find(suite_name);
+    if (!s) {
+        fprintf(stderr, "h5records: unknown suite %s\n", suite_name);
+        return 2;
+    }
+    const struct table_desc *t = s->record_table;
+    char dataset[128];
+    snprintf(dataset, sizeof dataset, "/%s/%s", s->name, t->name);
+    void *ra, *rb;
+    size_t na, nb;
+    struct diag d = {0};
+    if (results_read_table(a, dataset, t, &ra, &na, &d) || results_read_table(b, dataset, t, &rb, &nb, &d)) {
+        fprintf(stderr, "h5records: %s\n", d.msg);
+        return 2;
+    }
+    if (na != nb) {
+        printf("DIFFERENT: %s has %zu rows, %s has %zu\n", a, na, b, nb);
+        return 1;
+    }
+    size_t compared = 0, differing = 0;
+    for (size_t c = 0; c < t->ncols; c++) {
+        const struct column *col = &t->cols[c];
+        if (ignored(col->name, ignore))
+            continue;
+        compared++;
+        for (size_t i = 0; i < na; i++) {
+            const char *x = (const char *)ra + i * t->row_size + col->offset;
+            const char *y = (const char *)rb + i * t->row_size + col->offset;
+            if (memcmp(x, y, col->size) != 0) {
+                if (differing++ < 10)
+                    printf("DIFFERENT: row %zu column %s\n", i, col->name);
+            }
+        }
+    }
+    free(ra);
+    free(rb);
+    if (differing) {
+        printf("DIFFERENT: %zu values differ\n", differing);
+        return 1;
+    }
+    printf("identical: %zu rows x %zu columns, bit for bit (ignored: %s)\n", na, compared, ignore);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 5 && strcmp(argv[1], "compare") == 0) {
+        const char *ignore = "rank,task_seconds,svd_seconds";
+        if (argc == 7 && strcmp(argv[5], "--ignore") == 0)
+            ignore = argv[6];
+        return compare(argv[2], argv[3], argv[4], ignore);
+    }
+    if (argc == 4 && strcmp(argv[1], "attr") == 0) {
+        char *v;
+        struct diag d = {0};
+        if (results_read_root_attr(argv[2], argv[3], &v, &d)) {
+            fprintf(stderr, "h5records: %s\n", d.msg);
+            return 2;
+        }
+        printf("%s\n", v);
+        free(v);
+        return 0;
+    }
+    fprintf(stderr, "usage: h5records compare A.h5 B.h5 SUITE [--ignore col,...] | attr FILE.h5 NAME\n");
+    return 2;
+}
