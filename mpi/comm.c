@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { TAG_PROGRESS = 101 };
 
@@ -139,14 +140,11 @@ void comm_progress_notify(int task_id)
     nsent++;
 }
 
-int comm_progress_poll(int blocking, int *task_id)
+int comm_progress_poll(int *task_id)
 {
-    int flag = 1;
+    int flag = 0;
     MPI_Status st;
-    if (blocking)
-        MPI_Probe(MPI_ANY_SOURCE, TAG_PROGRESS, MPI_COMM_WORLD, &st);
-    else
-        MPI_Iprobe(MPI_ANY_SOURCE, TAG_PROGRESS, MPI_COMM_WORLD, &flag, &st);
+    MPI_Iprobe(MPI_ANY_SOURCE, TAG_PROGRESS, MPI_COMM_WORLD, &flag, &st);
     if (!flag)
         return 0;
     MPI_Recv(task_id, 1, MPI_INT, st.MPI_SOURCE, TAG_PROGRESS, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -162,6 +160,25 @@ void comm_progress_end(void)
     requests = NULL;
     payloads = NULL;
     nsent = max_sent = 0;
+}
+
+void comm_nap(void)
+{
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+}
+
+void comm_idle_barrier(void)
+{
+    MPI_Request req;
+    int done = 0;
+    MPI_Ibarrier(MPI_COMM_WORLD, &req);
+    for (;;) {
+        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        comm_nap();
+    }
 }
 
 const char *comm_library_version(char *buf, size_t size)

@@ -38,11 +38,17 @@ int comm_gather_bytes(const void *buf, size_t bytes, void **all, size_t *total, 
  * blocking; rank 0 polls. comm_progress_begin sizes the send buffers. */
 int comm_progress_begin(size_t max_sends);
 void comm_progress_notify(int task_id);
-/* Rank 0: 1 and *task_id when a report arrived (waiting for one when
- * blocking), 0 when none is pending. */
-int comm_progress_poll(int blocking, int *task_id);
+/* Rank 0: 1 and *task_id when a report is pending, else 0. */
+int comm_progress_poll(int *task_id);
+/* Rank 0: sleeps about a millisecond, for waiting loops that poll. */
+void comm_nap(void);
 /* Completes this rank's outstanding sends. */
 void comm_progress_end(void);
+
+/* Collective: returns when every rank has arrived. Ranks that wait sleep
+ * between polls instead of spinning, so on a node with more ranks than
+ * cores the ranks still computing keep the cores. */
+void comm_idle_barrier(void);
 
 const char *comm_library_version(char *buf, size_t size);
 

@@ -161,7 +161,7 @@ static void execute(struct run_state *s)
         if (root) {
             int id;
             progress_task_done(&prog, t->id, end);
-            while (comm_progress_poll(0, &id))
+            while (comm_progress_poll(&id))
                 progress_task_done(&prog, id, now_seconds());
         } else {
             comm_progress_notify(t->id);
@@ -169,13 +169,18 @@ static void execute(struct run_state *s)
     }
     if (root) {
         int id;
-        while (prog.done < p->tasks.n && comm_progress_poll(1, &id))
-            progress_task_done(&prog, id, now_seconds());
+        while (prog.done < p->tasks.n) {
+            if (comm_progress_poll(&id))
+                progress_task_done(&prog, id, now_seconds());
+            else
+                comm_nap();
+        }
         progress_free(&prog);
     } else {
         comm_progress_end();
     }
     free(mine);
+    comm_idle_barrier();
 }
 
 static int by_task_id(const void *a, const void *b)
