@@ -1,5 +1,7 @@
 #include "checks.h"
 
+#include "array.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +22,8 @@ static void copy_str(char *dst, size_t size, const char *src)
 int check_add(struct check_list *l, const char *suite, const char *name, const char *metric, double value,
               double lower, double upper, const char *unit)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        struct check *p = realloc(l->items, cap * sizeof *p);
-        if (!p)
-            return -1;
-        l->items = p;
-        l->cap = cap;
-    }
+    if (array_reserve((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items, 16))
+        return -1;
     struct check *c = &l->items[l->n++];
     memset(c, 0, sizeof *c);
     copy_str(c->suite, sizeof c->suite, suite);

@@ -1,17 +1,13 @@
 #include "task.h"
 
+#include "array.h"
+
 #include <stdlib.h>
 
 int task_list_push(struct task_list *l, const struct task *t)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        struct task *p = realloc(l->items, cap * sizeof *p);
-        if (!p)
-            return -1;
-        l->items = p;
-        l->cap = cap;
-    }
+    if (array_reserve((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items, 64))
+        return -1;
     l->items[l->n] = *t;
     l->items[l->n].id = (int32_t)l->n;
     l->n++;

@@ -1,5 +1,7 @@
 #include "yaml_tree.h"
 
+#include "array.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,22 +96,9 @@ void ytree_free(struct ynode *node)
     free(node);
 }
 
-static int grow(void **array, size_t elem, size_t n)
-{
-    /* capacity doubles at powers of two */
-    if (n && (n & (n - 1)))
-        return 0;
-    size_t cap = n ? 2 * n : 4;
-    void *p = realloc(*array, cap * elem);
-    if (!p)
-        return -1;
-    *array = p;
-    return 0;
-}
-
 static int map_append(struct ynode *map, char *key, struct yloc key_loc, struct ynode *value)
 {
-    if (grow((void **)&map->entries, sizeof *map->entries, map->n))
+    if (array_reserve((void **)&map->entries, &map->cap, map->n + 1, sizeof *map->entries, 4))
         return -1;
     map->entries[map->n++] = (struct yentry){key, key_loc, value};
     return 0;
@@ -117,7 +106,7 @@ static int map_append(struct ynode *map, char *key, struct yloc key_loc, struct 
 
 static int seq_append(struct ynode *seq, struct ynode *item)
 {
-    if (grow((void **)&seq->items, sizeof *seq->items, seq->n))
+    if (array_reserve((void **)&seq->items, &seq->cap, seq->n + 1, sizeof *seq->items, 4))
         return -1;
     seq->items[seq->n++] = item;
     return 0;
@@ -161,7 +150,7 @@ static int register_anchor(struct builder *b, char *name, struct ynode *node)
 {
     if (!name)
         return 0;
-    if (grow((void **)&b->anchors, sizeof *b->anchors, b->nanchors)) {
+    if (array_reserve((void **)&b->anchors, &b->cap_anchors, b->nanchors + 1, sizeof *b->anchors, 4)) {
         free(name);
         return diag_fail(b->d, FR_RUNTIME, "out of memory while reading %s", b->source);
     }

@@ -30,7 +30,7 @@ struct ynode {
     struct yloc loc;
     char *text;     /* YN_SCALAR */
     int quoted;     /* YN_SCALAR: quoted or !!str-tagged, so never a number */
-    size_t n;       /* entries (YN_MAP) or items (YN_SEQ) */
+    size_t n, cap;  /* entries (YN_MAP) or items (YN_SEQ), and room for them */
     struct yentry *entries;
     struct ynode **items;
 };

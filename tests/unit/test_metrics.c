@@ -45,6 +45,10 @@ static void test_identity_defect(void **state)
     double g[] = {1, 99 /* lower part ignored */, 0.1, 0.98};
     struct matrix m = wrap(g, 2, 2);
     assert_true(fabs(identity_defect_norm1(&m) - 0.12) < 1e-15);
+    /* the largest column sum comes from the (implied) lower triangle: column 0 = 0.3 + 0.4 */
+    double g3[] = {1, -7, -7, 0.3, 1, -7, 0.4, 0, 1};
+    m = (struct matrix){DT_F64, 3, 3, 3, g3};
+    assert_true(fabs(identity_defect_norm1(&m) - 0.7) < 1e-15);
     double id[] = {1, 0, 0, 1};
     m = wrap(id, 2, 2);
     assert_true(identity_defect_norm1(&m) == 0);
