@@ -20,10 +20,4 @@ struct diag {
 int diag_fail(struct diag *d, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prepends "prefix" to an existing message (e.g. the task name). */
-void diag_prefix(struct diag *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-const char *fr_status_name(int code);
-
 #endif

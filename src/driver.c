@@ -31,13 +31,13 @@ struct run_state {
 };
 
 /* Collective: agrees on the worst status; the lowest failing rank prints
- * its message (rank 0 without a rank prefix: its errors are about the
- * config or the command line, which every rank shares). */
+ * its message, naming itself unless it is rank 0 with a usage error (about
+ * the config or command line, which every rank shares). */
 static int agree(struct run_state *s, int rc)
 {
     int first, worst = comm_agree(rc, &first);
     if (worst != FR_OK && s->ci.rank == first) {
-        if (first == 0)
+        if (first == 0 && rc == FR_USAGE)
             fprintf(stderr, "fidrun: error: %s\n", s->d.msg);
         else
             fprintf(stderr, "fidrun: error: rank %d (%s): %s\n", s->ci.rank, s->ci.host, s->d.msg);
@@ -66,12 +66,7 @@ static int choose_backend(struct run_state *s)
 
 static int setup(struct run_state *s)
 {
-    const struct cli *c = s->cli;
-    int rc = config_load(c->config, c->overrides, c->noverrides, &s->cfg, &s->d);
-    if (!rc && c->suites)
-        rc = config_select_suites(&s->cfg, c->suites, &s->d);
-    if (!rc)
-        rc = plan_build(&s->cfg, c->only, s->ci.size, &s->plan, &s->d);
+    int rc = plan_from_command_line(s->cli, s->ci.size, &s->cfg, &s->plan, &s->d);
     if (!rc)
         rc = choose_backend(s);
     if (!rc && s->ci.rank == 0)

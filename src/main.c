@@ -44,12 +44,9 @@ static int validate(const struct cli *c)
     struct run_config cfg;
     struct plan plan;
     struct diag d = {0};
-    int rc = config_load(c->config, c->overrides, c->noverrides, &cfg, &d);
-    if (!rc && c->suites)
-        rc = config_select_suites(&cfg, c->suites, &d);
-    if (!rc)
-        rc = plan_build(&cfg, c->only, c->ranks ? c->ranks : launcher_size(), &plan, &d);
+    int rc = plan_from_command_line(c, c->ranks ? c->ranks : launcher_size(), &cfg, &plan, &d);
     if (rc) {
+        plan_free(&plan);
         config_free(&cfg);
         return print_error(&d);
     }

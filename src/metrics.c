@@ -94,19 +94,3 @@ int64_t singular_value_violations(const struct matrix *s)
     return bad;
 }
 
-double stat_max(const double *v, size_t n)
-{
-    double m = n ? v[0] : 0;
-    for (size_t i = 1; i < n; i++)
-        if (v[i] > m || isnan(v[i]))
-            m = v[i];
-    return m;
-}
-
-double stat_mean(const double *v, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += v[i];
-    return n ? s / (double)n : 0;
-}

@@ -38,8 +38,4 @@ double orthogonality_ratio(double defect_norm1, int64_t dim, double eps);
  * predecessor (0 for a valid non-increasing spectrum). */
 int64_t singular_value_violations(const struct matrix *s);
 
-/* Summary statistics over n values. */
-double stat_max(const double *v, size_t n);
-double stat_mean(const double *v, size_t n);
-
 #endif

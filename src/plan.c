@@ -88,6 +88,18 @@ int plan_build(const struct run_config *cfg, const char *only, int nranks, struc
     return FR_OK;
 }
 
+int plan_from_command_line(const struct cli *c, int nranks, struct run_config *cfg, struct plan *p,
+                           struct diag *d)
+{
+    memset(p, 0, sizeof *p);
+    int rc = config_load(c->config, c->overrides, c->noverrides, cfg, d);
+    if (!rc && c->suites)
+        rc = config_select_suites(cfg, c->suites, d);
+    if (!rc)
+        rc = plan_build(cfg, c->only, nranks, p, d);
+    return rc;
+}
+
 size_t plan_rank_tasks(const struct plan *p, int rank, size_t *idx)
 {
     size_t k = 0;

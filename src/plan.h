@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "cli.h"
 #include "config.h"
 #include "task.h"
 
@@ -22,6 +23,11 @@ struct plan {
 /* only: glob (fnmatch) on task names when it contains * ? or [, else a
  * substring; NULL or "" keeps everything. */
 int plan_build(const struct run_config *cfg, const char *only, int nranks, struct plan *p, struct diag *d);
+
+/* What every run and validate starts with: the config with the command
+ * line's overrides, the --suite selection, and the plan for nranks. */
+int plan_from_command_line(const struct cli *c, int nranks, struct run_config *cfg, struct plan *p,
+                           struct diag *d);
 
 /* Indices of rank's tasks in execution order (plan order); returns the count. */
 size_t plan_rank_tasks(const struct plan *p, int rank, size_t *idx);
