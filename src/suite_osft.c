@@ -287,14 +287,13 @@ static int osft_summarize(const void *vcfg, const void *records, size_t n, const
     double max_abs = 0, sum_max = 0, sum_mean = 0, worst_resid = 0, worst_u = 0, worst_v = 0, max_w = 0;
     for (size_t i = 0; i < n; i++) {
         const struct osft_record *r = &rec[i];
-        struct linear_shape sh = {r->rows, r->cols};
         int t = 0;
         while (t < T_COUNT - 1 && strcmp(target_name((enum target)t), r->target) != 0)
             t++;
         struct target_summary *s = &ts[t];
         s->n++;
-        s->rows = sh.out;
-        s->cols = sh.in;
+        s->rows = r->rows;
+        s->cols = r->cols;
         s->max_abs = fmax(s->max_abs, r->max_abs_err);
         s->sum_mean += r->mean_abs_err;
         s->max_rel = fmax(s->max_rel, r->rel_fro_err);
