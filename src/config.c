@@ -22,12 +22,11 @@ static int parse_suites(const struct ynode *node, const char *path, void *obj, s
 {
     struct run_config *cfg = obj;
     const char *names[CONFIG_MAX_SUITES];
-    char known[256] = "";
-    size_t n = suite_count(), len = 0;
-    for (size_t i = 0; i < n && i < CONFIG_MAX_SUITES; i++) {
+    char known[256];
+    size_t n = suite_count();
+    for (size_t i = 0; i < n && i < CONFIG_MAX_SUITES; i++)
         names[i] = suite_at(i)->name;
-        len += snprintf(known + len, len < sizeof known ? sizeof known - len : 0, "%s%s", i ? ", " : "", names[i]);
-    }
+    join_names(names, n, known, sizeof known);
     if (!node || node->kind != YN_MAP || node->n == 0) {
         char found[300];
         return schema_error(d, &node->loc, path, "expected a mapping of suites to run (known: %s), found %s", known,
@@ -38,13 +37,8 @@ static int parse_suites(const struct ynode *node, const char *path, void *obj, s
         char sub[300];
         join_path(sub, sizeof sub, path, e->key);
         const struct suite *s = suite_find(e->key);
-        if (!s) {
-            const char *near = closest_name(e->key, names, n);
-            if (near)
-                return schema_error(d, &e->key_loc, sub, "unknown suite '%s' (did you mean '%s'?); known suites: %s",
-                                    e->key, near, known);
-            return schema_error(d, &e->key_loc, sub, "unknown suite '%s'; known suites: %s", e->key, known);
-        }
+        if (!s)
+            return schema_unknown(d, &e->key_loc, sub, "suite", e->key, names, n, "suites");
         struct suite_slot *slot = &cfg->suites[cfg->nsuites];
         slot->suite = s;
         slot->cfg = calloc(1, s->config_size);

@@ -84,6 +84,27 @@ const char *describe_found(const struct ynode *node, char *buf, size_t size)
     return buf;
 }
 
+const char *join_names(const char *const *names, size_t n, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        len += snprintf(buf + len, len < size ? size - len : 0, "%s%s", i ? ", " : "", names[i]);
+    return buf;
+}
+
+int schema_unknown(struct diag *d, const struct yloc *loc, const char *path, const char *what, const char *word,
+                   const char *const *names, size_t n, const char *label)
+{
+    char known[1024];
+    join_names(names, n, known, sizeof known);
+    const char *near = closest_name(word, names, n);
+    if (near)
+        return schema_error(d, loc, path, "unknown %s '%s' (did you mean '%s'?); known %s: %s", what, word, near,
+                            label, known);
+    return schema_error(d, loc, path, "unknown %s '%s'; known %s: %s", what, word, label, known);
+}
+
 /* Copies text without YAML's digit-separating underscores. */
 static int strip_underscores(const char *text, char *out, size_t size)
 {
@@ -366,11 +387,7 @@ int schema_apply(const struct field *fields, const struct ynode *node, const cha
     for (const struct field *f = fields; f->key && nf < 64; f++)
         names[nf++] = f->key;
     char keylist[800];
-    size_t len = 0;
-    keylist[0] = '\0';
-    for (size_t i = 0; i < nf; i++)
-        len += snprintf(keylist + len, len < sizeof keylist ? sizeof keylist - len : 0, "%s%s", i ? ", " : "",
-                        names[i]);
+    join_names(names, nf, keylist, sizeof keylist);
 
     if (node && !ytree_is_null(node) && node->kind != YN_MAP)
         return schema_error(d, &node->loc, path, "expected a mapping with keys %s, found %s", keylist,
@@ -383,14 +400,8 @@ int schema_apply(const struct field *fields, const struct ynode *node, const cha
                 f++;
             char sub[300];
             join_path(sub, sizeof sub, path, e->key);
-            if (!f->key) {
-                const char *near = closest_name(e->key, names, nf);
-                if (near)
-                    return schema_error(d, &e->key_loc, sub,
-                                        "unknown key '%s' (did you mean '%s'?); known keys here: %s", e->key, near,
-                                        keylist);
-                return schema_error(d, &e->key_loc, sub, "unknown key '%s'; known keys here: %s", e->key, keylist);
-            }
+            if (!f->key)
+                return schema_unknown(d, &e->key_loc, sub, "key", e->key, names, nf, "keys here");
             if (ytree_is_null(e->value) && f->type != FT_MAP && f->type != FT_CUSTOM)
                 continue;
             if (apply_field(f, e->value, sub, obj, d))

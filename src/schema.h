@@ -54,6 +54,14 @@ const char *closest_name(const char *word, const char *const *candidates, size_t
 /* Optimal-string-alignment distance, case-insensitive. */
 size_t edit_distance(const char *a, const char *b);
 
+/* "a, b, c" into buf. */
+const char *join_names(const char *const *names, size_t n, char *buf, size_t size);
+
+/* "LOC: PATH: unknown WHAT 'word' (did you mean 'x'?); known LABEL: a, b"
+ * (the suggestion only when one is close), returning FR_USAGE. */
+int schema_unknown(struct diag *d, const struct yloc *loc, const char *path, const char *what, const char *word,
+                   const char *const *names, size_t n, const char *label);
+
 /* Scalar parsers with the schema's rules; 0 on success. */
 int parse_int64(const char *text, int64_t *out, int *overflow);
 int parse_real(const char *text, double *out, int *overflow);

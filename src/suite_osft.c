@@ -49,24 +49,18 @@ static int parse_model(const struct ynode *node, const char *path, void *obj, st
 {
     struct osft_config *cfg = obj;
     const char *ids[32];
-    char known[1024] = "";
-    size_t n = model_count(), len = 0;
-    for (size_t i = 0; i < n && i < 32; i++) {
+    char known[1024], found[300];
+    size_t n = model_count() < 32 ? model_count() : 32;
+    for (size_t i = 0; i < n; i++)
         ids[i] = model_at(i)->id;
-        len += snprintf(known + len, len < sizeof known ? sizeof known - len : 0, "%s%s", i ? ", " : "", ids[i]);
-    }
-    char found[300];
+    join_names(ids, n, known, sizeof known);
     if (node->kind != YN_SCALAR || ytree_is_null(node))
         return schema_error(d, &node->loc, path, "expected a model id (one of %s), found %s", known,
                             describe_found(node, found, sizeof found));
     cfg->model = model_find(node->text);
     if (cfg->model)
         return FR_OK;
-    const char *near = closest_name(node->text, ids, n);
-    if (near)
-        return schema_error(d, &node->loc, path, "unknown model '%s' (did you mean '%s'?); known models: %s",
-                            node->text, near, known);
-    return schema_error(d, &node->loc, path, "unknown model '%s'; known models: %s", node->text, known);
+    return schema_unknown(d, &node->loc, path, "model", node->text, ids, n, "models");
 }
 
 #define OSFT_FIELD(k, t, member, lo, hi) \
