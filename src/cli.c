@@ -8,7 +8,11 @@
 const char cli_usage[] =
     "usage: fidrun CONFIG.yaml [options]          run (same as: fidrun run CONFIG.yaml)\n"
     "       fidrun validate CONFIG.yaml [options] parse and plan, print the plan, run nothing\n"
-    "       fidrun --help | --version\n"
+    "       fidrun balance --ranks P[,P] --algo NAME|all (--costs FILE | --dist NAME) [--json]\n"
+    "                                           partition costs over ranks, print the metrics\n"
+    "       fidrun pack --budget T --ranks P --algo NAME|all (--lengths FILE | --dist NAME)\n"
+    "                                           pack sequences into minibatches of P ranks\n"
+    "       fidrun --help | --version             (fidrun balance --help: its options)\n"
     "\n"
     "Under MPI: mpirun -np N fidrun CONFIG.yaml, or srun fidrun CONFIG.yaml in a Slurm job.\n"
     "\n"

@@ -11,7 +11,13 @@
 
 static const struct choice device_choices[] = {{"auto", DEVICE_AUTO}, {"cpu", DEVICE_CPU}, {"cuda", DEVICE_CUDA},
                                                {NULL, 0}};
-static const struct choice balance_choices[] = {{"lpt", BAL_LPT}, {"block", BAL_BLOCK}, {NULL, 0}};
+#define SPEC(a, r) PARTITION_CODE(a, r)
+static const struct choice balance_choices[] = {
+    {"lpt", SPEC(PA_LPT, 0)},          {"block", SPEC(PA_BLOCK, 0)},           {"roundrobin", SPEC(PA_ROUNDROBIN, 0)},
+    {"greedy", SPEC(PA_GREEDY, 0)},    {"kk", SPEC(PA_KK, 0)},                 {"kk-equal", SPEC(PA_KK_EQUAL, 0)},
+    {"lpt+refine", SPEC(PA_LPT, 1)},   {"kk+refine", SPEC(PA_KK, 1)},          {"kk-equal+refine", SPEC(PA_KK_EQUAL, 1)},
+    {"greedy+refine", SPEC(PA_GREEDY, 1)}, {NULL, 0}};
+#undef SPEC
 
 const char *device_kind_name(int device)
 {
@@ -171,7 +177,7 @@ int config_load(const char *path, const struct config_override *ov, size_t nov, 
     snprintf(cfg->path, sizeof cfg->path, "%s", path);
     cfg->seed = 1234;
     cfg->device = DEVICE_AUTO;
-    cfg->balance = BAL_LPT;
+    cfg->balance = PARTITION_CODE(PA_LPT, 0);
     cfg->threads = 1;
     snprintf(cfg->output, sizeof cfg->output, "results");
     file_stem(path, cfg->name, sizeof cfg->name);

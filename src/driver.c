@@ -252,7 +252,7 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
     struct results_file *rf;
     if (results_create(s->cfg.output, s->cfg.name, s->wall0, &rf, &s->d))
         return s->d.code;
-    char mpi[256], blas[512];
+    char mpi[256], blas[512], balance[32];
     char *argv_line = join_argv(s->cli->argc, s->cli->argv);
     struct provenance pv = {
         .cfg = &s->cfg,
@@ -265,7 +265,7 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
         .mpi_library = comm_library_version(mpi, sizeof mpi),
         .blas = blas_description(blas, sizeof blas),
         .device = s->backend->name,
-        .balance = balance_algo_name(s->plan.algo),
+        .balance = partition_spec_name(s->plan.balance, balance, sizeof balance),
         .predicted_imbalance = s->plan.imbalance,
         .realized_imbalance = r->realized,
         .tasks = s->plan.tasks.n,

@@ -1,12 +1,15 @@
 /* fidrun: argument parsing, subcommand dispatch, exit codes. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "config.h"
 #include "driver.h"
 #include "linalg.h"
 #include "plan.h"
+#include "study.h"
+#include "study_cli.h"
 #include "version.h"
 
 /* The rank a launcher gave this process before MPI_Init, or -1. */
@@ -77,10 +80,22 @@ static void print_version(void)
     printf("backends: cpu (%s)\n", blas_description(blas, sizeof blas));
 }
 
+/* fidrun balance / fidrun pack: no MPI, no config. */
+static int study(int argc, char **argv)
+{
+    struct study_cli sc;
+    struct diag d = {0};
+    if (study_cli_parse(argc, argv, &sc, &d))
+        return print_error(&d);
+    return launcher_rank() <= 0 ? study_run(&sc) : FR_OK;
+}
+
 int main(int argc, char **argv)
 {
     struct cli c;
     struct diag d = {0};
+    if (argc > 1 && (strcmp(argv[1], "balance") == 0 || strcmp(argv[1], "pack") == 0))
+        return study(argc - 1, argv + 1);
     if (cli_parse(argc, argv, &c, &d)) {
         cli_free(&c);
         return print_error(&d);

@@ -46,10 +46,10 @@ static int collect_tasks(const struct run_config *cfg, const char *only, struct 
     return FR_OK;
 }
 
-static double predicted_imbalance(enum balance_algo algo, const double *cost, size_t n, int nranks, int *owner,
-                                  double *loads)
+static double predicted_imbalance(struct partition_spec s, const double *cost, size_t n, int nranks,
+                                  int32_t *owner, double *loads)
 {
-    if (partition_assign(algo, cost, n, nranks, owner))
+    if (partition_assign(s, cost, n, nranks, owner))
         return -1;
     partition_loads(cost, owner, n, nranks, loads);
     return load_imbalance(loads, nranks);
@@ -59,7 +59,7 @@ int plan_build(const struct run_config *cfg, const char *only, int nranks, struc
 {
     memset(p, 0, sizeof *p);
     p->nranks = nranks;
-    p->algo = (enum balance_algo)cfg->balance;
+    p->balance = partition_spec_from_code(cfg->balance);
     if (collect_tasks(cfg, only, &p->tasks, d)) {
         plan_free(p);
         return d->code;
@@ -77,9 +77,9 @@ int plan_build(const struct run_config *cfg, const char *only, int nranks, struc
         cost[i] = p->tasks.items[i].cost;
         p->total_cost += cost[i];
     }
-    enum balance_algo alt = p->algo == BAL_LPT ? BAL_BLOCK : BAL_LPT;
-    p->imbalance_alt = predicted_imbalance(alt, cost, n, nranks, p->owner, p->loads);
-    p->imbalance = predicted_imbalance(p->algo, cost, n, nranks, p->owner, p->loads);
+    p->alt = (struct partition_spec){p->balance.algo == PA_BLOCK && !p->balance.refine ? PA_LPT : PA_BLOCK, 0};
+    p->imbalance_alt = predicted_imbalance(p->alt, cost, n, nranks, p->owner, p->loads);
+    p->imbalance = predicted_imbalance(p->balance, cost, n, nranks, p->owner, p->loads);
     free(cost);
     if (p->imbalance < 0 || p->imbalance_alt < 0) {
         plan_free(p);
@@ -119,9 +119,10 @@ void plan_free(struct plan *p)
 
 void plan_print_summary(const struct plan *p, FILE *out)
 {
+    char name[32], alt[32];
     fprintf(out, "plan: %zu tasks over %d rank%s by %s · predicted imbalance %.3f (%s: %.3f)\n", p->tasks.n,
-            p->nranks, p->nranks == 1 ? "" : "s", balance_algo_name(p->algo), p->imbalance, balance_algo_name(p->algo == BAL_LPT ? BAL_BLOCK : BAL_LPT),
-            p->imbalance_alt);
+            p->nranks, p->nranks == 1 ? "" : "s", partition_spec_name(p->balance, name, sizeof name), p->imbalance,
+            partition_spec_name(p->alt, alt, sizeof alt), p->imbalance_alt);
 }
 
 void plan_print(const struct plan *p, FILE *out, int verbose)
@@ -151,7 +152,8 @@ int plan_print_json(const struct plan *p, const struct run_config *cfg, FILE *ou
     json_object_set_new(root, "config", json_string(cfg->path));
     json_object_set_new(root, "name", json_string(cfg->name));
     json_object_set_new(root, "ranks", json_integer(p->nranks));
-    json_object_set_new(root, "balance", json_string(balance_algo_name(p->algo)));
+    char name[32];
+    json_object_set_new(root, "balance", json_string(partition_spec_name(p->balance, name, sizeof name)));
     json_object_set_new(root, "tasks", json_integer((json_int_t)p->tasks.n));
     json_object_set_new(root, "total_cost", json_real(p->total_cost));
     json_object_set_new(root, "predicted_imbalance", json_real(p->imbalance));

@@ -5,19 +5,23 @@
 
 #include <stdio.h>
 
+#include <stdint.h>
+
 #include "cli.h"
+#include "partition.h"
 #include "config.h"
 #include "task.h"
 
 struct plan {
     struct task_list tasks;
     int nranks;
-    enum balance_algo algo;
-    int *owner;           /* per task */
+    struct partition_spec balance;
+    int32_t *owner;       /* per task */
     double *loads;        /* predicted load per rank */
     double total_cost;
-    double imbalance;     /* predicted, with algo */
-    double imbalance_alt; /* predicted, with the other algorithm, for comparison */
+    double imbalance;     /* predicted, with balance */
+    struct partition_spec alt; /* for comparison: block (mini_trainer's split), or lpt when balance is block */
+    double imbalance_alt;
 };
 
 /* only: glob (fnmatch) on task names when it contains * ? or [, else a

@@ -86,3 +86,16 @@ void rng_normals(struct philox_key key, uint32_t stream, uint64_t first, size_t 
         z[i] = a;
     }
 }
+
+void rng_uniforms(struct philox_key key, uint32_t stream, uint64_t first, size_t count, double *u)
+{
+    const double two53 = 1.0 / 9007199254740992.0;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t index = first + i;
+        const uint32_t ctr[4] = {(uint32_t)(index >> 1), (uint32_t)(index >> 33), stream, 1};
+        uint32_t x[4];
+        philox4x32_10(ctr, key, x);
+        uint64_t bits = index & 1 ? ((uint64_t)x[3] << 32) | x[2] : ((uint64_t)x[1] << 32) | x[0];
+        u[i] = (double)(bits >> 11) * two53;
+    }
+}

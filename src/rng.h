@@ -24,4 +24,8 @@ struct philox_key rng_key(uint64_t seed, const char *name);
  * by Box-Muller on 53-bit uniforms (two normals per Philox block). */
 void rng_normals(struct philox_key key, uint32_t stream, uint64_t first, size_t count, double *z);
 
+/* Uniforms in [0, 1) with 53 random bits, u[i] for index first + i of a
+ * stream (two per Philox block). */
+void rng_uniforms(struct philox_key key, uint32_t stream, uint64_t first, size_t count, double *u);
+
 #endif

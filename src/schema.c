@@ -332,6 +332,56 @@ static int apply_enum_set(const struct field *f, const struct ynode *node, const
     return FR_OK;
 }
 
+static int apply_int_list(const struct field *f, const struct ynode *node, const char *path, void *obj,
+                          struct diag *d)
+{
+    struct field one = *f;
+    one.type = FT_INT;
+    size_t n = node->kind == YN_SEQ ? node->n : 1;
+    if (node->kind == YN_MAP)
+        return schema_error(d, &node->loc, path, "expected a list of integers, found a mapping");
+    if (n == 0 || n > f->size)
+        return schema_error(d, &node->loc, path, "expected 1 to %zu integers, found %zu", f->size, n);
+    for (size_t i = 0; i < n; i++) {
+        char item[340];
+        snprintf(item, sizeof item, "%.300s[%zu]", path, i);
+        one.offset = f->offset + i * sizeof(int64_t);
+        if (apply_number(&one, node->kind == YN_SEQ ? node->items[i] : node, node->kind == YN_SEQ ? item : path,
+                         obj, d))
+            return FR_USAGE;
+    }
+    *(size_t *)((char *)obj + f->count_offset) = n;
+    return FR_OK;
+}
+
+static int apply_map_list(const struct field *f, const struct ynode *node, const char *path, void *obj,
+                          struct diag *d)
+{
+    if (node->kind != YN_SEQ)
+        return schema_error(d, &node->loc, path, "expected a list of mappings (- key: value ...), found %s",
+                            ynode_kind_name(node));
+    if (node->n == 0 || node->n > f->size)
+        return schema_error(d, &node->loc, path, "expected 1 to %zu entries, found %zu", f->size, node->n);
+    for (size_t i = 0; i < node->n; i++) {
+        char item[340];
+        snprintf(item, sizeof item, "%.300s[%zu]", path, i);
+        void *elem = (char *)obj + f->offset + i * f->elem_size;
+        if (f->element_defaults)
+            memcpy(elem, f->element_defaults, f->elem_size);
+        else
+            memset(elem, 0, f->elem_size);
+        if (node->items[i]->kind != YN_MAP)
+            return schema_error(d, &node->items[i]->loc, item, "expected a mapping, found %s",
+                                ynode_kind_name(node->items[i]));
+        if (schema_apply(f->fields, node->items[i], item, elem, d))
+            return FR_USAGE;
+        if (f->element_check && f->element_check(node->items[i], item, elem, d))
+            return FR_USAGE;
+    }
+    *(size_t *)((char *)obj + f->count_offset) = node->n;
+    return FR_OK;
+}
+
 static int apply_field(const struct field *f, const struct ynode *node, const char *path, void *obj,
                        struct diag *d)
 {
@@ -375,6 +425,10 @@ static int apply_field(const struct field *f, const struct ynode *node, const ch
         return schema_apply(f->fields, node, path, obj, d);
     case FT_CUSTOM:
         return f->custom(node, path, obj, d);
+    case FT_INT_LIST:
+        return apply_int_list(f, node, path, obj, d);
+    case FT_MAP_LIST:
+        return apply_map_list(f, node, path, obj, d);
     }
     return diag_fail(d, FR_RUNTIME, "internal error: field '%s' has no type", f->key);
 }

@@ -18,6 +18,9 @@ enum field_type {
     FT_ENUM_SET, /* unsigned mask: bit (value) per choice; a sequence or a single name */
     FT_MAP,      /* nested fields (offsets relative to the same object) */
     FT_CUSTOM,   /* parsed by the field's callback */
+    FT_INT_LIST, /* int64_t[size] in [min, max], count in the size_t at count_offset; a sequence or one value */
+    FT_MAP_LIST, /* a sequence of mappings: elements of elem_size bytes (at most size), each a copy of
+                    element_defaults with fields applied, then element_check; count at count_offset */
 };
 
 struct choice {
@@ -35,6 +38,10 @@ struct field {
     const struct field *fields;   /* FT_MAP; terminated by key NULL */
     int (*custom)(const struct ynode *node, const char *path, void *obj, struct diag *d);
     int required;
+    size_t count_offset;
+    size_t elem_size;
+    const void *element_defaults;
+    int (*element_check)(const struct ynode *node, const char *path, void *element, struct diag *d);
 };
 
 /* Applies the fields to a mapping node (NULL or null node: nothing to do).

@@ -42,7 +42,7 @@ static void test_good_config(void **state)
     assert_string_equal(cfg.name, "t");
     assert_int_equal(cfg.seed, 7);
     assert_int_equal(cfg.device, DEVICE_AUTO);
-    assert_int_equal(cfg.balance, BAL_LPT);
+    assert_int_equal(cfg.balance, PARTITION_CODE(PA_LPT, 0));
     assert_int_equal(cfg.threads, 1);
     assert_string_equal(cfg.output, "results");
     assert_int_equal(cfg.nsuites, 1);

@@ -1,0 +1,20 @@
+/* A user's costs or sequence lengths as text: one number per line, or one
+ * column of a CSV file (by 1-based index or header name). Blank lines and
+ * lines starting with # are skipped. Errors name the source and line. */
+#ifndef FIDRUN_COSTS_TEXT_H
+#define FIDRUN_COSTS_TEXT_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+/* Pure: parses text. column NULL or "" takes the only or first column.
+ * integers: every value must be a whole number (token counts). *out is
+ * malloc'd. FR_OK, or FR_USAGE with "source:line: ..." in d. */
+int costs_parse(const char *text, size_t len, const char *source, const char *column, int integers, double **out,
+                size_t *n, struct diag *d);
+
+/* Reads a file ("-": standard input) and parses it. Empty input is an error. */
+int costs_read(const char *path, const char *column, int integers, double **out, size_t *n, struct diag *d);
+
+#endif
