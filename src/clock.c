@@ -1,5 +1,7 @@
 #include "clock.h"
 
+#include <stdlib.h>
+
 #include <math.h>
 #include <stdio.h>
 
@@ -24,4 +26,16 @@ const char *format_iso_time(time_t t, char *buf, size_t size)
     localtime_r(&t, &tm);
     strftime(buf, size, "%Y-%m-%dT%H:%M:%S%z", &tm);
     return buf;
+}
+
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double median_seconds(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, by_double);
+    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 }

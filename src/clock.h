@@ -12,6 +12,9 @@ static inline double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Median of n >= 1 timings (sorts t). */
+double median_seconds(double *t, int n);
+
 /* "850ms", "4.2s", "2m01s", "1h03m" */
 const char *format_duration(double seconds, char *buf, size_t size);
 

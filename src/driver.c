@@ -23,8 +23,8 @@ struct run_state {
     const struct backend *backend;
     char device_note[128];
     struct rank_record *ranks; /* rank 0: one per rank (host, device) */
-    void *records[CONFIG_MAX_SUITES];  /* this rank's, then (rank 0) everyone's */
-    size_t nrecords[CONFIG_MAX_SUITES];
+    void *records[CONFIG_MAX_SUITES][SUITE_MAX_TABLES]; /* this rank's, then (rank 0) everyone's */
+    size_t nrecords[CONFIG_MAX_SUITES][SUITE_MAX_TABLES];
     double t0;
     time_t wall0;
     struct diag d;
@@ -120,13 +120,14 @@ static void execute(struct run_state *s)
     size_t *mine = malloc((p->tasks.n ? p->tasks.n : 1) * sizeof *mine);
     if (!mine)
         comm_abort(&s->ci, FR_RUNTIME, "out of memory");
-    size_t nmine = plan_rank_tasks(p, s->ci.rank, mine), used[CONFIG_MAX_SUITES] = {0};
+    size_t nmine = plan_rank_tasks(p, s->ci.rank, mine), used[CONFIG_MAX_SUITES][SUITE_MAX_TABLES] = {{0}};
     for (size_t k = 0; k < nmine; k++)
-        s->nrecords[p->tasks.items[mine[k]].suite]++;
+        s->nrecords[p->tasks.items[mine[k]].suite][p->tasks.items[mine[k]].table]++;
     for (size_t i = 0; i < s->cfg.nsuites; i++) {
-        size_t row = s->cfg.suites[i].suite->record_table->row_size;
-        if (!(s->records[i] = calloc(s->nrecords[i] ? s->nrecords[i] : 1, row)))
-            comm_abort(&s->ci, FR_RUNTIME, "out of memory for %zu records", s->nrecords[i]);
+        const struct suite *su = s->cfg.suites[i].suite;
+        for (size_t t = 0; t < su->ntables; t++)
+            if (!(s->records[i][t] = calloc(s->nrecords[i][t] ? s->nrecords[i][t] : 1, su->record_tables[t]->row_size)))
+                comm_abort(&s->ci, FR_RUNTIME, "out of memory for %zu records", s->nrecords[i][t]);
     }
     struct progress prog;
     int root = s->ci.rank == 0;
@@ -142,8 +143,8 @@ static void execute(struct run_state *s)
     for (size_t k = 0; k < nmine; k++) {
         const struct task *t = &p->tasks.items[mine[k]];
         const struct suite_slot *slot = &s->cfg.suites[t->suite];
-        size_t row = slot->suite->record_table->row_size;
-        void *rec = (char *)s->records[t->suite] + used[t->suite]++ * row;
+        size_t row = slot->suite->record_tables[t->table]->row_size;
+        void *rec = (char *)s->records[t->suite][t->table] + used[t->suite][t->table]++ * row;
         double start = now_seconds();
         int rc = fault && *fault && task_matches(t->name, fault)
                      ? diag_fail(&s->d, FR_RUNTIME, "fault injected by FIDRUN_INJECT_FAULT='%s'", fault)
@@ -189,15 +190,18 @@ static int by_task_id(const void *a, const void *b)
 static int gather_records(struct run_state *s)
 {
     for (size_t i = 0; i < s->cfg.nsuites; i++) {
-        size_t row = s->cfg.suites[i].suite->record_table->row_size, bytes;
-        void *all;
-        if (comm_gather_bytes(s->records[i], s->nrecords[i] * row, &all, &bytes, &s->d))
-            return s->d.code;
-        free(s->records[i]);
-        s->records[i] = all;
-        s->nrecords[i] = bytes / row;
-        if (all)
-            qsort(all, s->nrecords[i], row, by_task_id);
+        const struct suite *su = s->cfg.suites[i].suite;
+        for (size_t t = 0; t < su->ntables; t++) {
+            size_t row = su->record_tables[t]->row_size, bytes;
+            void *all;
+            if (comm_gather_bytes(s->records[i][t], s->nrecords[i][t] * row, &all, &bytes, &s->d))
+                return s->d.code;
+            free(s->records[i][t]);
+            s->records[i][t] = all;
+            s->nrecords[i][t] = bytes / row;
+            if (all)
+                qsort(all, s->nrecords[i][t], row, by_task_id);
+        }
     }
     return FR_OK;
 }
@@ -220,7 +224,8 @@ static int summarize(struct run_state *s, struct report *r)
         r->total_ranks[k] = s->ranks[k];
     for (size_t i = 0; !rc && i < s->cfg.nsuites; i++) {
         const struct suite *su = s->cfg.suites[i].suite;
-        if (su->summarize(s->cfg.suites[i].cfg, s->records[i], s->nrecords[i], &o, &r->checks)) {
+        if (su->summarize(s->cfg.suites[i].cfg, (const void *const *)s->records[i], s->nrecords[i], &o,
+                          &r->checks)) {
             rc = diag_fail(&s->d, FR_RUNTIME, "out of memory while summarizing %s", su->name);
             break;
         }
@@ -228,8 +233,10 @@ static int summarize(struct run_state *s, struct report *r)
             rc = diag_fail(&s->d, FR_RUNTIME, "out of memory");
             break;
         }
-        ranks_from_records(s->records[i], su->record_table->row_size, s->nrecords[i], s->ranks, n,
-                           r->suite_ranks[i]);
+        ranks_start(s->ranks, n, r->suite_ranks[i]);
+        for (size_t t = 0; t < su->ntables; t++)
+            ranks_add_records(s->records[i][t], su->record_tables[t]->row_size, s->nrecords[i][t], n,
+                              r->suite_ranks[i]);
         for (int k = 0; k < n; k++) {
             r->total_ranks[k].tasks += r->suite_ranks[i][k].tasks;
             r->total_ranks[k].predicted_cost += r->suite_ranks[i][k].predicted_cost;
@@ -279,7 +286,8 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
         char group[64], line[512];
         snprintf(group, sizeof group, "/%s", su->name);
         su->describe(s->cfg.suites[i].cfg, line, sizeof line);
-        rc = results_write_table(rf, group, su->record_table, s->records[i], s->nrecords[i], &s->d);
+        for (size_t t = 0; !rc && t < su->ntables; t++)
+            rc = results_write_table(rf, group, su->record_tables[t], s->records[i][t], s->nrecords[i][t], &s->d);
         if (!rc)
             rc = results_write_table(rf, group, &rank_table, r->suite_ranks[i], (size_t)s->ci.size, &s->d);
         if (!rc)
@@ -357,7 +365,8 @@ int driver_run(int *argc, char ***argv, const struct cli *c)
         rc = comm_bcast_int(rc);
     }
     for (size_t i = 0; i < CONFIG_MAX_SUITES; i++)
-        free(s->records[i]);
+        for (size_t t = 0; t < SUITE_MAX_TABLES; t++)
+            free(s->records[i][t]);
     free(s->ranks);
     plan_free(&s->plan);
     config_free(&s->cfg);

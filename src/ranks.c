@@ -19,8 +19,7 @@ static const struct column rank_cols[] = {
 };
 const struct table_desc rank_table = TABLE_DESC("ranks", struct rank_record, rank_cols);
 
-void ranks_from_records(const void *records, size_t row_size, size_t n, const struct rank_record *all, int nranks,
-                        struct rank_record *out)
+void ranks_start(const struct rank_record *all, int nranks, struct rank_record *out)
 {
     for (int r = 0; r < nranks; r++) {
         out[r] = all[r];
@@ -28,6 +27,10 @@ void ranks_from_records(const void *records, size_t row_size, size_t n, const st
         out[r].predicted_cost = 0;
         out[r].busy_seconds = 0;
     }
+}
+
+void ranks_add_records(const void *records, size_t row_size, size_t n, int nranks, struct rank_record *out)
+{
     for (size_t i = 0; i < n; i++) {
         struct record_head h;
         memcpy(&h, (const char *)records + i * row_size, sizeof h);

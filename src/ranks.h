@@ -20,10 +20,11 @@ struct rank_record {
 
 extern const struct table_desc rank_table;
 
-/* Per-rank totals of a suite's records (each starting with struct
- * record_head); host, local rank and device are copied from all[]. */
-void ranks_from_records(const void *records, size_t row_size, size_t n, const struct rank_record *all, int nranks,
-                        struct rank_record *out);
+/* out[r] = all[r] (host, local rank, device) with no tasks yet. */
+void ranks_start(const struct rank_record *all, int nranks, struct rank_record *out);
+
+/* Adds records (each starting with struct record_head) to the per-rank totals. */
+void ranks_add_records(const void *records, size_t row_size, size_t n, int nranks, struct rank_record *out);
 
 /* max busy / mean busy */
 double ranks_realized_imbalance(const struct rank_record *r, int nranks);

@@ -9,18 +9,6 @@
 #include "clock.h"
 #include "costs_text.h"
 
-static int by_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-double median_seconds(double *t, int n)
-{
-    qsort(t, (size_t)n, sizeof *t, by_double);
-    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
-
 static int fail(struct diag *d)
 {
     fprintf(stderr, "fidrun: error: %s\n", d->msg);

@@ -8,7 +8,4 @@
 /* Returns the exit code (errors are printed). */
 int study_run(const struct study_cli *c);
 
-/* Median of the repeats' times (sorts t). */
-double median_seconds(double *t, int n);
-
 #endif

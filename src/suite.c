@@ -2,10 +2,11 @@
 
 #include <string.h>
 
-extern const struct suite suite_osft;
+extern const struct suite suite_osft, suite_balance;
 
 static const struct suite *const registry[] = {
     &suite_osft,
+    &suite_balance,
 };
 
 size_t suite_count(void) { return sizeof registry / sizeof registry[0]; }

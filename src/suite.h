@@ -15,6 +15,8 @@
 #include "task.h"
 #include "yaml_tree.h"
 
+#define SUITE_MAX_TABLES 4
+
 struct run_context {
     uint64_t seed;
     const struct backend *backend;
@@ -35,14 +37,17 @@ struct suite {
     /* One line for the run header ("OSFT fidelity · float32 · ..."). */
     void (*describe)(const void *cfg, char *buf, size_t size);
     int (*plan)(const void *cfg, struct task_list *tasks, struct diag *d);
-    /* Runs one task into record (record_table->row_size bytes, zeroed,
-     * starting with struct record_head). */
+    /* Runs one task into record (record_tables[t->table]->row_size bytes,
+     * zeroed, starting with struct record_head). */
     int (*run)(const void *cfg, const struct run_context *ctx, const struct task *t, void *record,
                struct diag *d);
-    const struct table_desc *record_table;
-    /* Rank 0: prints the suite's table and adds its checks. Records are
-     * sorted by task id. */
-    int (*summarize)(const void *cfg, const void *records, size_t n, const struct report_opts *o,
+    /* The suite's result tables, /<suite>/<table name> in the results file;
+     * each task's record goes to the table its plan gave it. */
+    const struct table_desc *const *record_tables;
+    size_t ntables;
+    /* Rank 0: prints the suite's tables and adds its checks. records[k]
+     * holds n[k] rows of table k, sorted by task id. */
+    int (*summarize)(const void *cfg, const void *const *records, const size_t *n, const struct report_opts *o,
                      struct check_list *checks);
 };
 

@@ -34,6 +34,7 @@ static const struct column osft_cols[] = {
     COL(COL_F64, struct osft_record, svd_seconds, "s"),
 };
 static const struct table_desc osft_table = TABLE_DESC("matrices", struct osft_record, osft_cols);
+static const struct table_desc *const osft_tables[] = {&osft_table};
 
 /* ---- configuration ---- */
 
@@ -269,11 +270,12 @@ static void print_matrix_row(FILE *out, const struct osft_record *r)
             r->svd_seconds, r->head.rank, r->pass ? "ok" : "FAIL");
 }
 
-static int osft_summarize(const void *vcfg, const void *records, size_t n, const struct report_opts *o,
-                          struct check_list *checks)
+static int osft_summarize(const void *vcfg, const void *const *records, const size_t *counts,
+                          const struct report_opts *o, struct check_list *checks)
 {
     const struct osft_config *cfg = vcfg;
-    const struct osft_record *rec = records;
+    const struct osft_record *rec = records[0];
+    size_t n = counts[0];
     FILE *out = o->out;
     struct target_summary ts[T_COUNT] = {0};
     size_t passed = 0;
@@ -369,6 +371,7 @@ const struct suite suite_osft = {
     .describe = osft_describe,
     .plan = osft_plan,
     .run = osft_run,
-    .record_table = &osft_table,
+    .record_tables = osft_tables,
+    .ntables = 1,
     .summarize = osft_summarize,
 };

@@ -12,6 +12,7 @@
 struct task {
     int32_t id;    /* position in the full plan, the same on every rank */
     int32_t suite; /* index into run_config.suites */
+    int32_t table; /* index into the suite's record_tables */
     char name[TASK_NAME_MAX];
     char group[TASK_GROUP_MAX]; /* tasks reported together as they finish ("model.layers.3") */
     double cost;                /* predicted, in the suite's own units */

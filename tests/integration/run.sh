@@ -200,6 +200,74 @@ $FIDRUN $smoke --suite quant >"$out" 2>&1
 rc=$?
 check_rc "--suite naming an unknown suite exits 2" 2
 
+# 11. the balance suite: the same cells at -np 1, 2, 4; every partitioner for the OSFT plan
+bsmoke=configs/balance-smoke.yaml
+for np in 1 2 4; do
+  mpirun_fidrun $np $bsmoke --out "$work/bal$np" --quiet
+  check_rc "balance-smoke.yaml at -np $np passes its checks (${secs}s)" 0
+done
+for np in 2 4; do
+  for table in partition packing; do
+    if cmp=$($H5 compare "$(newest "$work/bal1")" "$(newest "$work/bal$np")" balance/$table \
+      --ignore rank,task_seconds,median_seconds 2>&1); then
+      ok "balance/$table at -np $np identical to -np 1 ($cmp)"
+    else
+      bad "balance/$table at -np $np identical to -np 1" "$cmp"
+    fi
+  done
+done
+mpirun_fidrun 2 $smoke --out "$work/kk" --set balance=kk+refine --quiet
+check_rc "osft with balance: kk+refine at -np 2 passes" 0
+if cmp=$($H5 compare "$(newest "$work/np1")" "$(newest "$work/kk")" osft 2>&1); then
+  ok "kk+refine assignment gives the same figures as LPT"
+else
+  bad "kk+refine assignment gives the same figures as LPT" "$cmp"
+fi
+if [ -n "$py" ]; then
+  out=$work/balance-h5py.log
+  if "$py" - "$(newest "$work/bal2")" >"$out" 2>&1 <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    part, pack = f["/balance/partition"][:], f["/balance/packing"][:]
+    assert len(part) == 4 * 3 * 6 and len(pack) == 3 * 2 * 4, (len(part), len(pack))
+    for r in part:  # every item once: counts and loads add up
+        assert r["unassigned"] == 0 and r["makespan"] >= r["lower_bound"] * (1 - 1e-12)
+    hard = {r["algorithm"].decode(): r["gap"] for r in part if r["distribution"] == b"uniform-3P" and r["ranks"] == 64}
+    assert hard["lpt+refine"] <= hard["lpt"], hard
+    print("h5py: /balance tables read,", len(part), "+", len(pack), "rows")
+PY
+  then ok "h5py reads /balance/partition and /balance/packing"; else bad "h5py reads /balance tables" "see log"; fi
+fi
+
+# 12. fidrun balance / fidrun pack: known answers and input errors
+printf '%s\n' 5 5 4 4 3 3 3 >"$work/graham.txt" # Graham's worst case for P = 3: LPT 11, optimum 9
+out=$work/graham.log
+$FIDRUN balance --ranks 3 --algo lpt,kk --costs "$work/graham.txt" --json >"$out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && [ -n "$py" ] && "$py" -c '
+import json, sys
+r = {o["algorithm"]: o for o in json.load(open(sys.argv[1]))}
+assert r["lpt"]["makespan"] == 11 and r["lpt"]["lower_bound"] == 9, r
+assert r["kk"]["makespan"] <= 11
+' "$out" 2>>"$out"; then ok "fidrun balance: Graham's case gives LPT 11 against a bound of 9 (JSON)"
+else bad "fidrun balance --json known answer" "exit $rc"; fi
+out=$work/pack.log
+printf 'tokens\n50000\n25000\n140000\n30000\n150000\n20000\n' | $FIDRUN pack --budget 130000 --ranks 4 --lengths - >"$out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -cE '^  (greedy|lpt-bsearch|ffd|global-lpt) +1 .* 2 ' "$out")" -eq 4 ]; then
+  ok "fidrun pack: stdin CSV, 1 row each, 2 sequences over budget dropped and counted"
+else bad "fidrun pack from stdin" "exit $rc"; fi
+printf '1\n2\nx3\n' >"$work/badcosts.txt"
+for args in "balance --ranks 4 --costs $work/badcosts.txt" "balance --ranks 0 --dist uniform" \
+  "pack --budget 100 --ranks 2 --lengths /dev/null" "balance --ranks 4 --algo nope --dist uniform"; do
+  out=$work/err.log
+  $FIDRUN $args >"$out" 2>&1
+  rc=$?
+  check_rc "fidrun $(echo "$args" | cut -c1-40)... exits 2" 2
+done
+grep -q 'badcosts.txt:3:' "$work/err.log" 2>/dev/null || $FIDRUN balance --ranks 4 --costs "$work/badcosts.txt" 2>&1 | grep -q 'badcosts.txt:3:' &&
+  ok "a bad cost names its file and line" || bad "a bad cost names its file and line" "no file:line"
+
 echo "integration: $passed passed, $failed failed, $skipped skipped"
 [ -n "${COUNTS:-}" ] && echo "$passed $failed $skipped" >"$COUNTS"
 [ "$failed" -eq 0 ]

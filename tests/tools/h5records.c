@@ -1,7 +1,7 @@
 /* Test tool: compares the per-task tables of two fidrun results files
  * column by column, bit for bit (timing and placement columns skipped), or
  * prints a root attribute.
- *   h5records compare A.h5 B.h5 SUITE [--ignore col,col,...]
+ *   h5records compare A.h5 B.h5 SUITE[/TABLE] [--ignore col,col,...]
  *   h5records attr FILE.h5 NAME */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +25,20 @@ static int ignored(const char *name, const char *list)
 
 static int compare(const char *a, const char *b, const char *suite_name, const char *ignore)
 {
-    const struct suite *s = suite_find(suite_name);
+    char name[64];
+    snprintf(name, sizeof name, "%s", suite_name);
+    char *slash = strchr(name, '/');
+    if (slash)
+        *slash++ = '\0';
+    const struct suite *s = suite_find(name);
     if (!s) {
-        fprintf(stderr, "h5records: unknown suite %s\n", suite_name);
+        fprintf(stderr, "h5records: unknown suite %s\n", name);
         return 2;
     }
-    const struct table_desc *t = s->record_table;
+    const struct table_desc *t = s->record_tables[0];
+    for (size_t k = 0; slash && k < s->ntables; k++)
+        if (strcmp(s->record_tables[k]->name, slash) == 0)
+            t = s->record_tables[k];
     char dataset[128];
     snprintf(dataset, sizeof dataset, "/%s/%s", s->name, t->name);
     void *ra, *rb;

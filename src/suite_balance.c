@@ -1,0 +1,453 @@
+#include "suite_balance.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "costs_text.h"
+#include "schema.h"
+#include "suite.h"
+
+/* ---- tables ---- */
+
+#define PART_COL(kind, field, unit) COL(kind, struct balance_partition_record, field, unit)
+static const struct column partition_cols[] = {
+    RECORD_HEAD_COLUMNS(struct balance_partition_record),
+    PART_COL(COL_STR, distribution, ""), PART_COL(COL_STR, algorithm, ""),   PART_COL(COL_I32, ranks, ""),
+    PART_COL(COL_I64, items, "count"),   PART_COL(COL_F64, total, ""),       PART_COL(COL_F64, makespan, ""),
+    PART_COL(COL_F64, lower_bound, ""),  PART_COL(COL_F64, gap, ""),         PART_COL(COL_F64, max_over_mean, ""),
+    PART_COL(COL_F64, min_over_max, ""), PART_COL(COL_F64, load_std, ""),    PART_COL(COL_F64, efficiency, ""),
+    PART_COL(COL_I64, min_items, "count"), PART_COL(COL_I64, max_items, "count"),
+    PART_COL(COL_I64, unassigned, "count"), PART_COL(COL_F64, load_sum_error, ""),
+    PART_COL(COL_I32, repeats, "count"), PART_COL(COL_I32, deterministic, ""), PART_COL(COL_F64, median_seconds, "s"),
+};
+#define PACK_COL(kind, field, unit) COL(kind, struct balance_packing_record, field, unit)
+static const struct column packing_cols[] = {
+    RECORD_HEAD_COLUMNS(struct balance_packing_record),
+    PACK_COL(COL_STR, distribution, ""),    PACK_COL(COL_STR, algorithm, ""),
+    PACK_COL(COL_I32, ranks, ""),           PACK_COL(COL_I64, budget, "tokens"),
+    PACK_COL(COL_I64, sequences, "count"),  PACK_COL(COL_I64, rows, "count"),
+    PACK_COL(COL_I64, rows_lower_bound, "count"), PACK_COL(COL_F64, rows_gap, ""),
+    PACK_COL(COL_F64, avg_row_balance, ""), PACK_COL(COL_F64, worst_row_balance, ""),
+    PACK_COL(COL_F64, row_balance_std, ""), PACK_COL(COL_F64, avg_row_efficiency, ""),
+    PACK_COL(COL_F64, overall_efficiency, ""), PACK_COL(COL_I64, dropped, "count"),
+    PACK_COL(COL_I64, longer_than_budget, "count"), PACK_COL(COL_I64, over_budget, "count"),
+    PACK_COL(COL_I64, misplaced, "count"),  PACK_COL(COL_I32, repeats, "count"),
+    PACK_COL(COL_I32, deterministic, ""),   PACK_COL(COL_F64, median_seconds, "s"),
+};
+static const struct table_desc partition_table = TABLE_DESC("partition", struct balance_partition_record, partition_cols);
+static const struct table_desc packing_table = TABLE_DESC("packing", struct balance_packing_record, packing_cols);
+static const struct table_desc *const balance_tables[] = {&partition_table, &packing_table};
+
+/* ---- configuration ---- */
+
+static const struct choice kind_choices[] = {
+    {"uniform", DIST_UNIFORM},   {"lognormal", DIST_LOGNORMAL}, {"normal", DIST_NORMAL}, {"powerlaw", DIST_POWERLAW},
+    {"bimodal", DIST_BIMODAL},   {"realistic", DIST_REALISTIC}, {"outliers", DIST_OUTLIERS}, {"equal", DIST_EQUAL},
+    {"giant", DIST_GIANT},       {"list", DIST_LIST},           {NULL, 0}};
+
+/* `values: [..]` of a list distribution. */
+static int parse_values(const struct ynode *node, const char *path, void *obj, struct diag *d)
+{
+    struct balance_dist *bd = obj;
+    if (node->kind != YN_SEQ || node->n == 0 || node->n > DIST_MAX_VALUES)
+        return schema_error(d, &node->loc, path, "expected a list of 1 to %d numbers", DIST_MAX_VALUES);
+    for (size_t i = 0; i < node->n; i++) {
+        double v;
+        int overflow;
+        char item[340];
+        snprintf(item, sizeof item, "%.300s[%zu]", path, i);
+        if (node->items[i]->kind != YN_SCALAR || parse_real(node->items[i]->text, &v, &overflow) || !(v >= 0) ||
+            isinf(v))
+            return schema_error(d, &node->items[i]->loc, item, "expected a finite number >= 0");
+        bd->spec.values[i] = v;
+    }
+    bd->spec.nvalues = node->n;
+    return FR_OK;
+}
+
+#define DIST_FIELD(k, t, member, lo, hi) \
+    {.key = k, .type = t, .offset = offsetof(struct balance_dist, member), .min = lo, .max = hi}
+static const struct field dist_fields[] = {
+    {.key = "name", .type = FT_STRING, .offset = offsetof(struct balance_dist, spec.name), .size = 48, .min = 1,
+     .required = 1},
+    {.key = "dist", .type = FT_ENUM, .offset = offsetof(struct balance_dist, spec.kind), .choices = kind_choices},
+    DIST_FIELD("n", FT_INT, spec.n, 0, 1e7),
+    DIST_FIELD("n_per_rank", FT_INT, spec.n_per_rank, 0, 1e5),
+    DIST_FIELD("lo", FT_REAL, spec.lo, 0, 1e300),
+    DIST_FIELD("hi", FT_REAL, spec.hi, 0, 1e300),
+    DIST_FIELD("mean", FT_REAL, spec.mean, -1e300, 1e300),
+    DIST_FIELD("sigma", FT_REAL, spec.sigma, 0, 1e300),
+    DIST_FIELD("value", FT_REAL, spec.value, 0, 1e300),
+    {.key = "values", .type = FT_CUSTOM, .custom = parse_values},
+    {.key = "costs_file", .type = FT_STRING, .offset = offsetof(struct balance_dist, file), .size = 256, .min = 1},
+    {.key = "column", .type = FT_STRING, .offset = offsetof(struct balance_dist, column), .size = 64, .min = 1},
+    {0},
+};
+
+static int check_dist(const struct ynode *node, const char *path, void *elem, struct diag *d)
+{
+    struct balance_dist *bd = elem;
+    struct dist_spec *s = &bd->spec;
+    if (bd->file[0]) {
+        if (ytree_get(node, "dist"))
+            return schema_error(d, &node->loc, path, "give either 'dist:' or 'costs_file:', not both");
+        double *v;
+        size_t n;
+        if (costs_read(bd->file, bd->column[0] ? bd->column : NULL, 0, &v, &n, d))
+            return schema_error(d, &node->loc, path, "costs_file: %s", d->msg);
+        free(v);
+        s->kind = DIST_LIST; /* read again where it runs; nvalues stays 0 */
+        s->n = (int64_t)n;
+        return FR_OK;
+    }
+    if (!ytree_get(node, "dist"))
+        return schema_error(d, &node->loc, path, "missing 'dist:' (or 'costs_file:')");
+    if ((s->kind == DIST_UNIFORM || s->kind == DIST_GIANT || s->kind == DIST_NORMAL) && !(s->lo < s->hi))
+        return schema_error(d, &node->loc, path, "%s needs lo < hi (found lo %g, hi %g)", dist_kind_name(s->kind),
+                            s->lo, s->hi);
+    if (s->kind == DIST_LIST && s->nvalues == 0)
+        return schema_error(d, &node->loc, path, "a list distribution needs 'values: [...]'");
+    return FR_OK;
+}
+
+static const struct balance_dist dist_defaults = {.spec = {.n = 1000}};
+
+static int parse_algorithms(const struct ynode *node, const char *path, struct balance_study *st, int packing,
+                            struct diag *d)
+{
+    const char *names[BALANCE_MAX_ALGOS];
+    char spec_names[BALANCE_MAX_ALGOS][32], known[600];
+    size_t nknown = 0;
+    struct partition_spec cat[BALANCE_MAX_ALGOS];
+    if (packing) {
+        for (int a = 0; a < PK_COUNT; a++)
+            names[nknown++] = pack_algo_name((enum pack_algo)a);
+    } else {
+        nknown = partition_catalog(cat, BALANCE_MAX_ALGOS);
+        for (size_t i = 0; i < nknown; i++)
+            names[i] = partition_spec_name(cat[i], spec_names[i], sizeof spec_names[i]);
+    }
+    join_names(names, nknown, known, sizeof known);
+    if (node->kind != YN_SEQ || node->n == 0 || node->n > BALANCE_MAX_ALGOS)
+        return schema_error(d, &node->loc, path, "expected a list of algorithms (%s)", known);
+    for (size_t i = 0; i < node->n; i++) {
+        const struct ynode *it = node->items[i];
+        char item[340];
+        snprintf(item, sizeof item, "%.300s[%zu]", path, i);
+        struct partition_spec ps;
+        enum pack_algo pa;
+        if (it->kind == YN_SCALAR && !packing && partition_spec_parse(it->text, &ps) == 0)
+            st->algos[i] = PARTITION_SPEC_CODE(ps);
+        else if (it->kind == YN_SCALAR && packing && pack_algo_parse(it->text, &pa) == 0)
+            st->algos[i] = (int)pa;
+        else
+            return schema_unknown(d, &it->loc, item, "algorithm", it->kind == YN_SCALAR ? it->text : "?", names,
+                                  nknown, "algorithms");
+    }
+    st->nalgos = node->n;
+    return FR_OK;
+}
+
+static int parse_partition_algos(const struct ynode *node, const char *path, void *obj, struct diag *d)
+{
+    return parse_algorithms(node, path, obj, 0, d);
+}
+
+static int parse_packing_algos(const struct ynode *node, const char *path, void *obj, struct diag *d)
+{
+    return parse_algorithms(node, path, obj, 1, d);
+}
+
+#define STUDY_FIELDS(algo_parser)                                                                              \
+    {.key = "distributions", .type = FT_MAP_LIST, .offset = offsetof(struct balance_study, dists),           \
+     .size = BALANCE_MAX_DISTS, .count_offset = offsetof(struct balance_study, ndists),                      \
+     .elem_size = sizeof(struct balance_dist), .element_defaults = &dist_defaults, .fields = dist_fields,     \
+     .element_check = check_dist, .required = 1},                                                            \
+    {.key = "ranks", .type = FT_INT_LIST, .offset = offsetof(struct balance_study, ranks),                   \
+     .size = BALANCE_MAX_RANKS, .count_offset = offsetof(struct balance_study, nranks), .min = 1,            \
+     .max = PARTITION_MAX_RANKS, .required = 1},                                                             \
+    {.key = "algorithms", .type = FT_CUSTOM, .custom = algo_parser}
+
+static const struct field partition_fields[] = {STUDY_FIELDS(parse_partition_algos), {0}};
+static const struct field packing_fields[] = {
+    STUDY_FIELDS(parse_packing_algos),
+    {.key = "budget", .type = FT_INT, .offset = offsetof(struct balance_study, budget), .min = 1, .max = 1e15},
+    {0},
+};
+
+static int parse_partition_study(const struct ynode *node, const char *path, void *obj, struct diag *d)
+{
+    return schema_apply(partition_fields, node, path, &((struct balance_config *)obj)->partition, d);
+}
+
+static int parse_packing_study(const struct ynode *node, const char *path, void *obj, struct diag *d)
+{
+    return schema_apply(packing_fields, node, path, &((struct balance_config *)obj)->packing, d);
+}
+
+static const struct field balance_fields[] = {
+    {.key = "repeats", .type = FT_INT, .offset = offsetof(struct balance_config, repeats), .min = 1, .max = 1000},
+    {.key = "kk_margin", .type = FT_REAL, .offset = offsetof(struct balance_config, kk_margin), .min = 0, .max = 10},
+    {.key = "partition", .type = FT_CUSTOM, .custom = parse_partition_study},
+    {.key = "packing", .type = FT_CUSTOM, .custom = parse_packing_study},
+    {0},
+};
+
+static void balance_defaults(void *vcfg)
+{
+    struct balance_config *cfg = vcfg;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->repeats = 3;
+    cfg->kk_margin = 0.05;
+    cfg->packing.budget = 130000;
+    struct partition_spec cat[BALANCE_MAX_ALGOS];
+    cfg->partition.nalgos = partition_catalog(cat, BALANCE_MAX_ALGOS);
+    for (size_t i = 0; i < cfg->partition.nalgos; i++)
+        cfg->partition.algos[i] = PARTITION_SPEC_CODE(cat[i]);
+    cfg->packing.nalgos = PK_COUNT;
+    for (int a = 0; a < PK_COUNT; a++)
+        cfg->packing.algos[a] = a;
+}
+
+static int balance_configure(const struct ynode *node, const char *path, void *vcfg, struct diag *d)
+{
+    struct balance_config *cfg = vcfg;
+    if (!node || ytree_is_null(node)) {
+        struct yloc loc = node ? node->loc : (struct yloc){"(config)", 0, 0};
+        return schema_error(d, &loc, path, "expected a mapping with 'partition:' and/or 'packing:'");
+    }
+    if (schema_apply(balance_fields, node, path, cfg, d))
+        return FR_USAGE;
+    if (!ytree_get(node, "partition") && !ytree_get(node, "packing"))
+        return schema_error(d, &node->loc, path, "expected 'partition:' and/or 'packing:' studies");
+    return FR_OK;
+}
+
+static void balance_describe(const void *vcfg, char *buf, size_t size)
+{
+    const struct balance_config *cfg = vcfg;
+    snprintf(buf, size,
+             "balance · partition: %zu distributions x %zu rank counts x %zu algorithms · packing: %zu x %zu x %zu "
+             "(budget %lld) · %lld repeats",
+             cfg->partition.ndists, cfg->partition.nranks, cfg->partition.nalgos, cfg->packing.ndists,
+             cfg->packing.nranks, cfg->packing.nalgos, (long long)cfg->packing.budget, (long long)cfg->repeats);
+}
+
+/* ---- plan ---- */
+
+/* Predicted work of one cell in item-steps: sorting-based algorithms pay
+ * n log n, the rest about n; refinement about doubles it. */
+static double cell_cost(size_t n, int64_t p, double factor, int64_t repeats)
+{
+    double size = (double)n + (double)p;
+    return factor * size * log2(size + 2) * (double)repeats + 1000;
+}
+
+static double partition_factor(struct partition_spec s)
+{
+    static const double f[PA_COUNT] = {0.05, 0.05, 0.4, 1.0, 2.0, 1.0};
+    return f[s.algo] * (s.refine ? 3 : 1);
+}
+
+static int plan_study(const struct balance_config *cfg, const struct balance_study *st, int table,
+                      struct task_list *tasks, struct diag *d)
+{
+    for (size_t di = 0; di < st->ndists; di++) {
+        const struct dist_spec *ds = &st->dists[di].spec;
+        for (size_t ri = 0; ri < st->nranks; ri++) {
+            int32_t p = (int32_t)st->ranks[ri];
+            size_t n = ds->kind == DIST_LIST && st->dists[di].file[0] ? (size_t)ds->n : dist_count(ds, p);
+            for (size_t ai = 0; ai < st->nalgos; ai++) {
+                struct task t = {.table = table, .dims = {(int64_t)di, p, st->algos[ai], 0}};
+                char algo[32];
+                if (table == BALANCE_TABLE_PARTITION) {
+                    struct partition_spec s = partition_spec_from_code(st->algos[ai]);
+                    partition_spec_name(s, algo, sizeof algo);
+                    t.cost = cell_cost(n, p, partition_factor(s), cfg->repeats);
+                } else {
+                    snprintf(algo, sizeof algo, "%s", pack_algo_name((enum pack_algo)st->algos[ai]));
+                    t.cost = cell_cost(n, p, st->algos[ai] == PK_LPT_BSEARCH ? 4 : 1.5, cfg->repeats);
+                }
+                snprintf(t.name, sizeof t.name, "%s/%s/P=%d/%s", table ? "packing" : "partition", ds->name, p, algo);
+                snprintf(t.group, sizeof t.group, "%s/%s", table ? "packing" : "partition", ds->name);
+                if (task_list_push(tasks, &t))
+                    return diag_fail(d, FR_RUNTIME, "out of memory while planning");
+            }
+        }
+    }
+    return FR_OK;
+}
+
+static int balance_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
+{
+    const struct balance_config *cfg = vcfg;
+    if (plan_study(cfg, &cfg->partition, BALANCE_TABLE_PARTITION, tasks, d))
+        return d->code;
+    return plan_study(cfg, &cfg->packing, BALANCE_TABLE_PACKING, tasks, d);
+}
+
+/* ---- run ---- */
+
+static int cell_items(const struct balance_dist *bd, uint64_t seed, int32_t p, int integers, double **v, size_t *n,
+                      struct diag *d)
+{
+    if (bd->file[0])
+        return costs_read(bd->file, bd->column[0] ? bd->column : NULL, integers, v, n, d);
+    if (dist_generate(&bd->spec, seed, p, v, n))
+        return diag_fail(d, FR_RUNTIME, "out of memory generating %s", bd->spec.name);
+    return FR_OK;
+}
+
+static int run_partition_cell(const struct balance_config *cfg, const double *v, size_t n, int32_t p,
+                              struct partition_spec s, struct balance_partition_record *r, struct diag *d)
+{
+    int32_t *owner = malloc((n ? n : 1) * sizeof *owner), *first = malloc((n ? n : 1) * sizeof *first);
+    double *t = malloc((size_t)cfg->repeats * sizeof *t), *loads = malloc((size_t)p * sizeof *loads);
+    int rc = owner && first && t && loads ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu items", n);
+    r->deterministic = 1;
+    for (int64_t k = 0; !rc && k < cfg->repeats; k++) {
+        double t0 = now_seconds();
+        int prc = partition_assign(s, v, n, p, k ? owner : first);
+        t[k] = now_seconds() - t0;
+        if (prc)
+            rc = diag_fail(d, prc == PART_NOMEM ? FR_RUNTIME : FR_USAGE, "partitioning failed (status %d)", prc);
+        else if (k && memcmp(owner, first, n * sizeof *owner) != 0)
+            r->deterministic = 0;
+    }
+    struct partition_metrics m;
+    if (!rc && partition_metrics_compute(v, first, n, p, &m))
+        rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    if (!rc) {
+        double sum = 0, total = 0;
+        partition_loads(v, first, n, p, loads);
+        for (int32_t q = 0; q < p; q++)
+            sum += loads[q];
+        for (size_t i = 0; i < n; i++)
+            total += v[i];
+        r->items = (int64_t)n;
+        r->total = m.total;
+        r->makespan = m.makespan;
+        r->lower_bound = m.lower_bound;
+        r->gap = m.gap;
+        r->max_over_mean = m.max_over_mean;
+        r->min_over_max = m.min_over_max;
+        r->load_std = m.load_std;
+        r->efficiency = m.efficiency;
+        r->min_items = m.min_items;
+        r->max_items = m.max_items;
+        r->unassigned = m.unassigned;
+        r->load_sum_error = total > 0 ? fabs(sum - total) / total : fabs(sum);
+        r->repeats = (int32_t)cfg->repeats;
+        r->median_seconds = median_seconds(t, (int)cfg->repeats);
+    }
+    free(owner);
+    free(first);
+    free(t);
+    free(loads);
+    return rc;
+}
+
+static int same_packing(const struct packing *a, const struct packing *b, size_t n)
+{
+    return a->nrows == b->nrows && memcmp(a->row, b->row, n * sizeof *a->row) == 0 &&
+           memcmp(a->rank, b->rank, n * sizeof *a->rank) == 0;
+}
+
+static int run_packing_cell(const struct balance_config *cfg, const double *v, size_t n, int32_t p,
+                            enum pack_algo algo, struct balance_packing_record *r, struct diag *d)
+{
+    const struct balance_study *st = &cfg->packing;
+    int64_t *len = malloc((n ? n : 1) * sizeof *len);
+    double *t = malloc((size_t)cfg->repeats * sizeof *t);
+    struct packing first = {0}, again = {0};
+    int rc = len && t ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu sequences", n);
+    for (size_t i = 0; !rc && i < n; i++)
+        len[i] = (int64_t)v[i];
+    r->deterministic = 1;
+    for (int64_t k = 0; !rc && k < cfg->repeats; k++) {
+        struct packing *pk = k ? &again : &first;
+        pack_free(pk);
+        double t0 = now_seconds();
+        if (pack_sequences(algo, len, n, p, st->budget, pk))
+            rc = diag_fail(d, FR_RUNTIME, "out of memory packing %zu sequences", n);
+        t[k] = now_seconds() - t0;
+        if (!rc && k && !same_packing(&first, &again, n))
+            r->deterministic = 0;
+    }
+    struct pack_metrics m;
+    if (!rc && pack_metrics_compute(len, n, p, st->budget, &first, &m))
+        rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    if (!rc) {
+        r->budget = st->budget;
+        r->sequences = (int64_t)n;
+        r->rows = m.rows;
+        r->rows_lower_bound = m.rows_lower_bound;
+        r->rows_gap = m.rows_gap;
+        r->avg_row_balance = m.avg_row_balance;
+        r->worst_row_balance = m.worst_row_balance;
+        r->row_balance_std = m.row_balance_std;
+        r->avg_row_efficiency = m.avg_row_efficiency;
+        r->overall_efficiency = m.overall_efficiency;
+        r->dropped = first.dropped;
+        for (size_t i = 0; i < n; i++)
+            r->longer_than_budget += len[i] > st->budget;
+        r->over_budget = m.over_budget;
+        r->misplaced = m.misplaced;
+        r->repeats = (int32_t)cfg->repeats;
+        r->median_seconds = median_seconds(t, (int)cfg->repeats);
+    }
+    pack_free(&first);
+    pack_free(&again);
+    free(len);
+    free(t);
+    return rc;
+}
+
+static int balance_run(const void *vcfg, const struct run_context *ctx, const struct task *t, void *record,
+                       struct diag *d)
+{
+    const struct balance_config *cfg = vcfg;
+    const struct balance_study *st = t->table == BALANCE_TABLE_PARTITION ? &cfg->partition : &cfg->packing;
+    const struct balance_dist *bd = &st->dists[t->dims[0]];
+    int32_t p = (int32_t)t->dims[1];
+    double *v = NULL;
+    size_t n = 0;
+    int rc = cell_items(bd, ctx->seed, p, t->table == BALANCE_TABLE_PACKING, &v, &n, d);
+    if (rc)
+        return rc;
+    if (t->table == BALANCE_TABLE_PARTITION) {
+        struct balance_partition_record *r = record;
+        struct partition_spec s = partition_spec_from_code((int)t->dims[2]);
+        snprintf(r->distribution, sizeof r->distribution, "%s", bd->spec.name);
+        partition_spec_name(s, r->algorithm, sizeof r->algorithm);
+        r->ranks = p;
+        rc = run_partition_cell(cfg, v, n, p, s, r, d);
+    } else {
+        struct balance_packing_record *r = record;
+        snprintf(r->distribution, sizeof r->distribution, "%s", bd->spec.name);
+        snprintf(r->algorithm, sizeof r->algorithm, "%s", pack_algo_name((enum pack_algo)t->dims[2]));
+        r->ranks = p;
+        rc = run_packing_cell(cfg, v, n, p, (enum pack_algo)t->dims[2], r, d);
+    }
+    free(v);
+    return rc;
+}
+
+int balance_summarize(const void *cfg, const void *const *records, const size_t *n, const struct report_opts *o,
+                      struct check_list *checks);
+
+const struct suite suite_balance = {
+    .name = "balance",
+    .config_size = sizeof(struct balance_config),
+    .defaults = balance_defaults,
+    .configure = balance_configure,
+    .describe = balance_describe,
+    .plan = balance_plan,
+    .run = balance_run,
+    .record_tables = balance_tables,
+    .ntables = 2,
+    .summarize = balance_summarize,
+};
