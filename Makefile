@@ -56,7 +56,7 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: all found deps run test unit integration clean FORCE
+.PHONY: all found deps run test unit integration bench bench-balance bench-realized clean FORCE
 
 all: fidrun
 
@@ -102,6 +102,15 @@ integration: fidrun $(TOOL_BINS)
 test: deps
 	@$(MAKE) --no-print-directory fidrun $(UNIT_BINS) $(TOOL_BINS)
 	@$(MPI_ENV) tests/run-all.sh $(UNIT_BINS)
+
+# Benchmarks: figures measured side by side in one run (not tests).
+bench: bench-balance bench-realized
+
+bench-balance: fidrun
+	@tests/bench/balance.sh
+
+bench-realized: fidrun
+	@tests/bench/realized.sh $(REALIZED_CONFIG) $(REALIZED_ARGS)
 
 clean:
 	rm -rf build fidrun

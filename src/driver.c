@@ -211,6 +211,7 @@ struct report {
     struct rank_record *suite_ranks[CONFIG_MAX_SUITES];
     struct rank_record *total_ranks;
     double realized;
+    double cost_r[CONFIG_MAX_SUITES]; /* predicted cost vs task time, Pearson r */
 };
 
 static int summarize(struct run_state *s, struct report *r)
@@ -234,9 +235,16 @@ static int summarize(struct run_state *s, struct report *r)
             break;
         }
         ranks_start(s->ranks, n, r->suite_ranks[i]);
-        for (size_t t = 0; t < su->ntables; t++)
+        struct cost_fit fit = {0};
+        for (size_t t = 0; t < su->ntables; t++) {
             ranks_add_records(s->records[i][t], su->record_tables[t]->row_size, s->nrecords[i][t], n,
                               r->suite_ranks[i]);
+            cost_fit_add_records(&fit, s->records[i][t], su->record_tables[t]->row_size, s->nrecords[i][t]);
+        }
+        r->cost_r[i] = cost_fit_pearson(&fit);
+        if (!s->cli->quiet)
+            printf("cost model (%s): predicted cost vs measured task time, Pearson r = %.3f over %.0f tasks\n",
+                   su->name, r->cost_r[i], fit.n);
         for (int k = 0; k < n; k++) {
             r->total_ranks[k].tasks += r->suite_ranks[i][k].tasks;
             r->total_ranks[k].predicted_cost += r->suite_ranks[i][k].predicted_cost;
@@ -292,6 +300,8 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
             rc = results_write_table(rf, group, &rank_table, r->suite_ranks[i], (size_t)s->ci.size, &s->d);
         if (!rc)
             rc = results_attr_string(rf, group, "description", line, &s->d);
+        if (!rc)
+            rc = results_attr_double(rf, group, "cost_model_pearson_r", r->cost_r[i], &s->d);
     }
     if (!rc)
         rc = results_write_table(rf, "/", &rank_table, r->total_ranks, (size_t)s->ci.size, &s->d);

@@ -64,3 +64,25 @@ void ranks_print(const struct rank_record *r, int nranks, double predicted, FILE
         fprintf(out, " … (%d more)", nranks - shown);
     fprintf(out, " s · realized imbalance %.3f (predicted %.3f)\n", ranks_realized_imbalance(r, nranks), predicted);
 }
+
+void cost_fit_add_records(struct cost_fit *f, const void *records, size_t row_size, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct record_head h;
+        memcpy(&h, (const char *)records + i * row_size, sizeof h);
+        f->n += 1;
+        f->sx += h.predicted_cost;
+        f->sy += h.task_seconds;
+        f->sxx += h.predicted_cost * h.predicted_cost;
+        f->syy += h.task_seconds * h.task_seconds;
+        f->sxy += h.predicted_cost * h.task_seconds;
+    }
+}
+
+double cost_fit_pearson(const struct cost_fit *f)
+{
+    if (f->n < 2)
+        return NAN;
+    double cxx = f->sxx - f->sx * f->sx / f->n, cyy = f->syy - f->sy * f->sy / f->n, cxy = f->sxy - f->sx * f->sy / f->n;
+    return cxx > 0 && cyy > 0 ? cxy / sqrt(cxx * cyy) : NAN;
+}

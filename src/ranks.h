@@ -26,6 +26,14 @@ void ranks_start(const struct rank_record *all, int nranks, struct rank_record *
 /* Adds records (each starting with struct record_head) to the per-rank totals. */
 void ranks_add_records(const void *records, size_t row_size, size_t n, int nranks, struct rank_record *out);
 
+/* Pearson correlation of predicted cost and measured task time, to judge
+ * the cost model: sums accumulated over records, then finished. */
+struct cost_fit {
+    double n, sx, sy, sxx, syy, sxy;
+};
+void cost_fit_add_records(struct cost_fit *f, const void *records, size_t row_size, size_t n);
+double cost_fit_pearson(const struct cost_fit *f); /* NaN with fewer than 2 tasks or no spread */
+
 /* max busy / mean busy */
 double ranks_realized_imbalance(const struct rank_record *r, int nranks);
 
