@@ -102,17 +102,34 @@ static void print_loads(const double *loads, int32_t p)
     printf("\n");
 }
 
-static int study_balance(const struct study_cli *c, json_t *json, struct diag *d)
+typedef int (*per_rank_count)(const struct study_cli *c, size_t k, int32_t p, const double *v, size_t n,
+                              json_t *json, struct diag *d);
+
+/* Runs one() for each rank count on its items (the file's, read once, or
+ * generated for that count). */
+static int each_rank_count(const struct study_cli *c, json_t *json, per_rank_count one, struct diag *d)
 {
     double *file_items = NULL;
     size_t file_n = 0;
     int rc = FR_OK;
     for (size_t k = 0; !rc && k < c->nranks; k++) {
-        int32_t p = c->ranks[k];
         double *v = NULL;
         size_t n;
-        if ((rc = items_for(c, p, &file_items, &file_n, &v, &n, d)))
+        if ((rc = items_for(c, c->ranks[k], &file_items, &file_n, &v, &n, d)))
             break;
+        rc = one(c, k, c->ranks[k], v, n, json, d);
+        if (v != file_items)
+            free(v);
+    }
+    free(file_items);
+    return rc;
+}
+
+static int balance_one(const struct study_cli *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
+                       struct diag *d)
+{
+    int rc = FR_OK;
+    {
         struct balance_row *rows = calloc(c->nalgos, sizeof *rows);
         int32_t *owner = malloc((n ? n : 1) * sizeof *owner);
         double *loads = malloc((size_t)p * sizeof *loads);
@@ -153,10 +170,7 @@ static int study_balance(const struct study_cli *c, json_t *json, struct diag *d
         free(rows);
         free(owner);
         free(loads);
-        if (v != file_items)
-            free(v);
     }
-    free(file_items);
     return rc;
 }
 
@@ -175,17 +189,11 @@ static json_t *pack_json(enum pack_algo a, int32_t p, int64_t budget, const stru
                      (json_int_t)m->misplaced);
 }
 
-static int study_pack(const struct study_cli *c, json_t *json, struct diag *d)
+static int pack_one(const struct study_cli *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
+                    struct diag *d)
 {
-    double *file_items = NULL;
-    size_t file_n = 0;
     int rc = FR_OK;
-    for (size_t k = 0; !rc && k < c->nranks; k++) {
-        int32_t p = c->ranks[k];
-        double *v = NULL;
-        size_t n;
-        if ((rc = items_for(c, p, &file_items, &file_n, &v, &n, d)))
-            break;
+    {
         int64_t *len = malloc((n ? n : 1) * sizeof *len);
         if (!len)
             rc = diag_fail(d, FR_RUNTIME, "out of memory for %zu sequences", n);
@@ -226,10 +234,7 @@ static int study_pack(const struct study_cli *c, json_t *json, struct diag *d)
                    m.over_budget || m.misplaced ? "  INVALID" : "");
         }
         free(len);
-        if (v != file_items)
-            free(v);
     }
-    free(file_items);
     return rc;
 }
 
@@ -241,7 +246,7 @@ int study_run(const struct study_cli *c)
     }
     struct diag d = {0};
     json_t *json = c->json ? json_array() : NULL;
-    int rc = c->kind == STUDY_PACK ? study_pack(c, json, &d) : study_balance(c, json, &d);
+    int rc = each_rank_count(c, json, c->kind == STUDY_PACK ? pack_one : balance_one, &d);
     if (!rc && json && json_dumpf(json, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) == 0)
         fputc('\n', stdout);
     json_decref(json);
