@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "costs_text.h"
+#include "timed_runs.h"
 
 static int fail(struct diag *d)
 {
@@ -19,16 +18,15 @@ static int fail(struct diag *d)
 static int items_for(const struct study_cli *c, int32_t p, double **file_items, size_t *file_n, double **out,
                      size_t *n, struct diag *d)
 {
+    if (c->file && !*file_items &&
+        study_items(c->file, c->column, c->kind == STUDY_PACK, NULL, c->seed, p, file_items, file_n, d))
+        return d->code;
     if (c->file) {
-        if (!*file_items && costs_read(c->file, c->column, c->kind == STUDY_PACK, file_items, file_n, d))
-            return d->code;
         *out = *file_items;
         *n = *file_n;
         return FR_OK;
     }
-    if (dist_generate(&c->dist, c->seed, p, out, n))
-        return diag_fail(d, FR_RUNTIME, "out of memory generating %zu items", dist_count(&c->dist, p));
-    return FR_OK;
+    return study_items(NULL, NULL, 0, &c->dist, c->seed, p, out, n, d);
 }
 
 static void describe_source(const struct study_cli *c, size_t n, const double *v, FILE *out)
@@ -49,32 +47,7 @@ static void describe_source(const struct study_cli *c, size_t n, const double *v
 
 /* ---- balance ---- */
 
-struct balance_row {
-    struct partition_metrics m;
-    double seconds;
-};
-
-static int run_partition(const struct study_cli *c, struct partition_spec s, const double *v, size_t n, int32_t p,
-                         int32_t *owner, struct balance_row *row, struct diag *d)
-{
-    double t[1000];
-    for (int r = 0; r < c->repeats; r++) {
-        double t0 = now_seconds();
-        int rc = partition_assign(s, v, n, p, owner);
-        t[r] = now_seconds() - t0;
-        if (rc == PART_NOMEM)
-            return diag_fail(d, FR_RUNTIME, "out of memory partitioning %zu items over %d ranks", n, p);
-        if (rc)
-            return diag_fail(d, FR_USAGE, "cannot partition: item %zu has cost %g", partition_find_bad_cost(v, n),
-                             v[partition_find_bad_cost(v, n)]);
-    }
-    row->seconds = median_seconds(t, c->repeats);
-    if (partition_metrics_compute(v, owner, n, p, &row->m))
-        return diag_fail(d, FR_RUNTIME, "out of memory");
-    return FR_OK;
-}
-
-static json_t *balance_json(struct partition_spec s, int32_t p, size_t n, const struct balance_row *row,
+static json_t *balance_json(struct partition_spec s, int32_t p, size_t n, const struct timed_partition *row,
                             const double *loads)
 {
     char name[32];
@@ -84,7 +57,7 @@ static json_t *balance_json(struct partition_spec s, int32_t p, size_t n, const 
                           m->total, "makespan", m->makespan, "lower_bound", m->lower_bound, "gap", m->gap,
                           "max_over_mean", m->max_over_mean, "min_over_max", m->min_over_max, "load_std", m->load_std,
                           "efficiency", m->efficiency, "min_items", (json_int_t)m->min_items, "max_items",
-                          (json_int_t)m->max_items, "seconds", row->seconds);
+                          (json_int_t)m->max_items, "seconds", row->median_seconds);
     if (o && loads) {
         json_t *a = json_array();
         for (int32_t r = 0; r < p; r++)
@@ -125,52 +98,51 @@ static int each_rank_count(const struct study_cli *c, json_t *json, per_rank_cou
     return rc;
 }
 
+static void print_partition_row(struct partition_spec s, const struct timed_partition *row)
+{
+    char name[32], items[32];
+    const struct partition_metrics *m = &row->m;
+    snprintf(items, sizeof items, "%lld..%lld", (long long)m->min_items, (long long)m->max_items);
+    printf("  %-16s %12.6g %10.3e %8.4f %8.4f %10.4g %7.4f %13s %10.3f\n", partition_spec_name(s, name, sizeof name),
+           m->makespan, m->gap, m->max_over_mean, m->min_over_max, m->load_std, m->efficiency, items,
+           row->median_seconds * 1e3);
+}
+
 static int balance_one(const struct study_cli *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
                        struct diag *d)
 {
-    int rc = FR_OK;
-    {
-        struct balance_row *rows = calloc(c->nalgos, sizeof *rows);
-        int32_t *owner = malloc((n ? n : 1) * sizeof *owner);
-        double *loads = malloc((size_t)p * sizeof *loads);
-        if (!rows || !owner || !loads)
-            rc = diag_fail(d, FR_RUNTIME, "out of memory for %zu items over %d ranks", n, p);
-        if (!rc && !json && k == 0)
-            describe_source(c, n, v, stdout);
-        size_t best = 0;
-        for (size_t a = 0; !rc && a < c->nalgos; a++) {
-            rc = run_partition(c, c->algos[a], v, n, p, owner, &rows[a], d);
-            if (rc)
-                break;
-            if (rows[a].m.makespan < rows[best].m.makespan)
-                best = a;
-            partition_loads(v, owner, n, p, loads);
-            if (json)
-                json_array_append_new(json, balance_json(c->algos[a], p, n, &rows[a], c->loads ? loads : NULL));
-            if (!json && a == 0)
-                printf("P = %d · %zu items · lower bound %.6g\n  %-16s %12s %10s %8s %8s %10s %7s %13s %10s\n", p, n,
-                       rows[a].m.lower_bound, "algorithm", "makespan", "gap", "max/mean", "min/max", "load std",
-                       "effic.", "items/rank", "time ms");
-            if (!json) {
-                char name[32], items[32];
-                const struct partition_metrics *m = &rows[a].m;
-                snprintf(items, sizeof items, "%lld..%lld", (long long)m->min_items, (long long)m->max_items);
-                printf("  %-16s %12.6g %10.3e %8.4f %8.4f %10.4g %7.4f %13s %10.3f\n",
-                       partition_spec_name(c->algos[a], name, sizeof name), m->makespan, m->gap, m->max_over_mean,
-                       m->min_over_max, m->load_std, m->efficiency, items, rows[a].seconds * 1e3);
-                if (c->loads)
-                    print_loads(loads, p);
-            }
+    struct timed_partition *rows = calloc(c->nalgos, sizeof *rows);
+    int32_t *owner = malloc((n ? n : 1) * sizeof *owner);
+    double *loads = malloc((size_t)p * sizeof *loads);
+    int rc = rows && owner && loads ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu items over %d ranks", n, p);
+    if (!rc && !json && k == 0)
+        describe_source(c, n, v, stdout);
+    size_t best = 0;
+    for (size_t a = 0; !rc && a < c->nalgos; a++) {
+        if ((rc = time_partition(c->algos[a], v, n, p, c->repeats, owner, &rows[a], d)))
+            break;
+        if (rows[a].m.makespan < rows[best].m.makespan)
+            best = a;
+        partition_loads(v, owner, n, p, loads);
+        if (json) {
+            json_array_append_new(json, balance_json(c->algos[a], p, n, &rows[a], c->loads ? loads : NULL));
+            continue;
         }
-        if (!rc && !json && c->nalgos > 1) {
-            char name[32];
-            printf("  best: %s (gap %.3e)\n", partition_spec_name(c->algos[best], name, sizeof name),
-                   rows[best].m.gap);
-        }
-        free(rows);
-        free(owner);
-        free(loads);
+        if (a == 0)
+            printf("P = %d · %zu items · lower bound %.6g\n  %-16s %12s %10s %8s %8s %10s %7s %13s %10s\n", p, n,
+                   rows[a].m.lower_bound, "algorithm", "makespan", "gap", "max/mean", "min/max", "load std",
+                   "effic.", "items/rank", "time ms");
+        print_partition_row(c->algos[a], &rows[a]);
+        if (c->loads)
+            print_loads(loads, p);
     }
+    if (!rc && !json && c->nalgos > 1) {
+        char name[32];
+        printf("  best: %s (gap %.3e)\n", partition_spec_name(c->algos[best], name, sizeof name), rows[best].m.gap);
+    }
+    free(rows);
+    free(owner);
+    free(loads);
     return rc;
 }
 
@@ -192,49 +164,33 @@ static json_t *pack_json(enum pack_algo a, int32_t p, int64_t budget, const stru
 static int pack_one(const struct study_cli *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
                     struct diag *d)
 {
-    int rc = FR_OK;
-    {
-        int64_t *len = malloc((n ? n : 1) * sizeof *len);
-        if (!len)
-            rc = diag_fail(d, FR_RUNTIME, "out of memory for %zu sequences", n);
-        for (size_t i = 0; !rc && i < n; i++)
-            len[i] = (int64_t)v[i];
-        if (!rc && !json && k == 0)
-            describe_source(c, n, v, stdout);
-        for (size_t a = 0; !rc && a < c->nalgos; a++) {
-            enum pack_algo algo = c->pack_algos[a];
-            struct packing pk = {0};
-            struct pack_metrics m;
-            double t[1000];
-            for (int r = 0; !rc && r < c->repeats; r++) {
-                pack_free(&pk);
-                double t0 = now_seconds();
-                if (pack_sequences(algo, len, n, p, c->budget, &pk))
-                    rc = diag_fail(d, FR_RUNTIME, "out of memory packing %zu sequences", n);
-                t[r] = now_seconds() - t0;
-            }
-            if (!rc && pack_metrics_compute(len, n, p, c->budget, &pk, &m))
-                rc = diag_fail(d, FR_RUNTIME, "out of memory");
-            pack_free(&pk);
-            if (rc)
-                break;
-            double seconds = median_seconds(t, c->repeats);
-            if (json) {
-                json_array_append_new(json, pack_json(algo, p, c->budget, &m, seconds));
-                continue;
-            }
-            if (a == 0)
-                printf("P = %d · budget %lld tokens per rank per row · lower bound %lld rows\n"
-                       "  %-12s %7s %8s %9s %9s %8s %9s %9s %8s %10s\n",
-                       p, (long long)c->budget, (long long)m.rows_lower_bound, "algorithm", "rows", "gap",
-                       "avg bal", "worst bal", "bal std", "avg eff", "overall", "dropped", "time ms");
-            printf("  %-12s %7lld %8.3f %9.3f %9.3f %8.3f %9.3f %9.3f %8lld %10.3f%s\n", pack_algo_name(algo),
-                   (long long)m.rows, m.rows_gap, m.avg_row_balance, m.worst_row_balance, m.row_balance_std,
-                   m.avg_row_efficiency, m.overall_efficiency, (long long)m.dropped, seconds * 1e3,
-                   m.over_budget || m.misplaced ? "  INVALID" : "");
+    int64_t *len = malloc((n ? n : 1) * sizeof *len);
+    int rc = len ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu sequences", n);
+    for (size_t i = 0; !rc && i < n; i++)
+        len[i] = (int64_t)v[i];
+    if (!rc && !json && k == 0)
+        describe_source(c, n, v, stdout);
+    for (size_t a = 0; !rc && a < c->nalgos; a++) {
+        enum pack_algo algo = c->pack_algos[a];
+        struct timed_packing tp;
+        if ((rc = time_packing(algo, len, n, p, c->budget, c->repeats, &tp, d)))
+            break;
+        const struct pack_metrics *m = &tp.m;
+        if (json) {
+            json_array_append_new(json, pack_json(algo, p, c->budget, m, tp.median_seconds));
+            continue;
         }
-        free(len);
+        if (a == 0)
+            printf("P = %d · budget %lld tokens per rank per row · lower bound %lld rows\n"
+                   "  %-12s %7s %8s %9s %9s %8s %9s %9s %8s %10s\n",
+                   p, (long long)c->budget, (long long)m->rows_lower_bound, "algorithm", "rows", "gap", "avg bal",
+                   "worst bal", "bal std", "avg eff", "overall", "dropped", "time ms");
+        printf("  %-12s %7lld %8.3f %9.3f %9.3f %8.3f %9.3f %9.3f %8lld %10.3f%s\n", pack_algo_name(algo),
+               (long long)m->rows, m->rows_gap, m->avg_row_balance, m->worst_row_balance, m->row_balance_std,
+               m->avg_row_efficiency, m->overall_efficiency, (long long)m->dropped, tp.median_seconds * 1e3,
+               m->over_budget || m->misplaced ? "  INVALID" : "");
     }
+    free(len);
     return rc;
 }
 

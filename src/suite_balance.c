@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "costs_text.h"
 #include "schema.h"
 #include "suite.h"
+#include "timed_runs.h"
 
 /* ---- tables ---- */
 
@@ -291,69 +291,41 @@ static int balance_plan(const void *vcfg, struct task_list *tasks, struct diag *
 
 /* ---- run ---- */
 
-static int cell_items(const struct balance_dist *bd, uint64_t seed, int32_t p, int integers, double **v, size_t *n,
-                      struct diag *d)
-{
-    if (bd->file[0])
-        return costs_read(bd->file, bd->column[0] ? bd->column : NULL, integers, v, n, d);
-    if (dist_generate(&bd->spec, seed, p, v, n))
-        return diag_fail(d, FR_RUNTIME, "out of memory generating %s", bd->spec.name);
-    return FR_OK;
-}
-
 static int run_partition_cell(const struct balance_config *cfg, const double *v, size_t n, int32_t p,
                               struct partition_spec s, struct balance_partition_record *r, struct diag *d)
 {
-    int32_t *owner = malloc((n ? n : 1) * sizeof *owner), *first = malloc((n ? n : 1) * sizeof *first);
-    double *t = malloc((size_t)cfg->repeats * sizeof *t), *loads = malloc((size_t)p * sizeof *loads);
-    int rc = owner && first && t && loads ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu items", n);
-    r->deterministic = 1;
-    for (int64_t k = 0; !rc && k < cfg->repeats; k++) {
-        double t0 = now_seconds();
-        int prc = partition_assign(s, v, n, p, k ? owner : first);
-        t[k] = now_seconds() - t0;
-        if (prc)
-            rc = diag_fail(d, prc == PART_NOMEM ? FR_RUNTIME : FR_USAGE, "partitioning failed (status %d)", prc);
-        else if (k && memcmp(owner, first, n * sizeof *owner) != 0)
-            r->deterministic = 0;
-    }
-    struct partition_metrics m;
-    if (!rc && partition_metrics_compute(v, first, n, p, &m))
-        rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    int32_t *owner = malloc((n ? n : 1) * sizeof *owner);
+    double *loads = malloc((size_t)p * sizeof *loads);
+    struct timed_partition tp;
+    int rc = owner && loads ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu items", n);
+    if (!rc)
+        rc = time_partition(s, v, n, p, (int)cfg->repeats, owner, &tp, d);
     if (!rc) {
-        double sum = 0, total = 0;
-        partition_loads(v, first, n, p, loads);
+        const struct partition_metrics *m = &tp.m;
+        double sum = 0;
+        partition_loads(v, owner, n, p, loads);
         for (int32_t q = 0; q < p; q++)
             sum += loads[q];
-        for (size_t i = 0; i < n; i++)
-            total += v[i];
         r->items = (int64_t)n;
-        r->total = m.total;
-        r->makespan = m.makespan;
-        r->lower_bound = m.lower_bound;
-        r->gap = m.gap;
-        r->max_over_mean = m.max_over_mean;
-        r->min_over_max = m.min_over_max;
-        r->load_std = m.load_std;
-        r->efficiency = m.efficiency;
-        r->min_items = m.min_items;
-        r->max_items = m.max_items;
-        r->unassigned = m.unassigned;
-        r->load_sum_error = total > 0 ? fabs(sum - total) / total : fabs(sum);
+        r->total = m->total;
+        r->makespan = m->makespan;
+        r->lower_bound = m->lower_bound;
+        r->gap = m->gap;
+        r->max_over_mean = m->max_over_mean;
+        r->min_over_max = m->min_over_max;
+        r->load_std = m->load_std;
+        r->efficiency = m->efficiency;
+        r->min_items = m->min_items;
+        r->max_items = m->max_items;
+        r->unassigned = m->unassigned;
+        r->load_sum_error = m->total > 0 ? fabs(sum - m->total) / m->total : fabs(sum);
         r->repeats = (int32_t)cfg->repeats;
-        r->median_seconds = median_seconds(t, (int)cfg->repeats);
+        r->deterministic = tp.deterministic;
+        r->median_seconds = tp.median_seconds;
     }
     free(owner);
-    free(first);
-    free(t);
     free(loads);
     return rc;
-}
-
-static int same_packing(const struct packing *a, const struct packing *b, size_t n)
-{
-    return a->nrows == b->nrows && memcmp(a->row, b->row, n * sizeof *a->row) == 0 &&
-           memcmp(a->rank, b->rank, n * sizeof *a->rank) == 0;
 }
 
 static int run_packing_cell(const struct balance_config *cfg, const double *v, size_t n, int32_t p,
@@ -361,48 +333,34 @@ static int run_packing_cell(const struct balance_config *cfg, const double *v, s
 {
     const struct balance_study *st = &cfg->packing;
     int64_t *len = malloc((n ? n : 1) * sizeof *len);
-    double *t = malloc((size_t)cfg->repeats * sizeof *t);
-    struct packing first = {0}, again = {0};
-    int rc = len && t ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu sequences", n);
+    struct timed_packing tp;
+    int rc = len ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu sequences", n);
     for (size_t i = 0; !rc && i < n; i++)
         len[i] = (int64_t)v[i];
-    r->deterministic = 1;
-    for (int64_t k = 0; !rc && k < cfg->repeats; k++) {
-        struct packing *pk = k ? &again : &first;
-        pack_free(pk);
-        double t0 = now_seconds();
-        if (pack_sequences(algo, len, n, p, st->budget, pk))
-            rc = diag_fail(d, FR_RUNTIME, "out of memory packing %zu sequences", n);
-        t[k] = now_seconds() - t0;
-        if (!rc && k && !same_packing(&first, &again, n))
-            r->deterministic = 0;
-    }
-    struct pack_metrics m;
-    if (!rc && pack_metrics_compute(len, n, p, st->budget, &first, &m))
-        rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    if (!rc)
+        rc = time_packing(algo, len, n, p, st->budget, (int)cfg->repeats, &tp, d);
     if (!rc) {
+        const struct pack_metrics *m = &tp.m;
         r->budget = st->budget;
         r->sequences = (int64_t)n;
-        r->rows = m.rows;
-        r->rows_lower_bound = m.rows_lower_bound;
-        r->rows_gap = m.rows_gap;
-        r->avg_row_balance = m.avg_row_balance;
-        r->worst_row_balance = m.worst_row_balance;
-        r->row_balance_std = m.row_balance_std;
-        r->avg_row_efficiency = m.avg_row_efficiency;
-        r->overall_efficiency = m.overall_efficiency;
-        r->dropped = first.dropped;
+        r->rows = m->rows;
+        r->rows_lower_bound = m->rows_lower_bound;
+        r->rows_gap = m->rows_gap;
+        r->avg_row_balance = m->avg_row_balance;
+        r->worst_row_balance = m->worst_row_balance;
+        r->row_balance_std = m->row_balance_std;
+        r->avg_row_efficiency = m->avg_row_efficiency;
+        r->overall_efficiency = m->overall_efficiency;
+        r->dropped = tp.packer_dropped;
         for (size_t i = 0; i < n; i++)
             r->longer_than_budget += len[i] > st->budget;
-        r->over_budget = m.over_budget;
-        r->misplaced = m.misplaced;
+        r->over_budget = m->over_budget;
+        r->misplaced = m->misplaced;
         r->repeats = (int32_t)cfg->repeats;
-        r->median_seconds = median_seconds(t, (int)cfg->repeats);
+        r->deterministic = tp.deterministic;
+        r->median_seconds = tp.median_seconds;
     }
-    pack_free(&first);
-    pack_free(&again);
     free(len);
-    free(t);
     return rc;
 }
 
@@ -415,7 +373,8 @@ static int balance_run(const void *vcfg, const struct run_context *ctx, const st
     int32_t p = (int32_t)t->dims[1];
     double *v = NULL;
     size_t n = 0;
-    int rc = cell_items(bd, ctx->seed, p, t->table == BALANCE_TABLE_PACKING, &v, &n, d);
+    int rc = study_items(bd->file[0] ? bd->file : NULL, bd->column[0] ? bd->column : NULL,
+                         t->table == BALANCE_TABLE_PACKING, &bd->spec, ctx->seed, p, &v, &n, d);
     if (rc)
         return rc;
     if (t->table == BALANCE_TABLE_PARTITION) {

@@ -1,0 +1,82 @@
+#include "timed_runs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "costs_text.h"
+
+int time_partition(struct partition_spec s, const double *cost, size_t n, int32_t nranks, int repeats,
+                   int32_t *owner, struct timed_partition *out, struct diag *d)
+{
+    int32_t *again = malloc((n ? n : 1) * sizeof *again);
+    double *t = malloc((size_t)repeats * sizeof *t);
+    int rc = again && t ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu items", n);
+    out->deterministic = 1;
+    for (int k = 0; !rc && k < repeats; k++) {
+        double t0 = now_seconds();
+        int prc = partition_assign(s, cost, n, nranks, k ? again : owner);
+        t[k] = now_seconds() - t0;
+        if (prc == PART_NOMEM) {
+            rc = diag_fail(d, FR_RUNTIME, "out of memory partitioning %zu items over %d ranks", n, nranks);
+        } else if (prc) {
+            size_t bad = partition_find_bad_cost(cost, n);
+            rc = bad < n ? diag_fail(d, FR_USAGE, "cannot partition: item %zu has cost %g", bad, cost[bad])
+                         : diag_fail(d, FR_USAGE, "cannot partition over %d ranks", nranks);
+        } else if (k && memcmp(owner, again, n * sizeof *owner) != 0) {
+            out->deterministic = 0;
+        }
+    }
+    if (!rc)
+        out->median_seconds = median_seconds(t, repeats);
+    if (!rc && partition_metrics_compute(cost, owner, n, nranks, &out->m))
+        rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    free(again);
+    free(t);
+    return rc;
+}
+
+static int same_packing(const struct packing *a, const struct packing *b, size_t n)
+{
+    return a->nrows == b->nrows && memcmp(a->row, b->row, n * sizeof *a->row) == 0 &&
+           memcmp(a->rank, b->rank, n * sizeof *a->rank) == 0;
+}
+
+int time_packing(enum pack_algo a, const int64_t *len, size_t n, int32_t nranks, int64_t budget, int repeats,
+                 struct timed_packing *out, struct diag *d)
+{
+    struct packing first = {0}, again = {0};
+    double *t = malloc((size_t)repeats * sizeof *t);
+    int rc = t ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory");
+    out->deterministic = 1;
+    for (int k = 0; !rc && k < repeats; k++) {
+        struct packing *pk = k ? &again : &first;
+        pack_free(pk);
+        double t0 = now_seconds();
+        if (pack_sequences(a, len, n, nranks, budget, pk))
+            rc = diag_fail(d, FR_RUNTIME, "out of memory packing %zu sequences", n);
+        t[k] = now_seconds() - t0;
+        if (!rc && k && !same_packing(&first, &again, n))
+            out->deterministic = 0;
+    }
+    if (!rc)
+        out->median_seconds = median_seconds(t, repeats);
+    if (!rc && pack_metrics_compute(len, n, nranks, budget, &first, &out->m))
+        rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    out->packer_dropped = first.dropped;
+    pack_free(&first);
+    pack_free(&again);
+    free(t);
+    return rc;
+}
+
+int study_items(const char *file, const char *column, int integers, const struct dist_spec *spec, uint64_t seed,
+                int32_t nranks, double **items, size_t *n, struct diag *d)
+{
+    if (file)
+        return costs_read(file, column, integers, items, n, d);
+    if (dist_generate(spec, seed, nranks, items, n))
+        return diag_fail(d, FR_RUNTIME, "out of memory generating %zu items of %s", dist_count(spec, nranks),
+                         spec->name);
+    return FR_OK;
+}

@@ -1,0 +1,41 @@
+/* One partitioner or packer measured the way the balance studies measure
+ * it (the `fidrun balance`/`pack` commands and the balance suite alike):
+ * run `repeats` times, median time, whether every repeat gave the same
+ * answer, and the metrics of the first. */
+#ifndef FIDRUN_TIMED_RUNS_H
+#define FIDRUN_TIMED_RUNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "distributions.h"
+#include "packing.h"
+#include "partition.h"
+
+struct timed_partition {
+    struct partition_metrics m;
+    double median_seconds;
+    int deterministic;
+};
+
+/* owner (n entries) receives the first run's assignment. */
+int time_partition(struct partition_spec s, const double *cost, size_t n, int32_t nranks, int repeats,
+                   int32_t *owner, struct timed_partition *out, struct diag *d);
+
+struct timed_packing {
+    struct pack_metrics m;
+    double median_seconds;
+    int deterministic;
+    int64_t packer_dropped; /* what the packer says it dropped (m.dropped is counted from the placement) */
+};
+
+int time_packing(enum pack_algo a, const int64_t *len, size_t n, int32_t nranks, int64_t budget, int repeats,
+                 struct timed_packing *out, struct diag *d);
+
+/* A study's items: read from file (column as costs_read takes it) when
+ * file is set, else generated from spec for nranks ranks. */
+int study_items(const char *file, const char *column, int integers, const struct dist_spec *spec, uint64_t seed,
+                int32_t nranks, double **items, size_t *n, struct diag *d);
+
+#endif
