@@ -37,7 +37,7 @@ int pack_sequences(enum pack_algo algo, const int64_t *len, size_t n, int32_t nr
     for (size_t i = 0; i < n; i++)
         if (len[i] < 0)
             return PACK_BADARGS;
-    struct kept k = {.len = len, .nranks = nranks, .budget = budget};
+    struct kept k = {.len = len, .n = n, .nranks = nranks, .budget = budget};
     p->row = malloc((n ? n : 1) * sizeof *p->row);
     p->rank = malloc((n ? n : 1) * sizeof *p->rank);
     k.idx = malloc((n ? n : 1) * sizeof *k.idx);
@@ -78,8 +78,7 @@ int pack_sequences(enum pack_algo algo, const int64_t *len, size_t n, int32_t nr
     return rc;
 }
 
-/* Sequences grouped by row: first[r]..first[r+1] index into by_row. */
-static int group_by_row(const struct packing *p, size_t n, int64_t **first, uint32_t **by_row)
+int pack_group_by_row(const struct packing *p, size_t n, int64_t **first, uint32_t **by_row)
 {
     int64_t rows = p->nrows;
     *first = calloc((size_t)rows + 2, sizeof **first);
@@ -116,7 +115,7 @@ int pack_metrics_compute(const int64_t *len, size_t n, int32_t nranks, int64_t b
     int64_t *first = NULL, *load = calloc((size_t)nranks, sizeof *load);
     int32_t *touched = malloc((size_t)nranks * sizeof *touched);
     uint32_t *by_row = NULL;
-    if (!load || !touched || group_by_row(p, n, &first, &by_row)) {
+    if (!load || !touched || pack_group_by_row(p, n, &first, &by_row)) {
         free(load);
         free(touched);
         free(first);

@@ -194,21 +194,13 @@ static int bins_to_rows(const struct kept *k, int64_t rows, const int64_t *bin_o
  * the row's heaviest rank (so never above the budget). */
 static int improve_rows(const struct kept *k, struct packing *p)
 {
-    int64_t *first = calloc((size_t)p->nrows + 1, sizeof *first);
-    uint32_t *by_row = malloc(k->m * sizeof *by_row);
-    double *cost = malloc(k->m * sizeof *cost);
-    int32_t *rank = malloc(k->m * sizeof *rank);
-    int rc = first && by_row && cost && rank ? PACK_OK : PACK_NOMEM;
-    for (size_t j = 0; !rc && j < k->m; j++)
-        first[p->row[k->idx[j]] + 1]++;
-    for (int64_t r = 0; !rc && r < p->nrows; r++)
-        first[r + 1] += first[r];
-    for (size_t j = 0; !rc && j < k->m; j++) {
-        uint32_t i = k->idx[j];
-        by_row[first[p->row[i]]++] = i;
-    }
-    for (int64_t r = p->nrows - 1; !rc && r >= 0; r--) { /* first[r] is now the end of row r */
-        int64_t begin = r ? first[r - 1] : 0, count = first[r] - begin;
+    int64_t *first = NULL;
+    uint32_t *by_row = NULL;
+    double *cost = malloc((k->m ? k->m : 1) * sizeof *cost);
+    int32_t *rank = malloc((k->m ? k->m : 1) * sizeof *rank);
+    int rc = cost && rank && !pack_group_by_row(p, k->n, &first, &by_row) ? PACK_OK : PACK_NOMEM;
+    for (int64_t r = 0; !rc && r < p->nrows; r++) {
+        int64_t begin = first[r], count = first[r + 1] - begin;
         for (int64_t t = 0; t < count; t++) {
             cost[t] = (double)k->len[by_row[begin + t]];
             rank[t] = p->rank[by_row[begin + t]];
