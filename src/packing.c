@@ -11,6 +11,13 @@ static const char *const names[PK_COUNT] = {"greedy", "lpt-bsearch", "ffd", "glo
 
 const char *pack_algo_name(enum pack_algo a) { return a < PK_COUNT ? names[a] : "?"; }
 
+size_t pack_algo_names(const char **out, size_t max)
+{
+    for (size_t i = 0; i < PK_COUNT && i < max; i++)
+        out[i] = names[i];
+    return PK_COUNT;
+}
+
 int pack_algo_parse(const char *name, enum pack_algo *a)
 {
     for (int i = 0; i < PK_COUNT; i++)

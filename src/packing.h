@@ -18,6 +18,7 @@ enum pack_algo {
 
 const char *pack_algo_name(enum pack_algo a);
 int pack_algo_parse(const char *name, enum pack_algo *a); /* 0, or -1 if unknown */
+size_t pack_algo_names(const char **out, size_t max);      /* every packer's name, in enum order */
 
 /* Where each sequence went: row[i] and rank[i], or -1 and -1 if dropped. */
 struct packing {

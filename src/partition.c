@@ -39,16 +39,28 @@ int partition_spec_parse(const char *name, struct partition_spec *s)
     return -1;
 }
 
+static const struct {
+    struct partition_spec spec;
+    const char *name;
+} catalog[] = {
+    {{PA_BLOCK, 0}, "block"},       {{PA_ROUNDROBIN, 0}, "roundrobin"}, {{PA_GREEDY, 0}, "greedy"},
+    {{PA_LPT, 0}, "lpt"},           {{PA_KK, 0}, "kk"},                 {{PA_KK_EQUAL, 0}, "kk-equal"},
+    {{PA_LPT, 1}, "lpt+refine"},    {{PA_KK, 1}, "kk+refine"},          {{PA_KK_EQUAL, 1}, "kk-equal+refine"},
+};
+#define CATALOG_SIZE (sizeof catalog / sizeof catalog[0])
+
 size_t partition_catalog(struct partition_spec *out, size_t max)
 {
-    static const struct partition_spec all[] = {
-        {PA_BLOCK, 0}, {PA_ROUNDROBIN, 0}, {PA_GREEDY, 0}, {PA_LPT, 0},     {PA_KK, 0},
-        {PA_KK_EQUAL, 0}, {PA_LPT, 1},     {PA_KK, 1},     {PA_KK_EQUAL, 1},
-    };
-    size_t n = sizeof all / sizeof all[0];
-    for (size_t i = 0; i < n && i < max; i++)
-        out[i] = all[i];
-    return n;
+    for (size_t i = 0; i < CATALOG_SIZE && i < max; i++)
+        out[i] = catalog[i].spec;
+    return CATALOG_SIZE;
+}
+
+size_t partition_catalog_names(const char **names, size_t max)
+{
+    for (size_t i = 0; i < CATALOG_SIZE && i < max; i++)
+        names[i] = catalog[i].name;
+    return CATALOG_SIZE;
 }
 
 size_t partition_find_bad_cost(const double *cost, size_t n)

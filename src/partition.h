@@ -47,6 +47,9 @@ int partition_spec_parse(const char *name, struct partition_spec *s);
  * greedy, lpt, kk, kk-equal, lpt+refine, kk+refine, kk-equal+refine). */
 size_t partition_catalog(struct partition_spec *out, size_t max);
 
+/* Their names, as partition_spec_name writes them (static strings). */
+size_t partition_catalog_names(const char **names, size_t max);
+
 enum partition_status { PART_OK = 0, PART_NOMEM = -1, PART_BADRANKS = -2, PART_BADCOST = -3 };
 
 /* owner[i] in [0, nranks) for each item. Costs must be finite and >= 0

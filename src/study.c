@@ -114,7 +114,8 @@ static int balance_one(const struct study_cli *c, size_t k, int32_t p, const dou
     struct timed_partition *rows = calloc(c->nalgos, sizeof *rows);
     int32_t *owner = malloc((n ? n : 1) * sizeof *owner);
     double *loads = malloc((size_t)p * sizeof *loads);
-    int rc = rows && owner && loads ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu items over %d ranks", n, p);
+    int rc = rows && owner && loads ? FR_OK
+                                    : diag_fail(d, FR_RUNTIME, "out of memory for %zu items over %d ranks", n, p);
     if (!rc && !json && k == 0)
         describe_source(c, n, v, stdout);
     size_t best = 0;

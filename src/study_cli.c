@@ -132,17 +132,8 @@ static int parse_algos(const char *v, struct study_cli *c, struct diag *d)
             continue;
         }
         const char *names[STUDY_MAX_ALGOS];
-        size_t n = 0;
-        char spec_names[STUDY_MAX_ALGOS][32];
-        if (c->kind == STUDY_BALANCE) {
-            struct partition_spec all[STUDY_MAX_ALGOS];
-            n = partition_catalog(all, STUDY_MAX_ALGOS);
-            for (size_t i = 0; i < n; i++)
-                names[i] = partition_spec_name(all[i], spec_names[i], sizeof spec_names[i]);
-        } else {
-            for (int a = 0; a < PK_COUNT; a++)
-                names[n++] = pack_algo_name((enum pack_algo)a);
-        }
+        size_t n = c->kind == STUDY_BALANCE ? partition_catalog_names(names, STUDY_MAX_ALGOS)
+                                            : pack_algo_names(names, STUDY_MAX_ALGOS);
         join_names(names, n, known, sizeof known);
         const char *near = closest_name(tok, names, n);
         if (near)

@@ -119,17 +119,9 @@ static int parse_algorithms(const struct ynode *node, const char *path, struct b
                             struct diag *d)
 {
     const char *names[BALANCE_MAX_ALGOS];
-    char spec_names[BALANCE_MAX_ALGOS][32], known[600];
-    size_t nknown = 0;
-    struct partition_spec cat[BALANCE_MAX_ALGOS];
-    if (packing) {
-        for (int a = 0; a < PK_COUNT; a++)
-            names[nknown++] = pack_algo_name((enum pack_algo)a);
-    } else {
-        nknown = partition_catalog(cat, BALANCE_MAX_ALGOS);
-        for (size_t i = 0; i < nknown; i++)
-            names[i] = partition_spec_name(cat[i], spec_names[i], sizeof spec_names[i]);
-    }
+    char known[600];
+    size_t nknown = packing ? pack_algo_names(names, BALANCE_MAX_ALGOS)
+                            : partition_catalog_names(names, BALANCE_MAX_ALGOS);
     join_names(names, nknown, known, sizeof known);
     if (node->kind != YN_SEQ || node->n == 0 || node->n > BALANCE_MAX_ALGOS)
         return schema_error(d, &node->loc, path, "expected a list of algorithms (%s)", known);

@@ -399,9 +399,12 @@ static void test_names_round_trip(void **state)
     (void)state;
     struct partition_spec all[16], back;
     size_t n = partition_catalog(all, 16);
+    const char *listed[16];
     char name[32];
     assert_true(n >= 9);
+    assert_int_equal(partition_catalog_names(listed, 16), n);
     for (size_t i = 0; i < n; i++) {
+        assert_string_equal(listed[i], partition_spec_name(all[i], name, sizeof name));
         assert_int_equal(partition_spec_parse(partition_spec_name(all[i], name, sizeof name), &back), 0);
         assert_int_equal(back.algo, all[i].algo);
         assert_int_equal(back.refine, all[i].refine);
