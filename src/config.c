@@ -208,6 +208,14 @@ int config_load(const char *path, const struct config_override *ov, size_t nov, 
     return rc;
 }
 
+static void suite_slot_free(struct suite_slot *slot)
+{
+    if (slot->cfg && slot->suite->release)
+        slot->suite->release(slot->cfg);
+    free(slot->cfg);
+    slot->cfg = NULL;
+}
+
 int config_select_suites(struct run_config *cfg, const char *list, struct diag *d)
 {
     char buf[256];
@@ -236,7 +244,7 @@ int config_select_suites(struct run_config *cfg, const char *list, struct diag *
         if (keep[i])
             cfg->suites[j++] = cfg->suites[i];
         else
-            free(cfg->suites[i].cfg);
+            suite_slot_free(&cfg->suites[i]);
     }
     cfg->nsuites = j;
     if (j == 0)
@@ -247,7 +255,7 @@ int config_select_suites(struct run_config *cfg, const char *list, struct diag *
 void config_free(struct run_config *cfg)
 {
     for (size_t i = 0; i < cfg->nsuites; i++)
-        free(cfg->suites[i].cfg);
+        suite_slot_free(&cfg->suites[i]);
     free(cfg->text);
     free(cfg->overrides);
     memset(cfg, 0, sizeof *cfg);

@@ -49,6 +49,8 @@ struct suite {
      * holds n[k] rows of table k, sorted by task id. */
     int (*summarize)(const void *cfg, const void *const *records, const size_t *n, const struct report_opts *o,
                      struct check_list *checks);
+    /* Optional: frees what configure allocated inside cfg (not cfg itself). */
+    void (*release)(void *cfg);
 };
 
 size_t suite_count(void);

@@ -87,20 +87,17 @@ static const struct field dist_fields[] = {
     {0},
 };
 
-static int check_dist(const struct ynode *node, const char *path, void *elem, struct diag *d)
+/* lengths: the packing study's numbers are token counts, so whole. */
+static int check_dist(const struct ynode *node, const char *path, void *elem, int lengths, struct diag *d)
 {
     struct balance_dist *bd = elem;
     struct dist_spec *s = &bd->spec;
     if (bd->file[0]) {
         if (ytree_get(node, "dist"))
             return schema_error(d, &node->loc, path, "give either 'dist:' or 'costs_file:', not both");
-        double *v;
-        size_t n;
-        if (costs_read(bd->file, bd->column[0] ? bd->column : NULL, 0, &v, &n, d))
+        if (costs_read(bd->file, bd->column[0] ? bd->column : NULL, lengths, &bd->file_costs, &bd->file_n, d))
             return schema_error(d, &node->loc, path, "costs_file: %s", d->msg);
-        free(v);
-        s->kind = DIST_LIST; /* read again where it runs; nvalues stays 0 */
-        s->n = (int64_t)n;
+        s->kind = DIST_LIST;
         return FR_OK;
     }
     if (!ytree_get(node, "dist"))
@@ -111,6 +108,16 @@ static int check_dist(const struct ynode *node, const char *path, void *elem, st
     if (s->kind == DIST_LIST && s->nvalues == 0)
         return schema_error(d, &node->loc, path, "a list distribution needs 'values: [...]'");
     return FR_OK;
+}
+
+static int check_cost_dist(const struct ynode *node, const char *path, void *elem, struct diag *d)
+{
+    return check_dist(node, path, elem, 0, d);
+}
+
+static int check_length_dist(const struct ynode *node, const char *path, void *elem, struct diag *d)
+{
+    return check_dist(node, path, elem, 1, d);
 }
 
 static const struct balance_dist dist_defaults = {.spec = {.n = 1000}};
@@ -153,19 +160,19 @@ static int parse_packing_algos(const struct ynode *node, const char *path, void 
     return parse_algorithms(node, path, obj, 1, d);
 }
 
-#define STUDY_FIELDS(algo_parser)                                                                              \
+#define STUDY_FIELDS(algo_parser, dist_check)                                                                  \
     {.key = "distributions", .type = FT_MAP_LIST, .offset = offsetof(struct balance_study, dists),           \
      .size = BALANCE_MAX_DISTS, .count_offset = offsetof(struct balance_study, ndists),                      \
      .elem_size = sizeof(struct balance_dist), .element_defaults = &dist_defaults, .fields = dist_fields,     \
-     .element_check = check_dist, .required = 1},                                                            \
+     .element_check = dist_check, .required = 1},                                                            \
     {.key = "ranks", .type = FT_INT_LIST, .offset = offsetof(struct balance_study, ranks),                   \
      .size = BALANCE_MAX_RANKS, .count_offset = offsetof(struct balance_study, nranks), .min = 1,            \
      .max = PARTITION_MAX_RANKS, .required = 1},                                                             \
     {.key = "algorithms", .type = FT_CUSTOM, .custom = algo_parser}
 
-static const struct field partition_fields[] = {STUDY_FIELDS(parse_partition_algos), {0}};
+static const struct field partition_fields[] = {STUDY_FIELDS(parse_partition_algos, check_cost_dist), {0}};
 static const struct field packing_fields[] = {
-    STUDY_FIELDS(parse_packing_algos),
+    STUDY_FIELDS(parse_packing_algos, check_length_dist),
     {.key = "budget", .type = FT_INT, .offset = offsetof(struct balance_study, budget), .min = 1, .max = 1e15},
     {0},
 };
@@ -251,7 +258,7 @@ static int plan_study(const struct balance_config *cfg, const struct balance_stu
         const struct dist_spec *ds = &st->dists[di].spec;
         for (size_t ri = 0; ri < st->nranks; ri++) {
             int32_t p = (int32_t)st->ranks[ri];
-            size_t n = ds->kind == DIST_LIST && st->dists[di].file[0] ? (size_t)ds->n : dist_count(ds, p);
+            size_t n = st->dists[di].file[0] ? st->dists[di].file_n : dist_count(ds, p);
             for (size_t ai = 0; ai < st->nalgos; ai++) {
                 struct task t = {.table = table, .dims = {(int64_t)di, p, st->algos[ai], 0}};
                 char algo[32];
@@ -363,12 +370,13 @@ static int balance_run(const void *vcfg, const struct run_context *ctx, const st
     const struct balance_study *st = t->table == BALANCE_TABLE_PARTITION ? &cfg->partition : &cfg->packing;
     const struct balance_dist *bd = &st->dists[t->dims[0]];
     int32_t p = (int32_t)t->dims[1];
-    double *v = NULL;
-    size_t n = 0;
-    int rc = study_items(bd->file[0] ? bd->file : NULL, bd->column[0] ? bd->column : NULL,
-                         t->table == BALANCE_TABLE_PACKING, &bd->spec, ctx->seed, p, &v, &n, d);
-    if (rc)
+    double *generated = NULL, *v = bd->file_costs;
+    size_t n = bd->file_n;
+    int rc = FR_OK;
+    if (!bd->file[0] && (rc = study_items(NULL, NULL, 0, &bd->spec, ctx->seed, p, &generated, &n, d)))
         return rc;
+    if (generated)
+        v = generated;
     if (t->table == BALANCE_TABLE_PARTITION) {
         struct balance_partition_record *r = record;
         struct partition_spec s = partition_spec_from_code((int)t->dims[2]);
@@ -383,8 +391,17 @@ static int balance_run(const void *vcfg, const struct run_context *ctx, const st
         r->ranks = p;
         rc = run_packing_cell(cfg, v, n, p, (enum pack_algo)t->dims[2], r, d);
     }
-    free(v);
+    free(generated);
     return rc;
+}
+
+static void balance_release(void *vcfg)
+{
+    struct balance_config *cfg = vcfg;
+    struct balance_study *studies[] = {&cfg->partition, &cfg->packing};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < studies[k]->ndists; i++)
+            free(studies[k]->dists[i].file_costs);
 }
 
 int balance_summarize(const void *cfg, const void *const *records, const size_t *n, const struct report_opts *o,
@@ -401,4 +418,5 @@ const struct suite suite_balance = {
     .record_tables = balance_tables,
     .ntables = 2,
     .summarize = balance_summarize,
+    .release = balance_release,
 };

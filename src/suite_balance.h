@@ -20,6 +20,8 @@ struct balance_dist {
     struct dist_spec spec;
     char file[256];
     char column[64];
+    double *file_costs; /* the file's numbers, read once when the config is checked */
+    size_t file_n;
 };
 
 struct balance_study {

@@ -268,6 +268,24 @@ done
 grep -q 'badcosts.txt:3:' "$work/err.log" 2>/dev/null || $FIDRUN balance --ranks 4 --costs "$work/badcosts.txt" 2>&1 | grep -q 'badcosts.txt:3:' &&
   ok "a bad cost names its file and line" || bad "a bad cost names its file and line" "no file:line"
 
+# 13. the balance suite on a user's costs_file (read once per rank when the config is checked)
+printf 'id,tokens\na,5000\nb,7000\nc,90000\nd,12000\n' >"$work/lengths.csv"
+cat >"$work/mine.yaml" <<YAML
+name: mine
+suites:
+  balance:
+    repeats: 1
+    partition: {ranks: [2, 3], algorithms: [lpt, kk], distributions: [{name: mine, costs_file: $work/lengths.csv, column: tokens}]}
+    packing: {ranks: [2], budget: 50000, distributions: [{name: mine, costs_file: $work/lengths.csv, column: tokens}]}
+YAML
+mpirun_fidrun 2 "$work/mine.yaml" --out "$work/mine" --quiet
+check_rc "balance suite on a costs_file at -np 2 passes" 0
+printf 'tokens\n5000\n7000.5\n' >"$work/lengths.csv"
+mpirun_fidrun 2 "$work/mine.yaml" --out "$work/mine" --quiet
+if [ $rc -eq 2 ] && grep -q "lengths.csv:3: expected a whole number" "$out"; then
+  ok "a fractional length in a packing costs_file exits 2 naming file and line"
+else bad "a fractional length in a packing costs_file" "exit $rc"; fi
+
 echo "integration: $passed passed, $failed failed, $skipped skipped"
 [ -n "${COUNTS:-}" ] && echo "$passed $failed $skipped" >"$COUNTS"
 [ "$failed" -eq 0 ]
