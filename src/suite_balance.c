@@ -37,7 +37,8 @@ static const struct column packing_cols[] = {
     PACK_COL(COL_I64, misplaced, "count"),  PACK_COL(COL_I32, repeats, "count"),
     PACK_COL(COL_I32, deterministic, ""),   PACK_COL(COL_F64, median_seconds, "s"),
 };
-static const struct table_desc partition_table = TABLE_DESC("partition", struct balance_partition_record, partition_cols);
+static const struct table_desc partition_table =
+    TABLE_DESC("partition", struct balance_partition_record, partition_cols);
 static const struct table_desc packing_table = TABLE_DESC("packing", struct balance_packing_record, packing_cols);
 static const struct table_desc *const balance_tables[] = {&partition_table, &packing_table};
 
