@@ -1,0 +1,317 @@
+#include "safetensors.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "half.h"
+
+static const struct {
+    const char *name;
+    size_t size;
+} dtypes[ST_DTYPE_COUNT] = {
+    [ST_F64] = {"F64", 8}, [ST_F32] = {"F32", 4}, [ST_F16] = {"F16", 2}, [ST_BF16] = {"BF16", 2},
+    [ST_I64] = {"I64", 8}, [ST_I32] = {"I32", 4}, [ST_I16] = {"I16", 2}, [ST_I8] = {"I8", 1},
+    [ST_U8] = {"U8", 1},   [ST_BOOL] = {"BOOL", 1},
+};
+
+const char *st_dtype_name(enum st_dtype t) { return dtypes[t].name; }
+size_t st_dtype_size(enum st_dtype t) { return dtypes[t].size; }
+
+static int dtype_parse(const char *s, enum st_dtype *t)
+{
+    for (int i = 0; i < ST_DTYPE_COUNT; i++)
+        if (strcmp(s, dtypes[i].name) == 0) {
+            *t = (enum st_dtype)i;
+            return 0;
+        }
+    return -1;
+}
+
+void st_close(struct st_file *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->tensors[i].name);
+    for (size_t i = 0; i < f->nmeta; i++) {
+        free(f->meta[i].key);
+        free(f->meta[i].value);
+    }
+    free(f->tensors);
+    free(f->meta);
+    if (f->map)
+        munmap(f->map, f->size);
+    free(f->path);
+    *f = (struct st_file){0};
+}
+
+static int bad(struct st_file *f, struct diag *d, const char *tensor, const char *what)
+{
+    int rc = tensor ? diag_fail(d, FR_USAGE, "%s: tensor '%s': %s", f->path, tensor, what)
+                    : diag_fail(d, FR_USAGE, "%s: %s", f->path, what);
+    st_close(f);
+    return rc;
+}
+
+static int parse_tensor(struct st_file *f, const char *name, json_t *v, const unsigned char *data, size_t data_size,
+                        struct st_tensor *t, struct diag *d)
+{
+    char why[256];
+    json_t *dt = json_object_get(v, "dtype"), *shape = json_object_get(v, "shape"),
+           *offs = json_object_get(v, "data_offsets");
+    if (!json_is_object(v))
+        return bad(f, d, name, "entry is not a JSON object");
+    if (!json_is_string(dt) || dtype_parse(json_string_value(dt), &t->dtype)) {
+        snprintf(why, sizeof why, "dtype %s is not one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL",
+                 json_is_string(dt) ? json_string_value(dt) : "(missing or not a string)");
+        return bad(f, d, name, why);
+    }
+    if (!json_is_array(shape) || json_array_size(shape) > ST_MAX_DIMS)
+        return bad(f, d, name, "shape is missing, not an array, or has more than 8 dimensions");
+    t->ndim = (int)json_array_size(shape);
+    t->numel = 1;
+    for (int i = 0; i < t->ndim; i++) {
+        json_t *e = json_array_get(shape, (size_t)i);
+        if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > ((int64_t)1 << 40))
+            return bad(f, d, name, "shape has an entry that is not a non-negative integer");
+        t->shape[i] = json_integer_value(e);
+        if (t->shape[i] && t->numel > INT64_MAX / 16 / t->shape[i])
+            return bad(f, d, name, "shape is absurdly large");
+        t->numel *= t->shape[i];
+    }
+    if (!json_is_array(offs) || json_array_size(offs) != 2 || !json_is_integer(json_array_get(offs, 0)) ||
+        !json_is_integer(json_array_get(offs, 1)))
+        return bad(f, d, name, "data_offsets is not a pair of integers");
+    json_int_t b = json_integer_value(json_array_get(offs, 0)), e = json_integer_value(json_array_get(offs, 1));
+    if (b < 0 || e < b || (uint64_t)e > data_size) {
+        snprintf(why, sizeof why, "data_offsets [%lld, %lld] lie outside the %zu data bytes", (long long)b,
+                 (long long)e, data_size);
+        return bad(f, d, name, why);
+    }
+    if ((uint64_t)(e - b) != (uint64_t)t->numel * st_dtype_size(t->dtype)) {
+        snprintf(why, sizeof why, "shape and dtype %s need %lld bytes but data_offsets span %lld",
+                 st_dtype_name(t->dtype), (long long)t->numel * (long long)st_dtype_size(t->dtype),
+                 (long long)(e - b));
+        return bad(f, d, name, why);
+    }
+    t->data = data + b;
+    t->bytes = (size_t)(e - b);
+    return FR_OK;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+    const struct st_tensor *x = a, *y = b;
+    const char *p = x->data, *q = y->data;
+    return (p > q) - (p < q);
+}
+
+int st_open(const char *path, struct st_file *f, struct diag *d)
+{
+    *f = (struct st_file){.path = strdup(path)};
+    if (!f->path)
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    int fd = open(path, O_RDONLY);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb)) {
+        int rc = diag_fail(d, FR_USAGE, "%s: cannot open: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        st_close(f);
+        return rc;
+    }
+    f->size = (size_t)sb.st_size;
+    if (f->size < 8) {
+        close(fd);
+        return bad(f, d, NULL, "too short to be a safetensors file (under 8 bytes)");
+    }
+    f->map = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (f->map == MAP_FAILED) {
+        f->map = NULL;
+        return bad(f, d, NULL, "cannot be mapped into memory");
+    }
+    const unsigned char *base = f->map;
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--)
+        hlen = (hlen << 8) | base[i];
+    char why[256];
+    if (hlen > ST_MAX_HEADER || hlen > f->size - 8) {
+        snprintf(why, sizeof why, "header length %llu is larger than the file (%zu bytes) or than 100 MiB",
+                 (unsigned long long)hlen, f->size);
+        return bad(f, d, NULL, why);
+    }
+    json_error_t je;
+    json_t *root = json_loadb((const char *)base + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(why, sizeof why, "header is not valid JSON: %s (at byte %d)", je.text, je.position);
+        return bad(f, d, NULL, why);
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return bad(f, d, NULL, "header is not a JSON object");
+    }
+    size_t count = json_object_size(root);
+    f->tensors = calloc(count ? count : 1, sizeof *f->tensors);
+    if (!f->tensors) {
+        json_decref(root);
+        return bad(f, d, NULL, "out of memory");
+    }
+    const unsigned char *data = base + 8 + hlen;
+    size_t data_size = f->size - 8 - (size_t)hlen;
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v)
+    {
+        if (strcmp(key, "__metadata__") == 0) {
+            if (!json_is_object(v)) {
+                json_decref(root);
+                return bad(f, d, NULL, "__metadata__ is not an object of strings");
+            }
+            f->meta = calloc(json_object_size(v) + 1, sizeof *f->meta);
+            const char *mk;
+            json_t *mv;
+            json_object_foreach(v, mk, mv)
+            {
+                if (!json_is_string(mv)) {
+                    json_decref(root);
+                    snprintf(why, sizeof why, "__metadata__ value of '%s' is not a string", mk);
+                    return bad(f, d, NULL, why);
+                }
+                f->meta[f->nmeta].key = strdup(mk);
+                f->meta[f->nmeta++].value = strdup(json_string_value(mv));
+            }
+            continue;
+        }
+        struct st_tensor *t = &f->tensors[f->n];
+        if (!(t->name = strdup(key))) {
+            json_decref(root);
+            return bad(f, d, NULL, "out of memory");
+        }
+        f->n++;
+        char keep[200];
+        snprintf(keep, sizeof keep, "%s", key);
+        if (parse_tensor(f, keep, v, data, data_size, t, d)) {
+            json_decref(root);
+            return d->code;
+        }
+    }
+    json_decref(root);
+    struct st_tensor *sorted = malloc((f->n ? f->n : 1) * sizeof *sorted);
+    if (!sorted)
+        return bad(f, d, NULL, "out of memory");
+    memcpy(sorted, f->tensors, f->n * sizeof *sorted);
+    qsort(sorted, f->n, sizeof *sorted, by_offset);
+    for (size_t i = 1; i < f->n; i++)
+        if ((const char *)sorted[i - 1].data + sorted[i - 1].bytes > (const char *)sorted[i].data &&
+            sorted[i].bytes && sorted[i - 1].bytes) {
+            snprintf(why, sizeof why, "byte range overlaps that of tensor '%s'", sorted[i - 1].name);
+            char name[200];
+            snprintf(name, sizeof name, "%s", sorted[i].name);
+            free(sorted);
+            return bad(f, d, name, why);
+        }
+    free(sorted);
+    return FR_OK;
+}
+
+const struct st_tensor *st_find(const struct st_file *f, const char *name)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->tensors[i].name, name) == 0)
+            return &f->tensors[i];
+    return NULL;
+}
+
+const char *st_meta_get(const struct st_file *f, const char *key)
+{
+    for (size_t i = 0; i < f->nmeta; i++)
+        if (strcmp(f->meta[i].key, key) == 0)
+            return f->meta[i].value;
+    return NULL;
+}
+
+int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, struct diag *d)
+{
+    const unsigned char *p = t->data;
+    for (int64_t i = 0; i < t->numel; i++) {
+        switch (t->dtype) {
+        case ST_F32:
+            memcpy(&out[i], p + 4 * i, 4);
+            break;
+        case ST_F64: {
+            double v;
+            memcpy(&v, p + 8 * i, 8);
+            out[i] = (float)v;
+            break;
+        }
+        case ST_F16:
+        case ST_BF16: {
+            uint16_t b;
+            memcpy(&b, p + 2 * i, 2);
+            out[i] = t->dtype == ST_F16 ? half_value(b) : bf16_value(b);
+            break;
+        }
+        default:
+            return diag_fail(d, FR_USAGE, "%s: tensor '%s' has dtype %s; a floating dtype (F64, F32, F16, BF16) "
+                                          "is needed", f->path, t->name, st_dtype_name(t->dtype));
+        }
+    }
+    return FR_OK;
+}
+
+int st_write(const char *path, const struct st_tensor *t, size_t n, const struct st_meta *meta, size_t nmeta,
+             struct diag *d)
+{
+    json_t *root = json_object();
+    size_t offset = 0;
+    if (nmeta) {
+        json_t *m = json_object();
+        for (size_t i = 0; i < nmeta; i++)
+            json_object_set_new(m, meta[i].key, json_string(meta[i].value));
+        json_object_set_new(root, "__metadata__", m);
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_object(), *shape = json_array();
+        for (int k = 0; k < t[i].ndim; k++)
+            json_array_append_new(shape, json_integer(t[i].shape[k]));
+        json_object_set_new(e, "dtype", json_string(st_dtype_name(t[i].dtype)));
+        json_object_set_new(e, "shape", shape);
+        json_object_set_new(e, "data_offsets",
+                            json_pack("[I, I]", (json_int_t)offset, (json_int_t)(offset + t[i].bytes)));
+        json_object_set_new(root, t[i].name, e);
+        offset += t[i].bytes;
+    }
+    char *header = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!header)
+        return diag_fail(d, FR_RUNTIME, "%s: out of memory for the header", path);
+    size_t hlen = strlen(header), padded = (hlen + 7) / 8 * 8; /* data starts 8-aligned, padded with spaces */
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "wb");
+    if (!out) {
+        free(header);
+        return diag_fail(d, FR_RUNTIME, "%s: cannot create: %s", tmp, strerror(errno));
+    }
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)(padded >> (8 * i));
+    int ok = fwrite(len, 1, 8, out) == 8 && fwrite(header, 1, hlen, out) == hlen;
+    for (size_t i = hlen; ok && i < padded; i++)
+        ok = fputc(' ', out) != EOF;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = fwrite(t[i].data, 1, t[i].bytes, out) == t[i].bytes;
+    free(header);
+    if (fclose(out) || !ok || rename(tmp, path)) {
+        int rc = diag_fail(d, FR_RUNTIME, "%s: cannot write: %s", path, strerror(errno));
+        unlink(tmp);
+        return rc;
+    }
+    return FR_OK;
+}

@@ -1,0 +1,61 @@
+/* safetensors files (https://github.com/huggingface/safetensors): an 8-byte
+ * little-endian header length, a JSON header naming each tensor's dtype,
+ * shape and byte range, then the data. The reader maps the file and
+ * validates every field before any tensor is touched; the writer builds the
+ * header with jansson and renames a finished temporary file into place. */
+#ifndef FIDRUN_SAFETENSORS_H
+#define FIDRUN_SAFETENSORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define ST_MAX_DIMS 8
+#define ST_MAX_HEADER (100u << 20) /* the reference implementation's limit */
+
+enum st_dtype { ST_F64, ST_F32, ST_F16, ST_BF16, ST_I64, ST_I32, ST_I16, ST_I8, ST_U8, ST_BOOL, ST_DTYPE_COUNT };
+
+struct st_tensor {
+    char *name;
+    enum st_dtype dtype;
+    int ndim;
+    int64_t shape[ST_MAX_DIMS];
+    int64_t numel;
+    const void *data; /* inside the mapping (reader) or the caller's buffer (writer) */
+    size_t bytes;
+};
+
+struct st_meta {
+    char *key, *value;
+};
+
+struct st_file {
+    char *path;
+    void *map;
+    size_t size;
+    struct st_tensor *tensors;
+    size_t n;
+    struct st_meta *meta;
+    size_t nmeta;
+};
+
+const char *st_dtype_name(enum st_dtype t);
+size_t st_dtype_size(enum st_dtype t);
+
+/* Errors name the file and, where it applies, the tensor (exit code 2). */
+int st_open(const char *path, struct st_file *f, struct diag *d);
+void st_close(struct st_file *f);
+
+const struct st_tensor *st_find(const struct st_file *f, const char *name);
+const char *st_meta_get(const struct st_file *f, const char *key);
+
+/* Widens a floating tensor (F64, F32, F16, BF16) to float32. */
+int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, struct diag *d);
+
+/* Writes tensors (name, dtype, ndim, shape, data, bytes used) and string
+ * metadata in the order given. */
+int st_write(const char *path, const struct st_tensor *t, size_t n, const struct st_meta *meta, size_t nmeta,
+             struct diag *d);
+
+#endif
