@@ -43,6 +43,17 @@ CUDA_NOTE := $(if $(NO_CUDA),disabled (NO_CUDA=1),$(if $(NVCC),nvcc at $(NVCC)$(
 
 SRCS := $(wildcard src/*.c) mpi/comm.c
 OBJS := $(patsubst %.c,build/%.o,$(SRCS))
+
+# The dequant-matmul inner loops: -O3, and on x86-64 a second build for
+# AVX2+FMA+F16C that qmatmul.c picks at run time where the CPU has them.
+build/src/qmatmul_tiles.o: override CFLAGS += -O3 -ffp-contract=off
+ifeq ($(shell uname -m),x86_64)
+OBJS += build/src/qmatmul_tiles_v3.o
+build/src/qmatmul.o: override CFLAGS += -DFIDRUN_QMM_V3
+build/src/qmatmul_tiles_v3.o: src/qmatmul_tiles.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O3 -mavx2 -mfma -mf16c -ffp-contract=off -DQMM_SUFFIX=_v3 -c -o $@ $<
+endif
 LIB_OBJS := $(filter-out build/src/main.o,$(OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -87,11 +98,11 @@ run: deps
 
 build/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Isrc -o $@ $(filter %.c %.o,$^) $(CMOCKA_LIBS) $(LDLIBS)
 
 build/tests/h5records: tests/tools/h5records.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -Isrc -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)

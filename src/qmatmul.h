@@ -5,11 +5,13 @@
  * a small fraction of the bytes) are widened once per call.
  *
  * Two accumulation modes:
- *   fp32: w = scale * (q - zero) and the sums in float32; y is the float32
- *         accumulator (what a kernel holds before its final cast).
- *   fp16: w rounded to fp16, and each step acc = fp16(acc + x w) rounded
- *         once, as a fused half-precision multiply-add (hfma) does; y holds
- *         fp16 values.
+ *   fp32: float32 sums; y is the float32 accumulator (what a kernel holds
+ *         before its final cast). Without act-order each group's codes are
+ *         summed against x and scale (sum x q - zero sum x) added once, as
+ *         fast GPU kernels do; with a scattered g_idx each weight is
+ *         dequantized, scale (q - zero), before its product.
+ *   fp16: w rounded to fp16, and each step acc = fp16(acc + x w), as a
+ *         half-precision multiply-add (hfma) does; y holds fp16 values.
  * And the fp64 reference they are both checked against. */
 #ifndef FIDRUN_QMATMUL_H
 #define FIDRUN_QMATMUL_H
@@ -26,6 +28,9 @@ const char *accum_mode_name(enum accum_mode m);
 /* x: batch x in fp16 bits; y: batch x out. Zero points read as `as`. */
 int qmatmul(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, enum accum_mode mode,
             float *y, struct diag *d);
+
+/* Which build of the inner loops this CPU runs ("avx2+fma+f16c"). */
+const char *qmatmul_isa(void);
 
 /* y = x . W^T in float64 with W from gptq_dequantize_f64 (w: out x in). */
 void qmatmul_reference(const double *w, int64_t out, int64_t in, const uint16_t *x, int64_t batch, double *y);

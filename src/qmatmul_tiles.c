@@ -1,0 +1,156 @@
+/* Built as the _base variant from the normal source list, and again with
+ * -DQMM_SUFFIX=_v3 -mavx2 -mfma -mf16c by the Makefile on x86-64. */
+#include <string.h>
+
+#include "qmatmul_impl.h"
+
+#ifndef QMM_SUFFIX
+#define QMM_SUFFIX _base
+#endif
+#define QMM_CAT2(a, b) a##b
+#define QMM_CAT(a, b) QMM_CAT2(a, b)
+#define QMM_NAME(n) QMM_CAT(n, QMM_SUFFIX)
+
+/* GCC vector extensions: eight lanes, lowered to AVX2 or to SSE pairs. */
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef float v8f __attribute__((vector_size(32)));
+
+/* Codes of input k (as floats) for the tile's outputs. */
+static inline void extract(const struct qmm_tile *t, int64_t k, float *restrict codes)
+{
+    int bits = t->bits;
+    int64_t bit = k * bits;
+    int sh = (int)(bit % 32);
+    uint32_t mask = (1u << bits) - 1u;
+    const uint32_t *restrict w0 = t->qweight + (bit / 32) * t->out + t->n0;
+    if (sh + bits <= 32) {
+        for (int64_t n = 0; n < t->nt; n++)
+            codes[n] = (float)(int32_t)((w0[n] >> sh) & mask); /* codes < 2^8: signed conversion */
+    } else {
+        const uint32_t *restrict w1 = w0 + t->out;
+        for (int64_t n = 0; n < t->nt; n++)
+            codes[n] = (float)(int32_t)(((w0[n] >> sh) | (w1[n] << (32 - sh))) & mask);
+    }
+}
+
+static inline void axpy(float *restrict y, float a, const float *restrict x, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        y[i] += a * x[i];
+}
+
+/* One row of packed words (inputs k .. k + 32/bits - 1, bits 2, 4 or 8)
+ * into the group's partial sums, in the same order as extract + axpy. */
+static inline void word_row(const struct qmm_tile *t, int64_t k, float *restrict codes)
+{
+    int bits = t->bits, per = 32 / bits;
+    uint32_t mask = (1u << bits) - 1u;
+    int64_t nt = t->nt;
+    const uint32_t *restrict w = t->qweight + (k / per) * t->out + t->n0;
+    if (t->batch == 1) { /* GEMV: each word is loaded once and its codes accumulated in a register */
+        float *restrict p = t->part;
+        const float *restrict x = t->x + k;
+        int64_t n = 0;
+        for (; n + 32 <= nt; n += 32) { /* four independent chains hide the add latency */
+            v8u w0, w1, w2, w3;
+            v8f a0, a1, a2, a3;
+            memcpy(&w0, w + n, 32);
+            memcpy(&w1, w + n + 8, 32);
+            memcpy(&w2, w + n + 16, 32);
+            memcpy(&w3, w + n + 24, 32);
+            memcpy(&a0, p + n, 32);
+            memcpy(&a1, p + n + 8, 32);
+            memcpy(&a2, p + n + 16, 32);
+            memcpy(&a3, p + n + 24, 32);
+            for (int j = 0; j < per; j++) {
+                unsigned sh = (unsigned)(j * bits);
+                float xv = x[j];
+                a0 += xv * __builtin_convertvector((v8i)((w0 >> sh) & mask), v8f);
+                a1 += xv * __builtin_convertvector((v8i)((w1 >> sh) & mask), v8f);
+                a2 += xv * __builtin_convertvector((v8i)((w2 >> sh) & mask), v8f);
+                a3 += xv * __builtin_convertvector((v8i)((w3 >> sh) & mask), v8f);
+            }
+            memcpy(p + n, &a0, 32);
+            memcpy(p + n + 8, &a1, 32);
+            memcpy(p + n + 16, &a2, 32);
+            memcpy(p + n + 24, &a3, 32);
+        }
+        for (; n < nt; n++)
+            for (int j = 0; j < per; j++)
+                p[n] += x[j] * (float)(int32_t)((w[n] >> (j * bits)) & mask);
+        return;
+    }
+    for (int j = 0; j < per; j++)
+        for (int64_t n = 0; n < nt; n++)
+            codes[j * nt + n] = (float)(int32_t)((w[n] >> (j * bits)) & mask);
+    for (int64_t b = 0; b < t->batch; b++)
+        for (int j = 0; j < per; j++)
+            axpy(t->part + b * nt, t->x[b * t->in + k + j], codes + j * nt, nt);
+}
+
+/* fp32, contiguous groups: per group the integer codes are summed against x
+ * and scale (sum x q - zero sum x) is added once. Other g_idx: each weight
+ * is dequantized, scale (q - zero), before its product. */
+void QMM_NAME(qmm_tile_fp32)(const struct qmm_tile *t)
+{
+    int64_t nt = t->nt, batch = t->batch;
+    float *restrict codes = t->codes;
+    memset(t->acc, 0, (size_t)(batch * nt) * sizeof *t->acc);
+    if (t->group_size > 0) {
+        for (int64_t g = 0; g < t->groups; g++) {
+            memset(t->part, 0, (size_t)(batch * nt) * sizeof *t->part);
+            int64_t k0 = g * t->group_size, k1 = k0 + t->group_size;
+            if (t->bits == 3)
+                for (int64_t k = k0; k < k1; k++) {
+                    extract(t, k, codes);
+                    for (int64_t b = 0; b < batch; b++)
+                        axpy(t->part + b * nt, t->x[b * t->in + k], codes, nt);
+                }
+            else
+                for (int64_t k = k0; k < k1; k += 32 / t->bits)
+                    word_row(t, k, codes);
+            const float *restrict s = t->scale + g * t->out + t->n0, *restrict z = t->zero + g * t->out + t->n0;
+            for (int64_t b = 0; b < batch; b++) {
+                float xs = t->xsum[b * t->groups + g];
+                float *restrict a = t->acc + b * nt;
+                const float *restrict p = t->part + b * nt;
+                for (int64_t n = 0; n < nt; n++)
+                    a[n] += s[n] * (p[n] - z[n] * xs);
+            }
+        }
+        return;
+    }
+    for (int64_t k = 0; k < t->in; k++) {
+        int64_t g = t->g_idx[k];
+        const float *restrict s = t->scale + g * t->out + t->n0, *restrict z = t->zero + g * t->out + t->n0;
+        extract(t, k, codes);
+        for (int64_t n = 0; n < nt; n++)
+            codes[n] = s[n] * (codes[n] - z[n]);
+        for (int64_t b = 0; b < batch; b++)
+            axpy(t->acc + b * nt, t->x[b * t->in + k], codes, nt);
+    }
+}
+
+/* fp16: w = fp16(scale (q - zero)); acc = fp16(acc + x w) with x w exact in
+ * float32, so each step is the float32 sum rounded to fp16 (a single
+ * rounding as hfma does, except at rare double-rounding ties). */
+void QMM_NAME(qmm_tile_fp16)(const struct qmm_tile *t)
+{
+    int64_t nt = t->nt, batch = t->batch;
+    float *restrict codes = t->codes;
+    memset(t->acc, 0, (size_t)(batch * nt) * sizeof *t->acc);
+    for (int64_t k = 0; k < t->in; k++) {
+        int64_t g = t->g_idx[k];
+        const float *restrict s = t->scale + g * t->out + t->n0, *restrict z = t->zero + g * t->out + t->n0;
+        extract(t, k, codes);
+        for (int64_t n = 0; n < nt; n++)
+            codes[n] = (float)(_Float16)(s[n] * (codes[n] - z[n]));
+        for (int64_t b = 0; b < batch; b++) {
+            float xv = t->x[b * t->in + k];
+            float *restrict a = t->acc + b * nt;
+            for (int64_t n = 0; n < nt; n++)
+                a[n] = (float)(_Float16)(a[n] + xv * codes[n]);
+        }
+    }
+}
