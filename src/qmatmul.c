@@ -59,39 +59,94 @@ static int64_t contiguous_groups(const struct gptq_packed *p)
     return gs;
 }
 
-int qmatmul(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, enum accum_mode mode,
-            float *y, struct diag *d)
+/* Columns sorted by group (stable), when the groups are scattered but
+ * equal-sized: the layout act-order GPTQ leaves. */
+static int reorder_by_group(const struct gptq_packed *p, struct qmm_layer *L)
 {
+    int64_t gs = p->in / p->groups;
+    if (p->in % p->groups || gs % 32)
+        return 0;
+    int64_t *count = calloc((size_t)p->groups + 1, sizeof *count);
+    if (!count)
+        return -1;
+    for (int64_t k = 0; k < p->in; k++)
+        count[p->g_idx[k] + 1]++;
+    for (int64_t g = 0; g < p->groups; g++)
+        if (count[g + 1] != gs) {
+            free(count);
+            return 0;
+        }
+    for (int64_t g = 0; g < p->groups; g++)
+        count[g + 1] += count[g];
+    L->perm = malloc((size_t)p->in * sizeof *L->perm);
+    if (!L->perm || gptq_packed_alloc(&L->sorted, p->bits, p->out, p->in, p->groups)) {
+        free(count);
+        return -1;
+    }
+    for (int64_t k = 0; k < p->in; k++)
+        L->perm[count[p->g_idx[k]]++] = (int32_t)k;
+    free(count);
+    for (int64_t i = 0; i < p->in; i++) {
+        L->sorted.g_idx[i] = p->g_idx[L->perm[i]];
+        for (int64_t n = 0; n < p->out; n++)
+            packed_put(L->sorted.qweight + n, p->out, p->bits, i, (uint32_t)gptq_code(p, L->perm[i], n));
+    }
+    L->p = &L->sorted;
+    return 0;
+}
+
+int qmatmul_prepare(const struct gptq_packed *p, enum zero_format as, struct qmm_layer *L, struct diag *d)
+{
+    *L = (struct qmm_layer){.p = p};
+    size_t n = (size_t)(p->groups * p->out);
+    L->scale = malloc(n * sizeof *L->scale);
+    L->zero = malloc(n * sizeof *L->zero);
+    if (!L->scale || !L->zero || (!contiguous_groups(p) && reorder_by_group(p, L))) {
+        qmatmul_release(L);
+        return diag_fail(d, FR_RUNTIME, "out of memory preparing a %lld x %lld layer", (long long)p->out,
+                         (long long)p->in);
+    }
+    for (int64_t g = 0; g < p->groups; g++)
+        for (int64_t o = 0; o < p->out; o++) {
+            L->scale[g * p->out + o] = half_value(p->scales[g * p->out + o]);
+            L->zero[g * p->out + o] = (float)gptq_zero(p, as, g, o);
+        }
+    return FR_OK;
+}
+
+void qmatmul_release(struct qmm_layer *L)
+{
+    gptq_packed_free(&L->sorted);
+    free(L->perm);
+    free(L->scale);
+    free(L->zero);
+    *L = (struct qmm_layer){0};
+}
+
+int qmatmul_run(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enum accum_mode mode, float *y,
+                struct diag *d)
+{
+    const struct gptq_packed *p = L->p;
     int64_t nt = tile_width(batch, p->out);
-    struct qmm_tile t = {.qweight = (const uint32_t *)p->qweight, .g_idx = p->g_idx, .out = p->out, .in = p->in,
-                         .groups = p->groups, .batch = batch, .bits = p->bits,
-                         .group_size = mode == ACCUM_FP32 ? contiguous_groups(p) : 0};
-    float *scale = malloc((size_t)(p->groups * p->out) * sizeof *scale);
-    float *zero = malloc((size_t)(p->groups * p->out) * sizeof *zero);
+    struct qmm_tile t = {.qweight = (const uint32_t *)p->qweight, .g_idx = p->g_idx, .scale = L->scale,
+                         .zero = L->zero, .out = p->out, .in = p->in, .groups = p->groups, .batch = batch,
+                         .bits = p->bits, .group_size = mode == ACCUM_FP32 ? contiguous_groups(p) : 0};
     float *xf = malloc((size_t)(batch * p->in) * sizeof *xf);
     float *xsum = calloc((size_t)(batch * p->groups), sizeof *xsum);
     float *acc = malloc((size_t)(2 * batch * nt + 16 * nt) * sizeof *acc);
-    if (!scale || !zero || !xf || !xsum || !acc) {
-        free(scale);
-        free(zero);
+    if (!xf || !xsum || !acc) {
         free(xf);
         free(xsum);
         free(acc);
         return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld dequant-matmul", (long long)batch,
                          (long long)p->out);
     }
-    for (int64_t g = 0; g < p->groups; g++)
-        for (int64_t n = 0; n < p->out; n++) {
-            scale[g * p->out + n] = half_value(p->scales[g * p->out + n]);
-            zero[g * p->out + n] = (float)gptq_zero(p, as, g, n);
-        }
     for (int64_t b = 0; b < batch; b++)
-        for (int64_t k = 0; k < p->in; k++) {
-            xf[b * p->in + k] = half_value(x[b * p->in + k]);
-            xsum[b * p->groups + p->g_idx[k]] += xf[b * p->in + k];
+        for (int64_t i = 0; i < p->in; i++) {
+            int64_t k = L->perm ? L->perm[i] : i; /* inputs in the layer's (sorted) column order */
+            xf[b * p->in + i] = half_value(x[b * p->in + k]);
+            xsum[b * p->groups + p->g_idx[i]] += xf[b * p->in + i];
         }
-    t.scale = scale;
-    t.zero = zero;
     t.x = xf;
     t.xsum = xsum;
     t.acc = acc;
@@ -105,27 +160,54 @@ int qmatmul(const struct gptq_packed *p, enum zero_format as, const uint16_t *x,
         for (int64_t b = 0; b < batch; b++)
             memcpy(y + b * p->out + t.n0, acc + b * t.nt, (size_t)t.nt * sizeof *y);
     }
-    free(scale);
-    free(zero);
     free(xf);
     free(xsum);
     free(acc);
     return FR_OK;
 }
 
-void qmatmul_reference(const double *w, int64_t out, int64_t in, const uint16_t *x, int64_t batch, double *y)
+int qmatmul(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, enum accum_mode mode,
+            float *y, struct diag *d)
 {
-    double *xd = malloc((size_t)(batch * in) * sizeof *xd);
-    if (!xd) {
-        for (int64_t i = 0; i < batch * out; i++)
-            y[i] = NAN;
-        return;
+    struct qmm_layer L;
+    int rc = qmatmul_prepare(p, as, &L, d);
+    if (!rc)
+        rc = qmatmul_run(&L, x, batch, mode, y, d);
+    qmatmul_release(&L);
+    return rc;
+}
+
+/* Rows of W dequantized in float64 per block, so the reference needs
+ * O(block x in) memory even for 16384 x 16384 layers. */
+#define REFERENCE_ROWS 256
+
+int qmatmul_reference(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, double *y,
+                      struct diag *d)
+{
+    int64_t in = p->in, rows = REFERENCE_ROWS < p->out ? REFERENCE_ROWS : p->out;
+    double *xd = malloc((size_t)(batch * in) * sizeof *xd), *w = malloc((size_t)(rows * in) * sizeof *w);
+    if (!xd || !w) {
+        free(xd);
+        free(w);
+        return diag_fail(d, FR_RUNTIME, "out of memory for the fp64 reference of a %lld x %lld layer",
+                         (long long)p->out, (long long)in);
     }
     for (int64_t i = 0; i < batch * in; i++)
         xd[i] = (double)half_value(x[i]);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)out, (int)in, 1.0, xd, (int)in, w, (int)in,
-                0.0, y, (int)out);
+    for (int64_t n0 = 0; n0 < p->out; n0 += rows) {
+        int64_t nr = n0 + rows <= p->out ? rows : p->out - n0;
+        for (int64_t k = 0; k < in; k++) {
+            int64_t g = p->g_idx[k];
+            for (int64_t n = 0; n < nr; n++)
+                w[n * in + k] = (double)half_value(p->scales[g * p->out + n0 + n]) *
+                                (double)(gptq_code(p, k, n0 + n) - gptq_zero(p, as, g, n0 + n));
+        }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)nr, (int)in, 1.0, xd, (int)in, w,
+                    (int)in, 0.0, y + n0, (int)p->out);
+    }
     free(xd);
+    free(w);
+    return FR_OK;
 }
 
 void kernel_error_compute(const float *y, const double *ref, int64_t count, struct kernel_error *e)

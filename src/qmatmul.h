@@ -1,8 +1,11 @@
 /* Dequantize-matmul on the CPU, straight from the HF GPTQ packed layout:
  * y (batch x out) = x (batch x in, fp16) . dequant(W)^T, the W4A16 /
- * W8A16 (and 2/3-bit) product a GPTQ layer computes. The packed weights are
- * streamed once per call; scales and zero points (one per group and output,
- * a small fraction of the bytes) are widened once per call.
+ * W8A16 (and 2/3-bit) product a GPTQ layer computes. The packed codes are
+ * streamed once per call. Preparing a layer (once, when it is loaded, as
+ * ExLlama-style kernels do) widens the scales and zero points to float32
+ * and, for act-order layers whose groups are scattered over the columns,
+ * sorts the packed columns by group so every call runs the contiguous-group
+ * loop; the call then gathers x in that order.
  *
  * Two accumulation modes:
  *   fp32: float32 sums; y is the float32 accumulator (what a kernel holds
@@ -25,15 +28,32 @@ enum accum_mode { ACCUM_FP32, ACCUM_FP16 };
 
 const char *accum_mode_name(enum accum_mode m);
 
-/* x: batch x in fp16 bits; y: batch x out. Zero points read as `as`. */
+struct qmm_layer {
+    const struct gptq_packed *p; /* the layer, or `sorted` */
+    struct gptq_packed sorted;   /* columns sorted by group (act-order layers) */
+    int32_t *perm;               /* sorted column i is original column perm[i]; NULL if not sorted */
+    float *scale, *zero;         /* groups x out, widened */
+};
+
+/* Zero points read as `as`. p must outlive the prepared layer. */
+int qmatmul_prepare(const struct gptq_packed *p, enum zero_format as, struct qmm_layer *L, struct diag *d);
+void qmatmul_release(struct qmm_layer *L);
+
+/* x: batch x in fp16 bits (original column order); y: batch x out. */
+int qmatmul_run(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enum accum_mode mode, float *y,
+                struct diag *d);
+
+/* prepare + run + release, for one-off products. */
 int qmatmul(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, enum accum_mode mode,
             float *y, struct diag *d);
 
 /* Which build of the inner loops this CPU runs ("avx2+fma+f16c"). */
 const char *qmatmul_isa(void);
 
-/* y = x . W^T in float64 with W from gptq_dequantize_f64 (w: out x in). */
-void qmatmul_reference(const double *w, int64_t out, int64_t in, const uint16_t *x, int64_t batch, double *y);
+/* y = x . W^T in float64, W dequantized from the packed tensors as
+ * gptq_dequantize_f64 does (exact: fp16 scale times a small integer). */
+int qmatmul_reference(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, double *y,
+                      struct diag *d);
 
 /* Comparison with the reference: max |y - ref| and mean|y - ref| / mean|ref|. */
 struct kernel_error {

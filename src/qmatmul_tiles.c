@@ -4,6 +4,10 @@
 
 #include "qmatmul_impl.h"
 
+#ifdef __F16C__
+#include <immintrin.h>
+#endif
+
 #ifndef QMM_SUFFIX
 #define QMM_SUFFIX _base
 #endif
@@ -132,24 +136,52 @@ void QMM_NAME(qmm_tile_fp32)(const struct qmm_tile *t)
     }
 }
 
+/* Eight floats rounded to the nearest fp16 value (ties to even). */
+static inline void round_to_half(v8f *v)
+{
+#ifdef __F16C__
+    *v = (v8f)_mm256_cvtph_ps(_mm256_cvtps_ph((__m256)*v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#else
+    for (int i = 0; i < 8; i++)
+        (*v)[i] = (float)(_Float16)(*v)[i];
+#endif
+}
+
 /* fp16: w = fp16(scale (q - zero)); acc = fp16(acc + x w) with x w exact in
  * float32, so each step is the float32 sum rounded to fp16 (a single
  * rounding as hfma does, except at rare double-rounding ties). */
 void QMM_NAME(qmm_tile_fp16)(const struct qmm_tile *t)
 {
-    int64_t nt = t->nt, batch = t->batch;
+    int64_t nt = t->nt, batch = t->batch, n8 = nt - nt % 8;
     float *restrict codes = t->codes;
     memset(t->acc, 0, (size_t)(batch * nt) * sizeof *t->acc);
     for (int64_t k = 0; k < t->in; k++) {
         int64_t g = t->g_idx[k];
         const float *restrict s = t->scale + g * t->out + t->n0, *restrict z = t->zero + g * t->out + t->n0;
         extract(t, k, codes);
-        for (int64_t n = 0; n < nt; n++)
+        for (int64_t n = 0; n < n8; n += 8) {
+            v8f c, sv, zv;
+            memcpy(&c, codes + n, 32);
+            memcpy(&sv, s + n, 32);
+            memcpy(&zv, z + n, 32);
+            c = sv * (c - zv);
+            round_to_half(&c);
+            memcpy(codes + n, &c, 32);
+        }
+        for (int64_t n = n8; n < nt; n++)
             codes[n] = (float)(_Float16)(s[n] * (codes[n] - z[n]));
         for (int64_t b = 0; b < batch; b++) {
             float xv = t->x[b * t->in + k];
             float *restrict a = t->acc + b * nt;
-            for (int64_t n = 0; n < nt; n++)
+            for (int64_t n = 0; n < n8; n += 8) {
+                v8f av, c;
+                memcpy(&av, a + n, 32);
+                memcpy(&c, codes + n, 32);
+                av = av + xv * c;
+                round_to_half(&av);
+                memcpy(a + n, &av, 32);
+            }
+            for (int64_t n = n8; n < nt; n++)
                 a[n] = (float)(_Float16)(a[n] + xv * codes[n]);
         }
     }

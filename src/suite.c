@@ -2,11 +2,12 @@
 
 #include <string.h>
 
-extern const struct suite suite_osft, suite_balance;
+extern const struct suite suite_osft, suite_balance, suite_quant;
 
 static const struct suite *const registry[] = {
     &suite_osft,
     &suite_balance,
+    &suite_quant,
 };
 
 size_t suite_count(void) { return sizeof registry / sizeof registry[0]; }

@@ -1,0 +1,113 @@
+#include "calibration.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rng.h"
+#include "safetensors.h"
+
+enum { STREAM_LOADINGS = 1000, STREAM_OUTLIERS = 1001 }; /* token streams are small numbers */
+
+static struct philox_key channel_key(uint64_t seed, int64_t in)
+{
+    char name[64];
+    snprintf(name, sizeof name, "activations/%lld", (long long)in);
+    return rng_key(seed, name);
+}
+
+double activation_channel_scale(const struct synthetic_activations *sa, uint64_t seed, int64_t in, int64_t k)
+{
+    /* channel k is an outlier when its uniform draw is below outliers/in
+     * (about `outliers` channels in all) */
+    double u[2];
+    rng_uniforms(channel_key(seed, in), STREAM_OUTLIERS, (uint64_t)k * 2, 2, u);
+    if (sa->outliers <= 0 || u[0] >= (double)sa->outliers / (double)in)
+        return 1.0;
+    return sa->outlier_min * pow(sa->outlier_max / sa->outlier_min, u[1]);
+}
+
+int synthetic_activations(const struct synthetic_activations *sa, uint64_t seed, int64_t in, uint32_t stream,
+                          int64_t tokens, float *x, struct diag *d)
+{
+    int64_t f = sa->factors > 0 ? sa->factors : 1;
+    double *buf = malloc((size_t)((f + tokens) * (in > f ? in : f)) * sizeof *buf);
+    float *a = malloc((size_t)(f * in) * sizeof *a), *z = malloc((size_t)(tokens * f) * sizeof *z);
+    float *s = malloc((size_t)in * sizeof *s);
+    if (!buf || !a || !z || !s) {
+        free(buf);
+        free(a);
+        free(z);
+        free(s);
+        return diag_fail(d, FR_RUNTIME, "out of memory for %lld x %lld activations", (long long)tokens,
+                         (long long)in);
+    }
+    struct philox_key ck = channel_key(seed, in), tk = rng_key(seed ^ 0x9e3779b97f4a7c15ull, "tokens");
+    double c = sa->correlation;
+    rng_normals(ck, STREAM_LOADINGS, 0, (size_t)(f * in), buf);
+    for (int64_t i = 0; i < f * in; i++)
+        a[i] = (float)(buf[i] * sqrt(c / (double)f));
+    /* token t's factors and noise sit at fixed stream positions, so the same
+     * tokens come out whatever the count */
+    for (int64_t t = 0; t < tokens; t++) {
+        rng_normals(tk, 2 * stream, (uint64_t)t * (uint64_t)f, (size_t)f, buf);
+        for (int64_t j = 0; j < f; j++)
+            z[t * f + j] = (float)buf[j];
+    }
+    double noise = sqrt(1 - c);
+    for (int64_t t = 0; t < tokens; t++) {
+        rng_normals(tk, 2 * stream + 1, (uint64_t)t * (uint64_t)in, (size_t)in, buf);
+        for (int64_t k = 0; k < in; k++)
+            x[t * in + k] = (float)(noise * buf[k]);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)tokens, (int)in, (int)f, 1.0f, z, (int)f, a, (int)in,
+                1.0f, x, (int)in);
+    for (int64_t k = 0; k < in; k++)
+        s[k] = (float)activation_channel_scale(sa, seed, in, k);
+    for (int64_t t = 0; t < tokens; t++)
+        for (int64_t k = 0; k < in; k++)
+            x[t * in + k] *= s[k];
+    free(buf);
+    free(a);
+    free(z);
+    free(s);
+    return FR_OK;
+}
+
+int activations_from_file(const char *path, const char *tensor, int64_t in, float **x, int64_t *tokens,
+                          struct diag *d)
+{
+    struct st_file f;
+    int rc = st_open(path, &f, d);
+    if (rc)
+        return rc;
+    const struct st_tensor *t = st_find(&f, tensor);
+    if (!t) {
+        rc = diag_fail(d, FR_USAGE, "%s: no tensor named '%s' (the file has %zu tensors%s%s)", path, tensor, f.n,
+                       f.n ? ", e.g. " : "", f.n ? f.tensors[0].name : "");
+    } else if (t->ndim < 2 || t->ndim > 3 || t->shape[t->ndim - 1] != in) {
+        rc = diag_fail(d, FR_USAGE,
+                       "%s: tensor '%s' must be [tokens, %lld] or [batch, seq, %lld] activations; its shape has %d "
+                       "dimensions, the last %lld",
+                       path, tensor, (long long)in, (long long)in, t->ndim,
+                       t->ndim ? (long long)t->shape[t->ndim - 1] : 0LL);
+    } else if (!(*x = malloc((size_t)t->numel * sizeof **x))) {
+        rc = diag_fail(d, FR_RUNTIME, "out of memory for '%s'", tensor);
+    } else if ((rc = st_to_f32(&f, t, *x, d))) {
+        free(*x);
+        *x = NULL;
+    } else {
+        *tokens = t->numel / in;
+        for (int64_t i = 0; i < t->numel && !rc; i++)
+            if (!isfinite((*x)[i]))
+                rc = diag_fail(d, FR_USAGE, "%s: tensor '%s' has a non-finite value at element %lld", path, tensor,
+                               (long long)i);
+        if (rc) {
+            free(*x);
+            *x = NULL;
+        }
+    }
+    st_close(&f);
+    return rc;
+}

@@ -1,0 +1,35 @@
+/* Calibration activations for GPTQ: seeded synthetic inputs with what makes
+ * real hidden states hard to quantize against (channels that move together
+ * and a few outlier channels 10-100x larger than the rest), or activations
+ * read from a safetensors file. Tokens x in, row-major float32. */
+#ifndef FIDRUN_CALIBRATION_H
+#define FIDRUN_CALIBRATION_H
+
+#include <stdint.h>
+
+#include "diag.h"
+
+struct synthetic_activations {
+    int64_t factors;    /* shared latent factors that correlate the channels */
+    double correlation; /* share of each channel's variance from the factors, [0, 1) */
+    int64_t outliers;   /* channels scaled up */
+    double outlier_min, outlier_max; /* their scales, log-uniform in [min, max] */
+};
+
+/* x[t, k] = s_k (sqrt(c) sum_f z[t, f] a[f, k] / sqrt(F) + sqrt(1 - c) e[t, k])
+ * with z, a, e standard normal: unit variance per ordinary channel,
+ * correlation about c between channels. The channel structure (a, s) depends
+ * on (seed, in) only; `stream` picks the tokens (calibration or held-out).
+ * Pure (no I/O). */
+int synthetic_activations(const struct synthetic_activations *sa, uint64_t seed, int64_t in, uint32_t stream,
+                          int64_t tokens, float *x, struct diag *d);
+
+/* Scale of channel k (1 for ordinary channels). */
+double activation_channel_scale(const struct synthetic_activations *sa, uint64_t seed, int64_t in, int64_t k);
+
+/* Reads a [tokens, in] or [batch, seq, in] floating tensor; *x is malloc'd
+ * and *tokens set. Errors name the file and tensor (exit 2). */
+int activations_from_file(const char *path, const char *tensor, int64_t in, float **x, int64_t *tokens,
+                          struct diag *d);
+
+#endif

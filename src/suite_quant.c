@@ -1,0 +1,187 @@
+#include "suite_quant.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "gptq.h"
+#include "gptq_pack.h"
+#include "qmatmul.h"
+#include "suite_quant_impl.h"
+
+/* ---- tables ---- */
+
+#define LCOL(kind, field, unit) COL(kind, struct quant_layer_record, field, unit)
+static const struct column layer_cols[] = {
+    RECORD_HEAD_COLUMNS(struct quant_layer_record),
+    LCOL(COL_STR, name, ""),           LCOL(COL_STR, layer, ""),         LCOL(COL_STR, method, ""),
+    LCOL(COL_I32, rows, ""),           LCOL(COL_I32, cols, ""),          LCOL(COL_I32, bits, ""),
+    LCOL(COL_I32, group_size, ""),     LCOL(COL_I32, act_order, ""),     LCOL(COL_I32, sym, ""),
+    LCOL(COL_STR, zeros, ""),          LCOL(COL_F64, weight_mse, ""),    LCOL(COL_F64, rel_out_err, ""),
+    LCOL(COL_F64, sqnr_db, "dB"),      LCOL(COL_F64, max_abs_w_err, ""), LCOL(COL_F64, max_abs_out_err, ""),
+    LCOL(COL_I64, nan_count, "count"), LCOL(COL_I64, inf_count, "count"), LCOL(COL_F64, gptq_loss, ""),
+    LCOL(COL_F64, damp, ""),           LCOL(COL_I32, damp_retries, "count"), LCOL(COL_I64, dead_columns, "count"),
+    LCOL(COL_I64, calib_tokens, "count"), LCOL(COL_F64, hessian_seconds, "s"), LCOL(COL_F64, quant_seconds, "s"),
+    LCOL(COL_I64, packed_hash, ""),    LCOL(COL_I32, roundtrip_ok, ""),  LCOL(COL_I64, v1_wrapped, "count"),
+    LCOL(COL_I32, zeros_diagnosis, ""),
+};
+#define KCOL(kind, field, unit) COL(kind, struct quant_kernel_record, field, unit)
+static const struct column kernel_cols[] = {
+    RECORD_HEAD_COLUMNS(struct quant_kernel_record),
+    KCOL(COL_STR, name, ""),              KCOL(COL_STR, layer, ""),             KCOL(COL_I32, rows, ""),
+    KCOL(COL_I32, cols, ""),              KCOL(COL_I32, bits, ""),              KCOL(COL_I32, group_size, ""),
+    KCOL(COL_I32, batch, ""),             KCOL(COL_STR, accum, ""),             KCOL(COL_STR, isa, ""),
+    KCOL(COL_F64, max_abs_diff, ""),      KCOL(COL_F64, rel_mean_diff, ""),     KCOL(COL_F64, ref_max_abs, ""),
+    KCOL(COL_F64, tol_max_abs, ""),       KCOL(COL_F64, tol_rel_mean, ""),      KCOL(COL_I32, within_tol, ""),
+    KCOL(COL_F64, dequant_max_abs_diff, ""), KCOL(COL_I64, nan_count, "count"), KCOL(COL_I64, inf_count, "count"),
+    KCOL(COL_I64, saturated, "count"),    KCOL(COL_I32, all_zero, ""),          KCOL(COL_I64, constant_rows, "count"),
+    KCOL(COL_I64, constant_cols, "count"), KCOL(COL_I32, argmax_stuck, ""),     KCOL(COL_I32, degenerate, "count"),
+    KCOL(COL_I64, v1_wrapped, "count"),   KCOL(COL_F64, median_seconds, "s"),   KCOL(COL_F64, worst_seconds, "s"),
+    KCOL(COL_F64, bytes, "B"),            KCOL(COL_F64, gbytes_per_s, "GB/s"),  KCOL(COL_F64, copy_gbytes_per_s, "GB/s"),
+    KCOL(COL_F64, bandwidth_ratio, ""),   KCOL(COL_F64, gflops, "GFLOP/s"),     KCOL(COL_F64, blas_median_seconds, "s"),
+    KCOL(COL_F64, speedup_vs_blas, ""),   KCOL(COL_F64, act_order_ratio, ""),   KCOL(COL_F64, zeros_v1_ratio, ""),
+    KCOL(COL_F64, validation_ratio, ""),
+};
+static const struct table_desc layer_table = TABLE_DESC("layers", struct quant_layer_record, layer_cols);
+static const struct table_desc kernel_table = TABLE_DESC("kernels", struct quant_kernel_record, kernel_cols);
+static const struct table_desc *const quant_tables[] = {&layer_table, &kernel_table};
+
+uint64_t fnv1a64_bytes(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* ---- shapes ---- */
+
+static const char *short_model(const char *id)
+{
+    const char *slash = strrchr(id, '/');
+    return slash ? slash + 1 : id;
+}
+
+size_t quant_shape_list(const struct quant_shapes *s, struct quant_shape *out)
+{
+    size_t n = 0;
+    for (size_t m = 0; m < s->nmodels; m++) {
+        size_t first = n;
+        for (int t = 0; t < T_COUNT; t++) {
+            if (!((s->targets ? s->targets : TARGETS_ALL) >> t & 1u))
+                continue;
+            struct linear_shape ls = model_linear_shape(s->models[m], (enum target)t);
+            size_t same = first;
+            while (same < n && !(out[same].out == ls.out && out[same].in == ls.in))
+                same++;
+            if (same < n) {
+                size_t used = strlen(out[same].name);
+                snprintf(out[same].name + used, sizeof out[same].name - used, "+%s", target_name((enum target)t));
+                continue;
+            }
+            out[n] = (struct quant_shape){.out = ls.out, .in = ls.in};
+            snprintf(out[n].name, sizeof out[n].name, "%s.%s", short_model(s->models[m]->id),
+                     target_name((enum target)t));
+            n++;
+        }
+    }
+    for (size_t i = 0; i < s->nsizes; i++) {
+        out[n] = (struct quant_shape){.out = s->sizes[i], .in = s->sizes[i]};
+        snprintf(out[n].name, sizeof out[n].name, "square-%lld", (long long)s->sizes[i]);
+        n++;
+    }
+    return n;
+}
+
+/* ---- plan ---- */
+
+static double layer_cost(const struct quant_config *cfg, const struct quant_shape *s, int method)
+{
+    double out = (double)s->out, in = (double)s->in, tokens = (double)cfg->calib.tokens;
+    double held = (double)cfg->calib.held_out, bs = (double)cfg->layers.block_size;
+    double common = 20 * out * in + (tokens + held) * in * 40 + 4 * held * out * in;
+    if (method == QM_RTN)
+        return common + 10 * out * in;
+    return common + tokens * in * in + 4.0 / 3.0 * in * in * in + out * in * in + out * in * bs;
+}
+
+static double kernel_cost(const struct quant_config *cfg, const struct quant_shape *s, int64_t batch, int mode)
+{
+    double mac = (double)s->out * (double)s->in * (double)batch;
+    double calls = (double)(cfg->kernels.warmup + 4 * cfg->kernels.repeats + 4);
+    double per_call = mode == ACCUM_FP16 ? 30 * mac : 2 * mac;
+    return calls * per_call + 4 * mac + 60 * (double)s->out * (double)s->in + 4e8 * cfg->kernels.copy_mib / 64;
+}
+
+static int push(struct task_list *tasks, struct task *t, struct diag *d)
+{
+    return task_list_push(tasks, t) ? diag_fail(d, FR_RUNTIME, "out of memory while planning") : FR_OK;
+}
+
+static int quant_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
+{
+    const struct quant_config *cfg = vcfg;
+    struct quant_shape shapes[QUANT_MAX_SHAPES];
+    const struct quant_layers *L = &cfg->layers;
+    size_t ns = L->enabled ? quant_shape_list(&L->shapes, shapes) : 0;
+    for (size_t s = 0; s < ns; s++)
+        for (int m = 0; m < 2; m++) {
+            if (!(L->methods >> m & 1u))
+                continue;
+            for (size_t b = 0; b < L->nbits; b++)
+                for (size_t g = 0; g < L->ngroups; g++)
+                    for (int act = 0; act < 2; act++) {
+                        /* act-order changes nothing for RTN: one RTN task per (bits, group) */
+                        if (m == QM_RTN ? act != 0 : !(L->act_order >> act & 1u))
+                            continue;
+                        struct task t = {.table = 0, .cost = layer_cost(cfg, &shapes[s], m),
+                                         .dims = {(int64_t)s, m, (int64_t)b, (int64_t)(g << 1 | (size_t)act)}};
+                        snprintf(t.name, sizeof t.name, "%.60s %s b%lld g%lld%s", shapes[s].name,
+                                 m == QM_GPTQ ? "gptq" : "rtn", (long long)L->bits[b], (long long)L->group_sizes[g],
+                                 act ? " act" : "");
+                        snprintf(t.group, sizeof t.group, "layers");
+                        if (push(tasks, &t, d))
+                            return d->code;
+                    }
+        }
+    for (size_t k = 0; k < cfg->kernels.nstudies; k++) {
+        const struct kernel_study *ks = &cfg->kernels.studies[k];
+        ns = quant_shape_list(&ks->shapes, shapes);
+        for (size_t s = 0; s < ns; s++)
+            for (size_t b = 0; b < ks->nbits; b++)
+                for (size_t bi = 0; bi < ks->nbatches; bi++)
+                    for (int mode = 0; mode < 2; mode++) {
+                        if (!(ks->modes >> mode & 1u))
+                            continue;
+                        struct task t = {.table = 1, .cost = kernel_cost(cfg, &shapes[s], ks->batches[bi], mode),
+                                         .dims = {(int64_t)k, (int64_t)s, (int64_t)b, (int64_t)(bi << 1 | (size_t)mode)}};
+                        snprintf(t.name, sizeof t.name, "%.24s/%.40s b%lld g%lld x%lld %s", ks->name, shapes[s].name,
+                                 (long long)ks->bits[b], (long long)ks->group_size, (long long)ks->batches[bi],
+                                 accum_mode_name((enum accum_mode)mode));
+                        snprintf(t.group, sizeof t.group, "kernels/%.30s", ks->name);
+                        if (push(tasks, &t, d))
+                            return d->code;
+                    }
+    }
+    return FR_OK;
+}
+
+static int quant_run(const void *vcfg, const struct run_context *ctx, const struct task *t, void *record,
+                     struct diag *d)
+{
+    if (t->table == 0)
+        return quant_run_layer(vcfg, ctx, t, record, d);
+    return quant_run_kernel(vcfg, ctx, t, record, d);
+}
+
+const struct suite suite_quant = {
+    .name = "quant",
+    .config_size = sizeof(struct quant_config),
+    .defaults = quant_defaults,
+    .configure = quant_configure,
+    .describe = quant_describe,
+    .plan = quant_plan,
+    .run = quant_run,
+    .record_tables = quant_tables,
+    .ntables = 2,
+    .summarize = quant_summarize,
+};

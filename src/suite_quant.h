@@ -1,0 +1,129 @@
+/* The quantization suite: RTN and GPTQ error per layer (with HF GPTQ
+ * packing round trips) and the dequant-matmul kernels against their fp64
+ * reference, with throughput against this machine's copy bandwidth and
+ * fp32 BLAS. Tables /quant/layers and /quant/kernels. */
+#ifndef FIDRUN_SUITE_QUANT_H
+#define FIDRUN_SUITE_QUANT_H
+
+#include <stdint.h>
+
+#include "calibration.h"
+#include "models.h"
+#include "task.h"
+
+#define QUANT_MAX_MODELS 4
+#define QUANT_MAX_LIST 8
+#define QUANT_MAX_KERNEL_STUDIES 8
+
+enum quant_method { QM_RTN, QM_GPTQ };
+enum calib_source { CALIB_SYNTHETIC, CALIB_FILE };
+
+/* Layer shapes: one decoder layer's targets of each model, and squares. */
+struct quant_shapes {
+    const struct model_preset *models[QUANT_MAX_MODELS];
+    size_t nmodels;
+    unsigned targets;
+    int64_t sizes[QUANT_MAX_LIST];
+    size_t nsizes;
+};
+
+struct quant_layers {
+    int enabled;
+    struct quant_shapes shapes;
+    unsigned methods; /* bit per enum quant_method */
+    int64_t bits[4];
+    size_t nbits;
+    int64_t group_sizes[QUANT_MAX_LIST];
+    size_t ngroups;
+    unsigned act_order; /* bit 0: without, bit 1: with (GPTQ only) */
+    int sym, static_groups, zeros;
+    double percdamp;
+    int64_t block_size;
+};
+
+struct quant_calibration {
+    int source;
+    char path[512];
+    char tensor[128];
+    int64_t tokens, samples, held_out;
+    struct synthetic_activations synthetic;
+};
+
+struct kernel_study {
+    char name[32];
+    struct quant_shapes shapes;
+    int64_t bits[4];
+    size_t nbits;
+    int64_t group_size;
+    int64_t batches[QUANT_MAX_LIST];
+    size_t nbatches;
+    unsigned modes; /* bit per enum accum_mode */
+};
+
+struct kernel_tolerance {
+    double max_abs, rel_mean;
+};
+
+struct quant_kernels {
+    struct kernel_study studies[QUANT_MAX_KERNEL_STUDIES];
+    size_t nstudies;
+    int64_t warmup, repeats;
+    double copy_mib;
+    struct kernel_tolerance tol[2]; /* by enum accum_mode */
+    double dequant_max_abs;
+};
+
+struct quant_bounds {
+    double gptq_over_rtn;
+    double sqnr_floor[9]; /* dB, by bits */
+    double validation_overhead, act_order_overhead, zeros_v1_overhead;
+};
+
+struct quant_config {
+    struct quant_layers layers;
+    struct quant_calibration calib;
+    struct quant_kernels kernels;
+    struct quant_bounds bounds;
+};
+
+struct quant_layer_record {
+    struct record_head head;
+    char name[96];
+    char layer[64];
+    char method[8];
+    int32_t rows, cols, bits, group_size, act_order, sym;
+    char zeros[8];
+    double weight_mse, rel_out_err, sqnr_db, max_abs_w_err, max_abs_out_err;
+    int64_t nan_count, inf_count;
+    double gptq_loss, damp;
+    int32_t damp_retries;
+    int64_t dead_columns, calib_tokens;
+    double hessian_seconds, quant_seconds;
+    int64_t packed_hash;
+    int32_t roundtrip_ok;
+    int64_t v1_wrapped;
+    int32_t zeros_diagnosis;
+};
+
+struct quant_kernel_record {
+    struct record_head head;
+    char name[96];
+    char layer[64];
+    int32_t rows, cols, bits, group_size, batch;
+    char accum[8];
+    char isa[16];
+    double max_abs_diff, rel_mean_diff, ref_max_abs;
+    double tol_max_abs, tol_rel_mean;
+    int32_t within_tol;
+    double dequant_max_abs_diff;
+    int64_t nan_count, inf_count, saturated;
+    int32_t all_zero;
+    int64_t constant_rows, constant_cols;
+    int32_t argmax_stuck, degenerate;
+    int64_t v1_wrapped;
+    double median_seconds, worst_seconds, bytes, gbytes_per_s, copy_gbytes_per_s, bandwidth_ratio, gflops;
+    double blas_median_seconds, speedup_vs_blas;
+    double act_order_ratio, zeros_v1_ratio, validation_ratio;
+};
+
+#endif

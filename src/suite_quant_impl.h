@@ -1,0 +1,43 @@
+/* Internals shared by the quant suite's files. */
+#ifndef FIDRUN_SUITE_QUANT_IMPL_H
+#define FIDRUN_SUITE_QUANT_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "checks.h"
+#include "diag.h"
+#include "suite.h"
+#include "suite_quant.h"
+#include "yaml_tree.h"
+
+#define QUANT_MAX_SHAPES (QUANT_MAX_MODELS * T_COUNT + QUANT_MAX_LIST)
+
+struct quant_shape {
+    char name[64];
+    int64_t out, in;
+};
+
+/* The distinct shapes a quant_shapes names, in config order (a target whose
+ * shape repeats an earlier one of the same model is folded into it). */
+size_t quant_shape_list(const struct quant_shapes *s, struct quant_shape *out);
+
+void quant_defaults(void *cfg);
+int quant_configure(const struct ynode *node, const char *path, void *cfg, struct diag *d);
+void quant_describe(const void *cfg, char *buf, size_t size);
+
+int quant_run_layer(const struct quant_config *cfg, const struct run_context *ctx, const struct task *t,
+                    struct quant_layer_record *r, struct diag *d);
+int quant_run_kernel(const struct quant_config *cfg, const struct run_context *ctx, const struct task *t,
+                     struct quant_kernel_record *r, struct diag *d);
+
+int quant_summarize(const void *cfg, const void *const *records, const size_t *n, const struct report_opts *o,
+                    struct check_list *checks);
+
+/* The synthetic weight of a layer shape (out x in, row-major, malloc'd). */
+int quant_weight(uint64_t seed, const struct quant_shape *s, float **w, struct diag *d);
+
+/* FNV-1a over byte ranges, for the packed-tensor hash. */
+uint64_t fnv1a64_bytes(uint64_t h, const void *data, size_t n);
+
+#endif

@@ -1,0 +1,295 @@
+/* One kernel task: a layer quantized by RTN and packed, the dequant-matmul
+ * for one batch size and accumulation mode checked against the fp64
+ * reference in three variants (plain, act-order g_idx, v1 zeros), then
+ * timed side by side with those variants, with output validation on, and
+ * against fp32 BLAS on the dequantized weights. */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "degenerate.h"
+#include "gptq.h"
+#include "gptq_pack.h"
+#include "half.h"
+#include "membw.h"
+#include "qmatmul.h"
+#include "rng.h"
+#include "suite_quant_impl.h"
+
+enum { V_PLAIN, V_ACT, V_V1, V_COUNT };
+
+struct kernel_case {
+    struct gptq_packed packed[V_COUNT];
+    struct qmm_layer prepared[V_COUNT];
+    enum zero_format as[V_COUNT];
+    uint16_t *x;
+    float *y;
+    double *ref;
+    int64_t out, in, batch;
+};
+
+static void case_free(struct kernel_case *c)
+{
+    for (int v = 0; v < V_COUNT; v++) {
+        qmatmul_release(&c->prepared[v]);
+        gptq_packed_free(&c->packed[v]);
+    }
+    free(c->x);
+    free(c->y);
+    free(c->ref);
+}
+
+/* act-order as GPTQ leaves it: groups in order of a column permutation, so
+ * consecutive columns belong to scattered groups. */
+static void scatter_groups(struct quantized *qz, uint64_t seed, const char *name, int64_t gs)
+{
+    int64_t in = qz->in;
+    double *u = malloc((size_t)in * sizeof *u);
+    int64_t *perm = malloc((size_t)in * sizeof *perm);
+    if (!u || !perm) {
+        free(u);
+        free(perm);
+        return;
+    }
+    rng_uniforms(rng_key(seed, name), 7, 0, (size_t)in, u);
+    for (int64_t k = 0; k < in; k++)
+        perm[k] = k;
+    for (int64_t k = in - 1; k > 0; k--) { /* Fisher-Yates */
+        int64_t j = (int64_t)(u[k] * (double)(k + 1));
+        int64_t tmp = perm[k];
+        perm[k] = perm[j];
+        perm[j] = tmp;
+    }
+    for (int64_t i = 0; i < in; i++)
+        qz->g_idx[perm[i]] = (int32_t)(i / gs);
+    free(u);
+    free(perm);
+}
+
+static int build_case(const struct quant_config *cfg, uint64_t seed, const struct quant_shape *s, int bits,
+                      int64_t gs, int64_t batch, struct kernel_case *c, int64_t *v1_wrapped, struct diag *d)
+{
+    (void)cfg;
+    float *w = NULL;
+    struct quantized qz = {0};
+    struct quant_spec spec = {.bits = bits, .group_size = gs, .percdamp = 0.01};
+    *c = (struct kernel_case){.out = s->out, .in = s->in, .batch = batch,
+                              .as = {ZEROS_V2, ZEROS_V2, ZEROS_V1}};
+    int rc = quant_weight(seed, s, &w, d);
+    if (!rc)
+        rc = rtn_quantize(w, s->out, s->in, &spec, &qz, d);
+    free(w);
+    if (!rc)
+        rc = gptq_pack(&qz, ZEROS_V2, &c->packed[V_PLAIN], NULL, d);
+    if (!rc)
+        rc = gptq_pack(&qz, ZEROS_V1, &c->packed[V_V1], v1_wrapped, d);
+    if (!rc) {
+        scatter_groups(&qz, seed, s->name, gs > 0 ? gs : s->in);
+        rc = gptq_pack(&qz, ZEROS_V2, &c->packed[V_ACT], NULL, d);
+    }
+    quantized_free(&qz);
+    for (int v = 0; v < V_COUNT && !rc; v++) /* once, as a server does when it loads the layer */
+        rc = qmatmul_prepare(&c->packed[v], c->as[v], &c->prepared[v], d);
+    if (rc)
+        return rc;
+    c->x = malloc((size_t)(batch * s->in) * sizeof *c->x);
+    c->y = malloc((size_t)(batch * s->out) * sizeof *c->y);
+    c->ref = malloc((size_t)(batch * s->out) * sizeof *c->ref);
+    double *z = malloc((size_t)(batch * s->in) * sizeof *z);
+    if (!c->x || !c->y || !c->ref || !z) {
+        free(z);
+        return diag_fail(d, FR_RUNTIME, "out of memory for a batch of %lld", (long long)batch);
+    }
+    char name[96];
+    snprintf(name, sizeof name, "%s/x%lld", s->name, (long long)batch);
+    rng_normals(rng_key(seed, name), 0, 0, (size_t)(batch * s->in), z);
+    for (int64_t i = 0; i < batch * s->in; i++)
+        c->x[i] = half_bits((float)z[i]);
+    free(z);
+    return FR_OK;
+}
+
+/* Worst error over the variants, and their degenerate-output findings. */
+static int check_variants(struct kernel_case *c, enum accum_mode mode, struct quant_kernel_record *r, struct diag *d)
+{
+    int64_t n = c->batch * c->out;
+    for (int v = 0; v < V_COUNT; v++) {
+        int rc = qmatmul_reference(&c->packed[v], c->as[v], c->x, c->batch, c->ref, d);
+        if (!rc)
+            rc = qmatmul_run(&c->prepared[v], c->x, c->batch, mode, c->y, d);
+        if (rc)
+            return rc;
+        struct kernel_error e;
+        struct degenerate g;
+        kernel_error_compute(c->y, c->ref, n, &e);
+        degenerate_scan(c->y, c->batch, c->out, &g);
+        if (isnan(e.max_abs) || e.max_abs > r->max_abs_diff)
+            r->max_abs_diff = e.max_abs;
+        if (isnan(e.rel_mean) || e.rel_mean > r->rel_mean_diff)
+            r->rel_mean_diff = e.rel_mean;
+        r->ref_max_abs = fmax(r->ref_max_abs, e.ref_max_abs);
+        r->nan_count += g.nan;
+        r->inf_count += g.inf;
+        r->saturated += g.saturated;
+        r->all_zero |= g.all_zero;
+        r->constant_rows += g.constant_rows;
+        r->constant_cols += g.constant_cols;
+        r->argmax_stuck |= g.argmax_stuck;
+        r->degenerate += degenerate_count(&g);
+    }
+    return FR_OK;
+}
+
+/* fp32 dequantization against the fp64 one: exact (an fp16 scale times a
+ * small integer needs at most 20 bits). */
+static double dequant_difference(const struct gptq_packed *p, float *w32, struct diag *d)
+{
+    struct quantized back;
+    if (gptq_unpack(p, ZEROS_V2, &back, d))
+        return NAN;
+    quantized_dequantize(&back, w32);
+    double worst = 0;
+    for (int64_t k = 0; k < p->in; k++) {
+        int64_t g = p->g_idx[k];
+        for (int64_t n = 0; n < p->out; n++) {
+            double ref = (double)half_value(p->scales[g * p->out + n]) *
+                         (double)(gptq_code(p, k, n) - gptq_zero(p, ZEROS_V2, g, n));
+            double e = fabs((double)w32[n * p->in + k] - ref);
+            if (isnan(e) || e > worst)
+                worst = e;
+        }
+    }
+    quantized_free(&back);
+    return worst;
+}
+
+struct timings {
+    double *t[V_COUNT + 1]; /* + validated */
+    double *blas;
+};
+
+static double timed_call(struct kernel_case *c, int v, enum accum_mode mode, int validate, struct diag *d, int *rc)
+{
+    double t0 = now_seconds();
+    *rc = qmatmul_run(&c->prepared[v], c->x, c->batch, mode, c->y, d);
+    if (validate) {
+        struct degenerate g;
+        degenerate_scan(c->y, c->batch, c->out, &g);
+    }
+    return now_seconds() - t0;
+}
+
+static double blas_call(const float *w32, const float *x32, float *y, int64_t out, int64_t in, int64_t batch)
+{
+    double t0 = now_seconds();
+    if (batch == 1)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)out, (int)in, 1.0f, w32, (int)in, x32, 1, 0.0f, y, 1);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)out, (int)in, 1.0f, x32, (int)in, w32,
+                    (int)in, 0.0f, y, (int)out);
+    return now_seconds() - t0;
+}
+
+static double worst_of(const double *t, int n)
+{
+    double w = 0;
+    for (int i = 0; i < n; i++)
+        w = t[i] > w ? t[i] : w;
+    return w;
+}
+
+static int time_variants(const struct quant_config *cfg, struct kernel_case *c, enum accum_mode mode, float *w32,
+                         struct quant_kernel_record *r, struct diag *d)
+{
+    int reps = (int)cfg->kernels.repeats, rc = 0;
+    double *all = malloc((size_t)(V_COUNT + 2) * (size_t)reps * sizeof *all);
+    float *x32 = malloc((size_t)(c->batch * c->in) * sizeof *x32);
+    if (!all || !x32) {
+        free(all);
+        free(x32);
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    }
+    for (int64_t i = 0; i < c->batch * c->in; i++)
+        x32[i] = half_value(c->x[i]);
+    for (int i = 0; i < cfg->kernels.warmup && !rc; i++)
+        for (int v = 0; v < V_COUNT && !rc; v++)
+            timed_call(c, v, mode, 0, d, &rc);
+    /* interleaved, so a slow spell of the machine hits every variant alike */
+    for (int i = 0; i < reps && !rc; i++) {
+        for (int v = 0; v < V_COUNT && !rc; v++)
+            all[v * reps + i] = timed_call(c, v, mode, 0, d, &rc);
+        if (!rc)
+            all[V_COUNT * reps + i] = timed_call(c, V_PLAIN, mode, 1, d, &rc);
+    }
+    if (!rc) {
+        blas_call(w32, x32, c->y, c->out, c->in, c->batch);
+        for (int i = 0; i < reps; i++)
+            all[(V_COUNT + 1) * reps + i] = blas_call(w32, x32, c->y, c->out, c->in, c->batch);
+        r->worst_seconds = worst_of(all, reps);
+        double med[V_COUNT + 2];
+        for (int v = 0; v < V_COUNT + 2; v++)
+            med[v] = median_seconds(all + v * reps, reps);
+        r->median_seconds = med[V_PLAIN];
+        r->act_order_ratio = med[V_ACT] / med[V_PLAIN];
+        r->zeros_v1_ratio = med[V_V1] / med[V_PLAIN];
+        r->validation_ratio = med[V_COUNT] / med[V_PLAIN];
+        r->blas_median_seconds = med[V_COUNT + 1];
+        r->speedup_vs_blas = med[V_COUNT + 1] / med[V_PLAIN];
+    }
+    free(all);
+    free(x32);
+    return rc;
+}
+
+int quant_run_kernel(const struct quant_config *cfg, const struct run_context *ctx, const struct task *t,
+                     struct quant_kernel_record *r, struct diag *d)
+{
+    const struct kernel_study *ks = &cfg->kernels.studies[t->dims[0]];
+    struct quant_shape shapes[QUANT_MAX_SHAPES];
+    quant_shape_list(&ks->shapes, shapes);
+    const struct quant_shape *s = &shapes[t->dims[1]];
+    int bits = (int)ks->bits[t->dims[2]];
+    int64_t batch = ks->batches[t->dims[3] >> 1];
+    enum accum_mode mode = (enum accum_mode)(t->dims[3] & 1);
+    struct kernel_case c;
+    r->copy_gbytes_per_s = stream_copy_gbps((size_t)(cfg->kernels.copy_mib * 1048576.0), 5);
+    int rc = build_case(cfg, ctx->seed, s, bits, ks->group_size, batch, &c, &r->v1_wrapped, d);
+    if (!rc)
+        rc = check_variants(&c, mode, r, d);
+    float *w32 = rc ? NULL : malloc((size_t)(s->out * s->in) * sizeof *w32);
+    if (!rc && !w32)
+        rc = diag_fail(d, FR_RUNTIME, "out of memory for the fp32 weights of %s", s->name);
+    if (!rc && isnan(r->dequant_max_abs_diff = dequant_difference(&c.packed[V_PLAIN], w32, d)))
+        rc = d->code ? d->code : FR_RUNTIME;
+    if (!rc)
+        rc = time_variants(cfg, &c, mode, w32, r, d);
+    free(w32);
+    if (!rc) {
+        const struct gptq_packed *p = &c.packed[V_PLAIN];
+        const struct kernel_tolerance *tol = &cfg->kernels.tol[mode];
+        snprintf(r->name, sizeof r->name, "%s", t->name);
+        snprintf(r->layer, sizeof r->layer, "%s", s->name);
+        snprintf(r->accum, sizeof r->accum, "%s", accum_mode_name(mode));
+        snprintf(r->isa, sizeof r->isa, "%s", qmatmul_isa());
+        r->rows = (int32_t)s->out;
+        r->cols = (int32_t)s->in;
+        r->bits = bits;
+        r->group_size = (int32_t)ks->group_size;
+        r->batch = (int32_t)batch;
+        r->tol_max_abs = tol->max_abs;
+        r->tol_rel_mean = tol->rel_mean;
+        r->within_tol = r->max_abs_diff <= tol->max_abs && r->rel_mean_diff <= tol->rel_mean;
+        /* what one call reads and writes: packed codes, widened scales and
+         * zeros, g_idx, x (fp16) and y (fp32) */
+        r->bytes = (double)(p->in * bits / 32 * p->out + p->in) * 4.0 + (double)(p->groups * p->out) * 8.0 +
+                   (double)(batch * s->in) * 2.0 + (double)(batch * s->out) * 4.0;
+        r->gbytes_per_s = r->bytes / r->median_seconds / 1e9;
+        r->bandwidth_ratio = r->copy_gbytes_per_s > 0 ? r->gbytes_per_s / r->copy_gbytes_per_s : NAN;
+        r->gflops = 2.0 * (double)batch * (double)s->out * (double)s->in / r->median_seconds / 1e9;
+    }
+    case_free(&c);
+    return rc;
+}

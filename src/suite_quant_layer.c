@@ -1,0 +1,223 @@
+/* One layer task: a weight, its calibration activations, RTN or GPTQ, the
+ * HF GPTQ packing round trip, and the error of what a loader would serve. */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "gptq.h"
+#include "gptq_pack.h"
+#include "half.h"
+#include "matrices.h"
+#include "suite_quant_impl.h"
+
+/* The spectrum of the OSFT suite's synthetic weights: a decaying set of
+ * strong directions over Gaussian noise, as trained layers have. */
+static const struct synthetic_spectrum layer_spectrum = {.std = 0.02, .spikes = 16, .strength = 4.0, .decay = 0.7};
+
+/* W (out x in, row-major) for a named layer: the column-major in x out
+ * synthetic matrix is the same memory. */
+int quant_weight(uint64_t seed, const struct quant_shape *s, float **w, struct diag *d)
+{
+    struct matrix m;
+    if (mat_alloc(&m, DT_F32, s->in, s->out))
+        return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld weight", (long long)s->out,
+                         (long long)s->in);
+    int rc = synthetic_weight(seed, s->name, &layer_spectrum, &m);
+    if (rc) {
+        mat_free(&m);
+        return diag_fail(d, FR_RUNTIME, "out of memory generating weight %s", s->name);
+    }
+    *w = m.data;
+    return FR_OK;
+}
+
+struct activations {
+    float *calib, *held;
+    int64_t ncalib, nheld;
+};
+
+static int load_activations(const struct quant_config *cfg, uint64_t seed, int64_t in, struct activations *a,
+                            struct diag *d)
+{
+    const struct quant_calibration *c = &cfg->calib;
+    *a = (struct activations){0};
+    if (c->source == CALIB_FILE) {
+        float *x;
+        int64_t tokens;
+        int rc = activations_from_file(c->path, c->tensor, in, &x, &tokens, d);
+        if (rc)
+            return rc;
+        if (tokens < 2)
+            return diag_fail(d, FR_USAGE, "%s: tensor '%s' has %lld tokens; at least 2 are needed", c->path,
+                             c->tensor, (long long)tokens);
+        /* the last quarter (at most held_out tokens) is held out */
+        a->nheld = tokens / 4 > c->held_out ? c->held_out : (tokens / 4 ? tokens / 4 : 1);
+        a->ncalib = tokens - a->nheld;
+        a->calib = x;
+        a->held = x + a->ncalib * in;
+        return FR_OK;
+    }
+    a->ncalib = c->tokens;
+    a->nheld = c->held_out;
+    a->calib = malloc((size_t)((a->ncalib + a->nheld) * in) * sizeof *a->calib);
+    if (!a->calib)
+        return diag_fail(d, FR_RUNTIME, "out of memory for activations");
+    a->held = a->calib + a->ncalib * in;
+    int rc = synthetic_activations(&c->synthetic, seed, in, 0, a->ncalib, a->calib, d);
+    if (!rc)
+        rc = synthetic_activations(&c->synthetic, seed, in, 1, a->nheld, a->held, d);
+    return rc;
+}
+
+static int quantize(const struct quant_config *cfg, const float *w, const struct quant_shape *s,
+                    const struct activations *a, int method, const struct quant_spec *spec, struct quantized *qz,
+                    struct quant_layer_record *r, struct diag *d)
+{
+    double t0 = now_seconds();
+    if (method == QM_RTN) {
+        int rc = rtn_quantize(w, s->out, s->in, spec, qz, d);
+        r->quant_seconds = now_seconds() - t0;
+        return rc;
+    }
+    struct hessian h;
+    if (hessian_init(&h, s->in))
+        return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld Hessian", (long long)s->in,
+                         (long long)s->in);
+    /* calibration samples arrive in equal runs of tokens, one add_batch each */
+    int64_t samples = cfg->calib.samples < a->ncalib ? cfg->calib.samples : a->ncalib;
+    for (int64_t i = 0; i < samples; i++) {
+        int64_t first = a->ncalib * i / samples, last = a->ncalib * (i + 1) / samples;
+        hessian_add(&h, a->calib + first * s->in, last - first, 1);
+    }
+    double t1 = now_seconds();
+    r->hessian_seconds = t1 - t0;
+    int rc = gptq_quantize(w, s->out, s->in, &h, spec, qz, d);
+    r->quant_seconds = now_seconds() - t1;
+    hessian_free(&h);
+    return rc;
+}
+
+static uint64_t packed_hash(const struct gptq_packed *p)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = fnv1a64_bytes(h, p->qweight, (size_t)(p->in * p->bits / 32 * p->out) * sizeof *p->qweight);
+    h = fnv1a64_bytes(h, p->qzeros, (size_t)(p->groups * (p->out * p->bits / 32)) * sizeof *p->qzeros);
+    h = fnv1a64_bytes(h, p->scales, (size_t)(p->groups * p->out) * sizeof *p->scales);
+    return fnv1a64_bytes(h, p->g_idx, (size_t)p->in * sizeof *p->g_idx);
+}
+
+/* Unpacking gives back exactly what was packed (scales as fp16). */
+static int round_trip_exact(const struct quantized *qz, const struct quantized *back)
+{
+    size_t nq = (size_t)(qz->out * qz->in), ng = (size_t)(qz->groups * qz->out);
+    if (memcmp(qz->q, back->q, nq * sizeof *qz->q) || memcmp(qz->g_idx, back->g_idx, (size_t)qz->in * 4))
+        return 0;
+    for (size_t i = 0; i < ng; i++)
+        if (back->zero[i] != qz->zero[i] || back->scale[i] != half_value(half_bits(qz->scale[i])))
+            return 0;
+    return 1;
+}
+
+/* Errors of the served weights wq against w, on the held-out inputs. */
+static int measure(const float *w, const float *wq, const struct quant_shape *s, const struct activations *a,
+                   struct quant_layer_record *r, struct diag *d)
+{
+    int64_t out = s->out, in = s->in, t = a->nheld;
+    double se = 0, max_w = 0;
+    for (int64_t i = 0; i < out * in; i++) {
+        double e = (double)w[i] - (double)wq[i];
+        se += e * e;
+        if (isnan(e) || fabs(e) > max_w)
+            max_w = fabs(e);
+    }
+    float *y = malloc((size_t)(t * out) * sizeof *y), *yq = malloc((size_t)(t * out) * sizeof *yq);
+    if (!y || !yq) {
+        free(y);
+        free(yq);
+        return diag_fail(d, FR_RUNTIME, "out of memory for %lld x %lld outputs", (long long)t, (long long)out);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)out, (int)in, 1.0f, a->held, (int)in, w,
+                (int)in, 0.0f, y, (int)out);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)out, (int)in, 1.0f, a->held, (int)in, wq,
+                (int)in, 0.0f, yq, (int)out);
+    double num = 0, den = 0, max_y = 0;
+    for (int64_t i = 0; i < t * out; i++) {
+        double e = (double)y[i] - (double)yq[i];
+        num += e * e;
+        den += (double)y[i] * (double)y[i];
+        if (isnan(e) || fabs(e) > max_y)
+            max_y = fabs(e);
+        r->nan_count += isnan(yq[i]) != 0;
+        r->inf_count += isinf(yq[i]) != 0;
+    }
+    free(y);
+    free(yq);
+    r->weight_mse = se / (double)(out * in);
+    r->max_abs_w_err = max_w;
+    r->max_abs_out_err = max_y;
+    r->rel_out_err = den > 0 ? sqrt(num / den) : sqrt(num);
+    r->sqnr_db = num > 0 ? 10 * log10(den / num) : INFINITY;
+    return FR_OK;
+}
+
+int quant_run_layer(const struct quant_config *cfg, const struct run_context *ctx, const struct task *t,
+                    struct quant_layer_record *r, struct diag *d)
+{
+    const struct quant_layers *L = &cfg->layers;
+    struct quant_shape shapes[QUANT_MAX_SHAPES];
+    quant_shape_list(&L->shapes, shapes);
+    const struct quant_shape *s = &shapes[t->dims[0]];
+    int method = (int)t->dims[1], act = (int)(t->dims[3] & 1);
+    struct quant_spec spec = {.bits = (int)L->bits[t->dims[2]], .group_size = L->group_sizes[t->dims[3] >> 1],
+                              .sym = L->sym, .act_order = act, .static_groups = L->static_groups,
+                              .percdamp = L->percdamp, .block_size = L->block_size};
+    float *w = NULL, *wq = NULL;
+    struct activations a = {0};
+    struct quantized qz = {0}, back = {0};
+    struct gptq_packed p = {0};
+    int rc = quant_weight(ctx->seed, s, &w, d);
+    if (!rc)
+        rc = load_activations(cfg, ctx->seed, s->in, &a, d);
+    if (!rc)
+        rc = quantize(cfg, w, s, &a, method, &spec, &qz, r, d);
+    if (!rc)
+        rc = gptq_pack(&qz, (enum zero_format)L->zeros, &p, &r->v1_wrapped, d);
+    if (!rc)
+        rc = gptq_unpack(&p, (enum zero_format)L->zeros, &back, d);
+    if (!rc && !(wq = malloc((size_t)(s->out * s->in) * sizeof *wq)))
+        rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    if (!rc) {
+        quantized_dequantize(&back, wq);
+        rc = measure(w, wq, s, &a, r, d);
+    }
+    if (!rc) {
+        snprintf(r->name, sizeof r->name, "%s", t->name);
+        snprintf(r->layer, sizeof r->layer, "%s", s->name);
+        snprintf(r->method, sizeof r->method, "%s", method == QM_GPTQ ? "gptq" : "rtn");
+        snprintf(r->zeros, sizeof r->zeros, "%s", zero_format_name((enum zero_format)L->zeros));
+        r->rows = (int32_t)s->out;
+        r->cols = (int32_t)s->in;
+        r->bits = spec.bits;
+        r->group_size = (int32_t)spec.group_size;
+        r->act_order = act;
+        r->sym = spec.sym;
+        r->gptq_loss = qz.loss;
+        r->damp = qz.damp;
+        r->damp_retries = qz.damp_retries;
+        r->dead_columns = qz.dead_columns;
+        r->calib_tokens = a.ncalib;
+        r->packed_hash = (int64_t)packed_hash(&p);
+        r->roundtrip_ok = round_trip_exact(&qz, &back);
+        r->zeros_diagnosis = (int32_t)gptq_zero_diagnose(&p, (enum zero_format)L->zeros, spec.sym, NULL);
+    }
+    free(w);
+    free(wq);
+    free(a.calib);
+    quantized_free(&qz);
+    quantized_free(&back);
+    gptq_packed_free(&p);
+    return rc;
+}
