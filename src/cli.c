@@ -12,12 +12,15 @@ const char cli_usage[] =
     "                                           partition costs over ranks, print the metrics\n"
     "       fidrun pack --budget T --ranks P --algo NAME|all (--lengths FILE | --dist NAME)\n"
     "                                           pack sequences into minibatches of P ranks\n"
-    "       fidrun --help | --version             (fidrun balance --help: its options)\n"
+    "       fidrun gptq --weights W.safetensors --tensor NAME --bits B --group-size G --out Q.safetensors\n"
+    "                                           quantize one layer to the HF GPTQ layout, print its error\n"
+    "       fidrun compare BASE.h5 NEW.h5         compare two results files, exit 1 on a regression\n"
+    "       fidrun --help | --version             (fidrun balance|pack|gptq|compare --help: their options)\n"
     "\n"
     "Under MPI: mpirun -np N fidrun CONFIG.yaml, or srun fidrun CONFIG.yaml in a Slurm job.\n"
     "\n"
     "options:\n"
-    "  --suite NAME[,NAME]   run only these configured suites (known: osft)\n"
+    "  --suite NAME[,NAME]   run only these configured suites (known: osft, balance, quant)\n"
     "  --only PATTERN        run only tasks whose name matches: a glob if it has * ? [,\n"
     "                        else a substring (e.g. --only 'model.layers.0.*')\n"
     "  --set KEY.PATH=VALUE  override a config value, typed and checked as in YAML\n"
@@ -28,6 +31,12 @@ const char cli_usage[] =
     "  --seed N              seed of the synthetic weights (config key: seed)\n"
     "  --quiet, -q           no header, progress or tables: only the checks and the verdict\n"
     "  --verbose, -v         a table row per matrix; validate: every task of every rank\n"
+    "  --baseline FILE.h5    compare every figure with that earlier run (see fidrun compare\n"
+    "                        --help for the rules); a regression fails the run (exit 1)\n"
+    "  --tolerance M=LO,HI   baseline: allowed change of column M, fractions (repeatable)\n"
+    "  --band F              baseline: allowed slowdown of times and rates (default 0.25)\n"
+    "  --atol X              baseline: absolute slack for numbers (default 1e-12)\n"
+    "  --save-baseline       mark the results file as a baseline (any results file serves)\n"
     "  --ranks P             validate: plan for P ranks (default: the MPI size, else 1)\n"
     "  --json                validate: print the plan as JSON\n"
     "  --help, -h            this text\n"
@@ -37,9 +46,11 @@ const char cli_usage[] =
     "exit codes: 0 all checks passed, 1 a check failed, 2 usage or config error,\n"
     "            3 runtime error (I/O, MPI, out of memory, numerical library)\n";
 
-static const char *const long_options[] = {"--suite", "--only",  "--set",     "--device", "--out",
-                                           "--seed",  "--quiet", "--verbose", "--help",   "--version",
-                                           "--ranks", "--json"};
+static const char *const long_options[] = {"--suite",    "--only",      "--set",       "--device",
+                                           "--out",      "--seed",      "--quiet",     "--verbose",
+                                           "--help",     "--version",   "--ranks",     "--json",
+                                           "--baseline", "--tolerance", "--band",      "--atol",
+                                           "--save-baseline"};
 
 static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
 {
@@ -106,6 +117,30 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
         return c->command = CMD_VERSION, FR_OK;
     if (strcmp(arg, "--json") == 0)
         return c->json = 1, FR_OK;
+    if (strcmp(arg, "--save-baseline") == 0)
+        return c->save_baseline = 1, FR_OK;
+    if (is_option(arg, "--baseline")) {
+        if (!(v = option_value(argc, argv, i, "--baseline", d)))
+            return FR_USAGE;
+        c->baseline = v;
+        return FR_OK;
+    }
+    if (is_option(arg, "--tolerance")) {
+        if (!(v = option_value(argc, argv, i, "--tolerance", d)))
+            return FR_USAGE;
+        return cmp_policy_add(&c->cmp, v, d);
+    }
+    if (is_option(arg, "--band") || is_option(arg, "--atol")) {
+        int band = is_option(arg, "--band");
+        double x;
+        int overflow;
+        if (!(v = option_value(argc, argv, i, band ? "--band" : "--atol", d)))
+            return FR_USAGE;
+        if (parse_real(v, &x, &overflow) || !(x >= 0))
+            return diag_fail(d, FR_USAGE, "%s: expected a number >= 0, found '%s'", band ? "--band" : "--atol", v);
+        *(band ? &c->cmp.band : &c->cmp.atol) = x;
+        return FR_OK;
+    }
     if (is_option(arg, "--suite")) {
         if (!(v = option_value(argc, argv, i, "--suite", d)))
             return FR_USAGE;
@@ -160,6 +195,7 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
 int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
 {
     memset(c, 0, sizeof *c);
+    cmp_policy_defaults(&c->cmp);
     c->command = CMD_RUN;
     c->argc = argc;
     c->argv = argv;
@@ -188,6 +224,8 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
         return diag_fail(d, FR_USAGE, "%s", explicit_command ? "which config? usage: fidrun validate CONFIG.yaml"
                                                               : "no config file given; usage: fidrun CONFIG.yaml "
                                                                 "[options] (see fidrun --help)");
+    if ((c->baseline || c->save_baseline) && c->command != CMD_RUN)
+        return diag_fail(d, FR_USAGE, "--baseline and --save-baseline belong to a run, not to 'fidrun validate'");
     if ((c->ranks || c->json) && c->command != CMD_VALIDATE)
         return diag_fail(d, FR_USAGE, "--ranks and --json belong to 'fidrun validate'; a run uses the MPI size");
     return FR_OK;

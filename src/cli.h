@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "compare.h"
 #include "config.h"
 #include "diag.h"
 
@@ -21,6 +22,9 @@ struct cli {
     int quiet, verbose;
     int json;  /* validate */
     int ranks; /* validate: plan for this many ranks */
+    const char *baseline;   /* --baseline FILE.h5: compare the run with it */
+    int save_baseline;      /* --save-baseline: mark the results file as a baseline */
+    struct cmp_policy cmp;  /* --tolerance, --atol, --band */
     int argc;  /* the whole command line, for provenance */
     char **argv;
 };

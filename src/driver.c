@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "baseline.h"
 #include "comm.h"
 #include "clock.h"
 #include "linalg.h"
@@ -214,6 +215,24 @@ struct report {
     double cost_r[CONFIG_MAX_SUITES]; /* predicted cost vs task time, Pearson r */
 };
 
+/* --baseline: every figure of this run against the earlier one, as a
+ * check of its own. */
+static int compare_with_baseline(struct run_state *s, struct report *r, FILE *out)
+{
+    struct cmp_report cr = {0};
+    int rc = baseline_compare_run(s->cli->baseline, &s->cfg, s->records, s->nrecords, &r->checks, &s->cli->cmp, &cr,
+                                  &s->d);
+    if (!rc) {
+        fprintf(out, "baseline compare with %s (changed or regressed figures)\n", s->cli->baseline);
+        cmp_report_print(&cr, out, !s->cli->verbose);
+        if (check_add(&r->checks, "baseline", "regressions against the baseline", "regressions",
+                      (double)cr.regressions, 0, 0, "count"))
+            rc = diag_fail(&s->d, FR_RUNTIME, "out of memory");
+    }
+    cmp_report_free(&cr);
+    return rc;
+}
+
 static int summarize(struct run_state *s, struct report *r)
 {
     int n = s->ci.size;
@@ -251,6 +270,8 @@ static int summarize(struct run_state *s, struct report *r)
             r->total_ranks[k].busy_seconds += r->suite_ranks[i][k].busy_seconds;
         }
     }
+    if (!rc && s->cli->baseline)
+        rc = compare_with_baseline(s, r, o.out);
     if (!rc) {
         r->realized = ranks_realized_imbalance(r->total_ranks, n);
         if (!s->cli->quiet)
@@ -289,6 +310,10 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
     };
     int rc = provenance_write(rf, &pv, &s->d);
     free(argv_line);
+    if (!rc && s->cli->save_baseline)
+        rc = results_attr_int(rf, "/", "baseline", 1, &s->d);
+    if (!rc && s->cli->baseline)
+        rc = results_attr_string(rf, "/", "compared_with_baseline", s->cli->baseline, &s->d);
     for (size_t i = 0; !rc && i < s->cfg.nsuites; i++) {
         const struct suite *su = s->cfg.suites[i].suite;
         char group[64], line[512];

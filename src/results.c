@@ -296,3 +296,23 @@ int results_read_root_attr(const char *path, const char *key, char **value, stru
     H5Fclose(f);
     return rc;
 }
+
+int results_has_table(const char *path, const char *dataset)
+{
+    quiet_hdf5();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return -1;
+    char part[256];
+    int found = 1;
+    /* each link on the way must exist before H5Lexists may look below it */
+    for (const char *slash = strchr(dataset + 1, '/'); found; slash = slash ? strchr(slash + 1, '/') : NULL) {
+        size_t len = slash ? (size_t)(slash - dataset) : strlen(dataset);
+        snprintf(part, sizeof part, "%.*s", (int)len, dataset);
+        found = H5Lexists(f, part, H5P_DEFAULT) > 0;
+        if (!slash)
+            break;
+    }
+    H5Fclose(f);
+    return found;
+}

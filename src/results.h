@@ -41,6 +41,10 @@ void results_discard(struct results_file *rf);
 int results_read_table(const char *path, const char *dataset, const struct table_desc *desc, void **rows,
                        size_t *n, struct diag *d);
 
+/* 1 when the file has the dataset ("/quant/layers"), 0 when not, -1 when
+ * the file cannot be opened. */
+int results_has_table(const char *path, const char *dataset);
+
 /* Reads a string attribute of the root group (malloc'd). */
 int results_read_root_attr(const char *path, const char *key, char **value, struct diag *d);
 

@@ -15,7 +15,7 @@
 #define PART_COL(kind, field, unit) COL(kind, struct balance_partition_record, field, unit)
 static const struct column partition_cols[] = {
     RECORD_HEAD_COLUMNS(struct balance_partition_record),
-    PART_COL(COL_STR, distribution, ""), PART_COL(COL_STR, algorithm, ""),   PART_COL(COL_I32, ranks, ""),
+    PART_COL(COL_STR, distribution, ""), PART_COL(COL_STR, algorithm, ""),   COLC(COL_I32, struct balance_partition_record, ranks, "", CMP_KEY),
     PART_COL(COL_I64, items, "count"),   PART_COL(COL_F64, total, ""),       PART_COL(COL_F64, makespan, ""),
     PART_COL(COL_F64, lower_bound, ""),  PART_COL(COL_F64, gap, ""),         PART_COL(COL_F64, max_over_mean, ""),
     PART_COL(COL_F64, min_over_max, ""), PART_COL(COL_F64, load_std, ""),    PART_COL(COL_F64, efficiency, ""),
@@ -27,7 +27,7 @@ static const struct column partition_cols[] = {
 static const struct column packing_cols[] = {
     RECORD_HEAD_COLUMNS(struct balance_packing_record),
     PACK_COL(COL_STR, distribution, ""),    PACK_COL(COL_STR, algorithm, ""),
-    PACK_COL(COL_I32, ranks, ""),           PACK_COL(COL_I64, budget, "tokens"),
+    COLC(COL_I32, struct balance_packing_record, ranks, "", CMP_KEY),           PACK_COL(COL_I64, budget, "tokens"),
     PACK_COL(COL_I64, sequences, "count"),  PACK_COL(COL_I64, rows, "count"),
     PACK_COL(COL_I64, rows_lower_bound, "count"), PACK_COL(COL_F64, rows_gap, ""),
     PACK_COL(COL_F64, avg_row_balance, ""), PACK_COL(COL_F64, worst_row_balance, ""),

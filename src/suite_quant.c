@@ -25,21 +25,22 @@ static const struct column layer_cols[] = {
     LCOL(COL_I32, zeros_diagnosis, ""),
 };
 #define KCOL(kind, field, unit) COL(kind, struct quant_kernel_record, field, unit)
+#define KCOLC(kind, field, unit, cmp) COLC(kind, struct quant_kernel_record, field, unit, cmp)
 static const struct column kernel_cols[] = {
     RECORD_HEAD_COLUMNS(struct quant_kernel_record),
     KCOL(COL_STR, name, ""),              KCOL(COL_STR, layer, ""),             KCOL(COL_I32, rows, ""),
     KCOL(COL_I32, cols, ""),              KCOL(COL_I32, bits, ""),              KCOL(COL_I32, group_size, ""),
-    KCOL(COL_I32, batch, ""),             KCOL(COL_STR, accum, ""),             KCOL(COL_STR, isa, ""),
+    KCOL(COL_I32, batch, ""),             KCOL(COL_STR, accum, ""),             KCOLC(COL_STR, isa, "", CMP_IGNORE),
     KCOL(COL_F64, max_abs_diff, ""),      KCOL(COL_F64, rel_mean_diff, ""),     KCOL(COL_F64, ref_max_abs, ""),
-    KCOL(COL_F64, tol_max_abs, ""),       KCOL(COL_F64, tol_rel_mean, ""),      KCOL(COL_I32, within_tol, ""),
+    KCOLC(COL_F64, tol_max_abs, "", CMP_IGNORE),       KCOLC(COL_F64, tol_rel_mean, "", CMP_IGNORE),      KCOL(COL_I32, within_tol, ""),
     KCOL(COL_F64, dequant_max_abs_diff, ""), KCOL(COL_I64, nan_count, "count"), KCOL(COL_I64, inf_count, "count"),
     KCOL(COL_I64, saturated, "count"),    KCOL(COL_I32, all_zero, ""),          KCOL(COL_I64, constant_rows, "count"),
     KCOL(COL_I64, constant_cols, "count"), KCOL(COL_I32, argmax_stuck, ""),     KCOL(COL_I32, degenerate, "count"),
-    KCOL(COL_I64, v1_wrapped, "count"),   KCOL(COL_F64, median_seconds, "s"),   KCOL(COL_F64, worst_seconds, "s"),
-    KCOL(COL_F64, bytes, "B"),            KCOL(COL_F64, gbytes_per_s, "GB/s"),  KCOL(COL_F64, copy_gbytes_per_s, "GB/s"),
-    KCOL(COL_F64, bandwidth_ratio, ""),   KCOL(COL_F64, gflops, "GFLOP/s"),     KCOL(COL_F64, blas_median_seconds, "s"),
-    KCOL(COL_F64, speedup_vs_blas, ""),   KCOL(COL_F64, act_order_ratio, ""),   KCOL(COL_F64, zeros_v1_ratio, ""),
-    KCOL(COL_F64, validation_ratio, ""),
+    KCOL(COL_I64, v1_wrapped, "count"),   KCOL(COL_F64, median_seconds, "s"),   KCOLC(COL_F64, worst_seconds, "s", CMP_IGNORE),
+    KCOL(COL_F64, bytes, "B"),            KCOL(COL_F64, gbytes_per_s, "GB/s"),  KCOLC(COL_F64, copy_gbytes_per_s, "GB/s", CMP_IGNORE),
+    KCOLC(COL_F64, bandwidth_ratio, "", CMP_RATE),   KCOL(COL_F64, gflops, "GFLOP/s"),     KCOLC(COL_F64, blas_median_seconds, "s", CMP_IGNORE),
+    KCOLC(COL_F64, speedup_vs_blas, "", CMP_RATE),   KCOLC(COL_F64, act_order_ratio, "", CMP_IGNORE),   KCOLC(COL_F64, zeros_v1_ratio, "", CMP_IGNORE),
+    KCOLC(COL_F64, validation_ratio, "", CMP_IGNORE),
 };
 static const struct table_desc layer_table = TABLE_DESC("layers", struct quant_layer_record, layer_cols);
 static const struct table_desc kernel_table = TABLE_DESC("kernels", struct quant_kernel_record, kernel_cols);

@@ -1,6 +1,5 @@
 /* One layer task: a weight, its calibration activations, RTN or GPTQ, the
  * HF GPTQ packing round trip, and the error of what a loader would serve. */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "gptq_pack.h"
 #include "half.h"
 #include "matrices.h"
+#include "quant_error.h"
 #include "suite_quant_impl.h"
 
 /* The spectrum of the OSFT suite's synthetic weights: a decaying set of
@@ -125,41 +125,17 @@ static int round_trip_exact(const struct quantized *qz, const struct quantized *
 static int measure(const float *w, const float *wq, const struct quant_shape *s, const struct activations *a,
                    struct quant_layer_record *r, struct diag *d)
 {
-    int64_t out = s->out, in = s->in, t = a->nheld;
-    double se = 0, max_w = 0;
-    for (int64_t i = 0; i < out * in; i++) {
-        double e = (double)w[i] - (double)wq[i];
-        se += e * e;
-        if (isnan(e) || fabs(e) > max_w)
-            max_w = fabs(e);
-    }
-    float *y = malloc((size_t)(t * out) * sizeof *y), *yq = malloc((size_t)(t * out) * sizeof *yq);
-    if (!y || !yq) {
-        free(y);
-        free(yq);
-        return diag_fail(d, FR_RUNTIME, "out of memory for %lld x %lld outputs", (long long)t, (long long)out);
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)out, (int)in, 1.0f, a->held, (int)in, w,
-                (int)in, 0.0f, y, (int)out);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)out, (int)in, 1.0f, a->held, (int)in, wq,
-                (int)in, 0.0f, yq, (int)out);
-    double num = 0, den = 0, max_y = 0;
-    for (int64_t i = 0; i < t * out; i++) {
-        double e = (double)y[i] - (double)yq[i];
-        num += e * e;
-        den += (double)y[i] * (double)y[i];
-        if (isnan(e) || fabs(e) > max_y)
-            max_y = fabs(e);
-        r->nan_count += isnan(yq[i]) != 0;
-        r->inf_count += isinf(yq[i]) != 0;
-    }
-    free(y);
-    free(yq);
-    r->weight_mse = se / (double)(out * in);
-    r->max_abs_w_err = max_w;
-    r->max_abs_out_err = max_y;
-    r->rel_out_err = den > 0 ? sqrt(num / den) : sqrt(num);
-    r->sqnr_db = num > 0 ? 10 * log10(den / num) : INFINITY;
+    struct quant_error e;
+    if (quant_error_compute(w, wq, s->out, s->in, a->held, a->nheld, &e))
+        return diag_fail(d, FR_RUNTIME, "out of memory for %lld x %lld outputs", (long long)a->nheld,
+                         (long long)s->out);
+    r->weight_mse = e.weight_mse;
+    r->max_abs_w_err = e.max_abs_w_err;
+    r->rel_out_err = e.rel_out_err;
+    r->sqnr_db = e.sqnr_db;
+    r->max_abs_out_err = e.max_abs_out_err;
+    r->nan_count = e.nan_count;
+    r->inf_count = e.inf_count;
     return FR_OK;
 }
 

@@ -37,9 +37,9 @@ struct record_head {
 };
 
 #define RECORD_HEAD_COLUMNS(type)                                                              \
-    {"task_id", COL_I32, offsetof(type, head.task_id), sizeof(int32_t), ""},                   \
-    {"rank", COL_I32, offsetof(type, head.rank), sizeof(int32_t), ""},                         \
-    {"predicted_cost", COL_F64, offsetof(type, head.predicted_cost), sizeof(double), "flop"},  \
-    {"task_seconds", COL_F64, offsetof(type, head.task_seconds), sizeof(double), "s"}
+    {"task_id", COL_I32, offsetof(type, head.task_id), sizeof(int32_t), "", CMP_IGNORE},                   \
+    {"rank", COL_I32, offsetof(type, head.rank), sizeof(int32_t), "", CMP_IGNORE},                         \
+    {"predicted_cost", COL_F64, offsetof(type, head.predicted_cost), sizeof(double), "flop", CMP_IGNORE},  \
+    {"task_seconds", COL_F64, offsetof(type, head.task_seconds), sizeof(double), "s", CMP_IGNORE}
 
 #endif

@@ -1,0 +1,24 @@
+/* Baseline regression compare of results files: every suite table and the
+ * checks, through compare.h's rules. */
+#ifndef FIDRUN_BASELINE_H
+#define FIDRUN_BASELINE_H
+
+#include "checks.h"
+#include "compare.h"
+#include "config.h"
+
+/* Compares every table the two files share and reports tables of the
+ * baseline that are missing now. */
+int baseline_compare_files(const char *base, const char *now, const struct cmp_policy *p, struct cmp_report *r,
+                           struct diag *d);
+
+/* Rank 0 during a run: its gathered records and checks against a baseline
+ * file (only the suites this run has). */
+int baseline_compare_run(const char *base, const struct run_config *cfg, void *const records[][SUITE_MAX_TABLES],
+                         const size_t nrecords[][SUITE_MAX_TABLES], const struct check_list *checks,
+                         const struct cmp_policy *p, struct cmp_report *r, struct diag *d);
+
+/* fidrun compare BASE NEW [--tolerance M=LO,HI]... [--atol X] [--band F] [--verbose] */
+int baseline_main(int argc, char **argv);
+
+#endif
