@@ -6,6 +6,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "config.h"
+#include "gptq_cli.h"
 #include "driver.h"
 #include "linalg.h"
 #include "plan.h"
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
     struct diag d = {0};
     if (argc > 1 && (strcmp(argv[1], "balance") == 0 || strcmp(argv[1], "pack") == 0))
         return study(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "gptq") == 0)
+        return launcher_rank() <= 0 ? gptq_main(argc - 1, argv + 1) : FR_OK;
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return launcher_rank() <= 0 ? baseline_main(argc - 1, argv + 1) : FR_OK;
     if (cli_parse(argc, argv, &c, &d)) {

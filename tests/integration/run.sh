@@ -196,7 +196,7 @@ if [ $rc -eq 0 ] && [ "$(grep -c '^  model.layers.0.*  ok$' "$out")" -ge 7 ]; th
 $FIDRUN --help >"$work/help" 2>&1 && grep -q 'exit codes' "$work/help" && ok "--help" || bad "--help" "no usage text"
 $FIDRUN --version 2>&1 | grep -q '^fidrun 0\.' && ok "--version" || bad "--version" "no version line"
 out=$work/suite.log
-$FIDRUN $smoke --suite quant >"$out" 2>&1
+$FIDRUN $smoke --suite nope >"$out" 2>&1
 rc=$?
 check_rc "--suite naming an unknown suite exits 2" 2
 
@@ -285,6 +285,104 @@ mpirun_fidrun 2 "$work/mine.yaml" --out "$work/mine" --quiet
 if [ $rc -eq 2 ] && grep -q "lengths.csv:3: expected a whole number" "$out"; then
   ok "a fractional length in a packing costs_file exits 2 naming file and line"
 else bad "a fractional length in a packing costs_file" "exit $rc"; fi
+
+# 14. the quant suite: the same figures at -np 1, 2, 4; baseline compare; fidrun gptq
+qsmoke=configs/quant-smoke.yaml
+for np in 1 2 4; do
+  mpirun_fidrun $np $qsmoke --out "$work/q$np" --quiet
+  check_rc "quant-smoke.yaml at -np $np passes its checks (${secs}s)" 0
+done
+ktimes=rank,task_seconds,isa,median_seconds,worst_seconds,gbytes_per_s,copy_gbytes_per_s,bandwidth_ratio,gflops
+ktimes=$ktimes,blas_median_seconds,speedup_vs_blas,act_order_ratio,zeros_v1_ratio,validation_ratio
+for np in 2 4; do
+  if cmp=$($H5 compare "$(newest "$work/q1")" "$(newest "$work/q$np")" quant/layers \
+    --ignore rank,task_seconds,hessian_seconds,quant_seconds 2>&1) &&
+    cmp2=$($H5 compare "$(newest "$work/q1")" "$(newest "$work/q$np")" quant/kernels --ignore $ktimes 2>&1); then
+    ok "quant layers and kernel errors at -np $np identical to -np 1 ($cmp; $cmp2)"
+  else
+    bad "quant figures at -np $np identical to -np 1" "$cmp ${cmp2:-}"
+  fi
+done
+base=$(newest "$work/q1")
+out=$work/compare-same.log
+$FIDRUN compare "$base" "$base" >"$out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q "NO REGRESSION: 0 regressions" "$out"; then ok "fidrun compare: a run against itself has no regression"; else bad "compare against itself" "exit $rc"; fi
+mpirun_fidrun 2 $qsmoke --out "$work/qb" --quiet --baseline "$base" --band 1000
+if [ $rc -eq 0 ] && grep -q "regressions against the baseline .* 0 .*PASSED" "$out"; then
+  ok "--baseline: -np 2 against the -np 1 run passes (times banded out)"
+else bad "--baseline against an identical run" "exit $rc"; fi
+if [ -n "$py" ]; then
+  cp "$base" "$work/perturbed.h5"
+  "$py" - "$work/perturbed.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    layers = f["/quant/layers"][:]
+    layers["rel_out_err"][3] *= 1.5          # a kernel change that degrades 4-bit output
+    layers["packed_hash"][5] ^= 1            # packed tensors no longer bit-identical
+    f["/quant/layers"][...] = layers
+PY
+  out=$work/compare-perturbed.log
+  $FIDRUN compare "$base" "$work/perturbed.h5" >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 1 ] && grep -q "quant/layers rel_out_err .*REGRESSED 1 of 12" "$out" &&
+    grep -q "quant/layers packed_hash .*REGRESSED 1 of 12" "$out"; then
+    ok "fidrun compare: a perturbed error and a changed packed hash are regressions (exit 1)"
+  else bad "compare against a perturbed file" "exit $rc"; fi
+else
+  skip "fidrun compare against a perturbed file" "no python3 with h5py"
+fi
+out=$work/gptq-errors.log
+printf 'not a safetensors file' >"$work/junk.safetensors"
+for args in "--weights $work/junk.safetensors --tensor w --out $work/q.st" \
+  "--weights /nonexistent.safetensors --tensor w --out $work/q.st" "--tensor w --out $work/q.st" \
+  "--weights $work/junk.safetensors --tensor w --out $work/q.st --bits 5"; do
+  $FIDRUN gptq $args >"$out" 2>&1
+  rc=$?
+  check_rc "fidrun gptq $(echo "$args" | sed "s|$work/||g" | cut -c1-44)... exits 2" 2
+done
+if [ -n "$py" ] && "$py" -c 'import numpy, safetensors' 2>/dev/null; then
+  out=$work/gptq-reference.log
+  if "$py" tests/ref/gptq_reference.py $FIDRUN "$work" >"$out" 2>&1; then
+    ok "fidrun gptq against a NumPy port of the reference GPTQ and HF packing ($(grep -c '^ok' "$out") cases)"
+  else bad "fidrun gptq against the NumPy reference" "see log"; fi
+  "$py" - "$work" >"$out" 2>&1 <<'PY'
+import sys
+import numpy as np
+from safetensors.numpy import save_file
+w = np.zeros((64, 100), np.float32)
+save_file({"odd.weight": w}, sys.argv[1] + "/odd.safetensors")
+w = np.ones((64, 128), np.float32); w[3, 7] = np.nan
+save_file({"nan.weight": w, "vec": np.zeros(4, np.float32)}, sys.argv[1] + "/nan.safetensors")
+PY
+  for case in "odd.safetensors odd.weight|100 input columns do not pack" "nan.safetensors nan.weight|NaN at row 3, column 7" \
+    "nan.safetensors vec|has 1 dimensions" "nan.safetensors nan.wieght|did you mean 'nan.weight'"; do
+    set -- ${case%%|*}
+    $FIDRUN gptq --weights "$work/$1" --tensor "$2" --group-size -1 --out "$work/q.st" >"$out" 2>&1
+    rc=$?
+    if [ $rc -eq 2 ] && grep -q "${case#*|}" "$out"; then ok "fidrun gptq: '${case#*|}' exits 2"; else bad "fidrun gptq on $2" "exit $rc"; fi
+  done
+else
+  skip "fidrun gptq against the NumPy reference" "no python3 with numpy and safetensors"
+fi
+cat >"$work/badquant.yaml" <<'YAML'
+name: badquant
+suites:
+  quant:
+    layers: {sizes: [256], bits: [4, 5], group_sizes: [128]}
+YAML
+out=$work/badquant.log
+$FIDRUN validate "$work/badquant.yaml" >"$out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "badquant.yaml:4:.*suites.quant.layers.bits: expected bit widths from 2, 3, 4, 8, found 5" "$out"; then
+  ok "a 5-bit quant config exits 2 naming file, line and key"
+else bad "a 5-bit quant config" "exit $rc: $(head -c 300 "$out")"; fi
+sed -i 's/bits: \[4, 5\], group_sizes: \[128\]/bits: [4], group_sizes: [96]/' "$work/badquant.yaml"
+$FIDRUN validate "$work/badquant.yaml" >"$out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "group size 96 does not divide the 256 inputs of layer square-256" "$out"; then
+  ok "a group size that does not divide the layer exits 2"
+else bad "a group size that does not divide the layer" "exit $rc: $(head -c 300 "$out")"; fi
 
 echo "integration: $passed passed, $failed failed, $skipped skipped"
 [ -n "${COUNTS:-}" ] && echo "$passed $failed $skipped" >"$COUNTS"

@@ -1,0 +1,30 @@
+/* A GPTQ layer in a .safetensors file as HF loaders (transformers/optimum,
+ * AutoGPTQ, GPTQModel) find it: tensors <prefix>.qweight, .qzeros, .scales,
+ * .g_idx; file metadata format=pt plus the quantization parameters; and a
+ * quantize_config.json beside it for AutoGPTQ-style loaders. */
+#ifndef FIDRUN_GPTQ_FILE_H
+#define FIDRUN_GPTQ_FILE_H
+
+#include "diag.h"
+#include "gptq.h"
+#include "gptq_pack.h"
+
+struct gptq_file_info {
+    int bits;
+    int64_t group_size;
+    int desc_act, sym, static_groups;
+    double damp_percent;
+    enum zero_format format;
+};
+
+/* Writes path (and quantize_config.json in its folder when config_json). */
+int gptq_file_write(const char *path, const char *prefix, const struct gptq_packed *p,
+                    const struct gptq_file_info *info, int config_json, struct diag *d);
+
+/* Reads <prefix>.* from path. The zero convention comes from the file's
+ * checkpoint_format metadata unless `as` overrides it (-1: from the file;
+ * files without it are v1, as loaders assume). */
+int gptq_file_read(const char *path, const char *prefix, int as, struct gptq_packed *p, struct gptq_file_info *info,
+                   struct diag *d);
+
+#endif
