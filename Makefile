@@ -47,6 +47,7 @@ OBJS := $(patsubst %.c,build/%.o,$(SRCS))
 # The dequant-matmul inner loops: -O3, and on x86-64 a second build for
 # AVX2+FMA+F16C that qmatmul.c picks at run time where the CPU has them.
 build/src/qmatmul_tiles.o: override CFLAGS += -O3 -ffp-contract=off
+build/src/degenerate.o: override CFLAGS += -O3
 ifeq ($(shell uname -m),x86_64)
 OBJS += build/src/qmatmul_tiles_v3.o
 build/src/qmatmul.o: override CFLAGS += -DFIDRUN_QMM_V3
@@ -67,7 +68,7 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: all found deps run test unit integration bench bench-balance bench-realized clean FORCE
+.PHONY: all found deps run test unit integration bench bench-balance bench-realized bench-quant clean FORCE
 
 all: fidrun
 
@@ -115,13 +116,16 @@ test: deps
 	@$(MPI_ENV) tests/run-all.sh $(UNIT_BINS)
 
 # Benchmarks: figures measured side by side in one run (not tests).
-bench: bench-balance bench-realized
+bench: bench-balance bench-realized bench-quant
 
 bench-balance: fidrun
 	@tests/bench/balance.sh
 
 bench-realized: fidrun
 	@tests/bench/realized.sh $(REALIZED_CONFIG) $(REALIZED_ARGS)
+
+bench-quant: fidrun
+	@tests/bench/quant.sh
 
 clean:
 	rm -rf build fidrun

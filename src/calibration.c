@@ -46,8 +46,14 @@ int synthetic_activations(const struct synthetic_activations *sa, uint64_t seed,
     struct philox_key ck = channel_key(seed, in), tk = rng_key(seed ^ 0x9e3779b97f4a7c15ull, "tokens");
     double c = sa->correlation;
     rng_normals(ck, STREAM_LOADINGS, 0, (size_t)(f * in), buf);
-    for (int64_t i = 0; i < f * in; i++)
-        a[i] = (float)(buf[i] * sqrt(c / (double)f));
+    for (int64_t k = 0; k < in; k++) { /* each channel's loadings scaled to norm sqrt(c): unit variance */
+        double norm = 0;
+        for (int64_t j = 0; j < f; j++)
+            norm += buf[j * in + k] * buf[j * in + k];
+        double scale = norm > 0 ? sqrt(c / norm) : 0;
+        for (int64_t j = 0; j < f; j++)
+            a[j * in + k] = (float)(buf[j * in + k] * scale);
+    }
     /* token t's factors and noise sit at fixed stream positions, so the same
      * tokens come out whatever the count */
     for (int64_t t = 0; t < tokens; t++) {

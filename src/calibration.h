@@ -16,9 +16,10 @@ struct synthetic_activations {
     double outlier_min, outlier_max; /* their scales, log-uniform in [min, max] */
 };
 
-/* x[t, k] = s_k (sqrt(c) sum_f z[t, f] a[f, k] / sqrt(F) + sqrt(1 - c) e[t, k])
- * with z, a, e standard normal: unit variance per ordinary channel,
- * correlation about c between channels. The channel structure (a, s) depends
+/* x[t, k] = s_k (sum_f z[t, f] a[f, k] + sqrt(1 - c) e[t, k]) with z, e
+ * standard normal and each channel's loadings a[., k] (normal directions)
+ * scaled to norm sqrt(c): unit variance per ordinary channel, channels
+ * correlated through F shared factors (|corr| about c/sqrt(F) on average). The channel structure (a, s) depends
  * on (seed, in) only; `stream` picks the tokens (calibration or held-out).
  * Pure (no I/O). */
 int synthetic_activations(const struct synthetic_activations *sa, uint64_t seed, int64_t in, uint32_t stream,

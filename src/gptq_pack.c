@@ -71,6 +71,40 @@ void packed_put(int32_t *words, int64_t stride, int bits, int64_t j, uint32_t v)
     }
 }
 
+void packed_write_stream(int32_t *words, int64_t stride, int bits, const int32_t *values, int64_t n)
+{
+    uint64_t buf = 0, mask = (uint64_t)quant_maxq(bits);
+    int have = 0;
+    int64_t w = 0;
+    for (int64_t j = 0; j < n; j++) {
+        buf |= ((uint64_t)(uint32_t)values[j] & mask) << have;
+        have += bits;
+        if (have >= 32) {
+            words[w++ * stride] = (int32_t)(uint32_t)buf;
+            buf >>= 32;
+            have -= 32;
+        }
+    }
+    if (have)
+        words[w * stride] = (int32_t)(uint32_t)buf;
+}
+
+void packed_read_stream(const int32_t *words, int64_t stride, int bits, int32_t *values, int64_t n)
+{
+    uint64_t buf = 0, mask = (uint64_t)quant_maxq(bits);
+    int have = 0;
+    int64_t w = 0;
+    for (int64_t j = 0; j < n; j++) {
+        if (have < bits) {
+            buf |= (uint64_t)(uint32_t)words[w++ * stride] << have;
+            have += 32;
+        }
+        values[j] = (int32_t)(buf & mask);
+        buf >>= bits;
+        have -= bits;
+    }
+}
+
 int gptq_pack(const struct quantized *qz, enum zero_format format, struct gptq_packed *p, int64_t *v1_wrapped,
               struct diag *d)
 {
@@ -82,26 +116,35 @@ int gptq_pack(const struct quantized *qz, enum zero_format format, struct gptq_p
     p->format = format;
     int32_t maxq = quant_maxq(qz->bits);
     int64_t wrapped = 0, zwords = qz->out * qz->bits / 32;
-    for (int64_t n = 0; n < qz->out; n++)
-        for (int64_t k = 0; k < qz->in; k++) {
-            int32_t q = qz->q[n * qz->in + k];
-            if (q < 0 || q > maxq) {
+    int32_t *zrow = malloc((size_t)qz->out * sizeof *zrow);
+    if (!zrow) {
+        gptq_packed_free(p);
+        return diag_fail(d, FR_RUNTIME, "out of memory for packed tensors");
+    }
+    for (int64_t n = 0; n < qz->out; n++) {
+        const int32_t *row = qz->q + n * qz->in;
+        for (int64_t k = 0; k < qz->in; k++)
+            if (row[k] < 0 || row[k] > maxq) {
+                free(zrow);
                 gptq_packed_free(p);
-                return diag_fail(d, FR_RUNTIME, "code %d at row %lld, column %lld is outside [0, %d]", q,
+                return diag_fail(d, FR_RUNTIME, "code %d at row %lld, column %lld is outside [0, %d]", row[k],
                                  (long long)n, (long long)k, maxq);
             }
-            packed_put(p->qweight + n, qz->out, qz->bits, k, (uint32_t)q);
-        }
-    for (int64_t g = 0; g < qz->groups; g++)
+        packed_write_stream(p->qweight + n, qz->out, qz->bits, row, qz->in);
+    }
+    for (int64_t g = 0; g < qz->groups; g++) {
         for (int64_t n = 0; n < qz->out; n++) {
             int32_t z = (int32_t)qz->zero[g * qz->out + n];
             if (format == ZEROS_V1) {
                 wrapped += z == 0;
-                z -= 1;
+                z -= 1; /* -1 is masked to 2^bits - 1 */
             }
-            packed_put(p->qzeros + g * zwords, 1, qz->bits, n, (uint32_t)z);
+            zrow[n] = z;
             p->scales[g * qz->out + n] = half_bits(qz->scale[g * qz->out + n]);
         }
+        packed_write_stream(p->qzeros + g * zwords, 1, qz->bits, zrow, qz->out);
+    }
+    free(zrow);
     for (int64_t k = 0; k < qz->in; k++)
         p->g_idx[k] = qz->g_idx[k];
     if (v1_wrapped)
@@ -122,24 +165,35 @@ int gptq_unpack(const struct gptq_packed *p, enum zero_format as, struct quantiz
         qz->g_idx[k] = p->g_idx[k];
     }
     for (int64_t n = 0; n < p->out; n++)
-        for (int64_t k = 0; k < p->in; k++)
-            qz->q[n * p->in + k] = gptq_code(p, k, n);
-    for (int64_t g = 0; g < p->groups; g++)
-        for (int64_t n = 0; n < p->out; n++) {
+        packed_read_stream(p->qweight + n, p->out, p->bits, qz->q + n * p->in, p->in);
+    int64_t zwords = p->out * p->bits / 32;
+    for (int64_t g = 0; g < p->groups; g++) {
+        for (int64_t n = 0; n < p->out; n++)
             qz->scale[g * p->out + n] = half_value(p->scales[g * p->out + n]);
-            qz->zero[g * p->out + n] = (float)gptq_zero(p, as, g, n);
+        int32_t zero_codes[64];
+        for (int64_t n0 = 0; n0 < p->out; n0 += 64) { /* 64 values = whole words at every width */
+            int64_t cnt = p->out - n0 < 64 ? p->out - n0 : 64;
+            packed_read_stream(p->qzeros + g * zwords + n0 * p->bits / 32, 1, p->bits, zero_codes, cnt);
+            for (int64_t j = 0; j < cnt; j++)
+                qz->zero[g * p->out + n0 + j] = (float)(as == ZEROS_V1 ? zero_codes[j] + 1 : zero_codes[j]);
         }
+    }
     return FR_OK;
 }
 
 void gptq_dequantize_f64(const struct gptq_packed *p, enum zero_format as, double *w)
 {
-    for (int64_t k = 0; k < p->in; k++) {
-        int64_t g = p->g_idx[k];
-        for (int64_t n = 0; n < p->out; n++)
-            w[n * p->in + k] = (double)half_value(p->scales[g * p->out + n]) *
-                               (double)(gptq_code(p, k, n) - gptq_zero(p, as, g, n));
+    int32_t *codes = malloc((size_t)p->in * sizeof *codes);
+    for (int64_t n = 0; n < p->out; n++) {
+        if (codes)
+            packed_read_stream(p->qweight + n, p->out, p->bits, codes, p->in);
+        for (int64_t k = 0; k < p->in; k++) {
+            int64_t g = p->g_idx[k];
+            int32_t q = codes ? codes[k] : gptq_code(p, k, n);
+            w[n * p->in + k] = (double)half_value(p->scales[g * p->out + n]) * (double)(q - gptq_zero(p, as, g, n));
+        }
     }
+    free(codes);
 }
 
 enum zero_diagnosis gptq_zero_diagnose(const struct gptq_packed *p, enum zero_format as, int sym, int64_t *count)

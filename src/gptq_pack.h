@@ -53,6 +53,11 @@ int gptq_pack(const struct quantized *qz, enum zero_format format, struct gptq_p
 uint32_t packed_get(const int32_t *words, int64_t stride, int bits, int64_t j);
 void packed_put(int32_t *words, int64_t stride, int bits, int64_t j, uint32_t v);
 
+/* A whole stream at once: values[0..n) to and from words (stride apart),
+ * through a 64-bit buffer instead of a read-modify-write per value. */
+void packed_write_stream(int32_t *words, int64_t stride, int bits, const int32_t *values, int64_t n);
+void packed_read_stream(const int32_t *words, int64_t stride, int bits, int32_t *values, int64_t n);
+
 /* Code of input k, output n. */
 static inline int32_t gptq_code(const struct gptq_packed *p, int64_t k, int64_t n)
 {

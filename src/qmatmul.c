@@ -86,11 +86,18 @@ static int reorder_by_group(const struct gptq_packed *p, struct qmm_layer *L)
     for (int64_t k = 0; k < p->in; k++)
         L->perm[count[p->g_idx[k]]++] = (int32_t)k;
     free(count);
-    for (int64_t i = 0; i < p->in; i++) {
+    int32_t *codes = malloc((size_t)(2 * p->in) * sizeof *codes);
+    if (!codes)
+        return -1;
+    for (int64_t i = 0; i < p->in; i++)
         L->sorted.g_idx[i] = p->g_idx[L->perm[i]];
-        for (int64_t n = 0; n < p->out; n++)
-            packed_put(L->sorted.qweight + n, p->out, p->bits, i, (uint32_t)gptq_code(p, L->perm[i], n));
+    for (int64_t n = 0; n < p->out; n++) {
+        packed_read_stream(p->qweight + n, p->out, p->bits, codes, p->in);
+        for (int64_t i = 0; i < p->in; i++)
+            codes[p->in + i] = codes[L->perm[i]];
+        packed_write_stream(L->sorted.qweight + n, p->out, p->bits, codes + p->in, p->in);
     }
+    free(codes);
     L->p = &L->sorted;
     return 0;
 }
@@ -178,7 +185,8 @@ int qmatmul(const struct gptq_packed *p, enum zero_format as, const uint16_t *x,
 }
 
 /* Rows of W dequantized in float64 per block, so the reference needs
- * O(block x in) memory even for 16384 x 16384 layers. */
+ * O(block x in) doubles beside the unpacked codes even for 16384 x 16384
+ * layers. */
 #define REFERENCE_ROWS 256
 
 int qmatmul_reference(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, double *y,
@@ -194,17 +202,24 @@ int qmatmul_reference(const struct gptq_packed *p, enum zero_format as, const ui
     }
     for (int64_t i = 0; i < batch * in; i++)
         xd[i] = (double)half_value(x[i]);
+    struct quantized u;
+    int rc = gptq_unpack(p, as, &u, d);
+    if (rc) {
+        free(xd);
+        free(w);
+        return rc;
+    }
     for (int64_t n0 = 0; n0 < p->out; n0 += rows) {
         int64_t nr = n0 + rows <= p->out ? rows : p->out - n0;
-        for (int64_t k = 0; k < in; k++) {
-            int64_t g = p->g_idx[k];
-            for (int64_t n = 0; n < nr; n++)
-                w[n * in + k] = (double)half_value(p->scales[g * p->out + n0 + n]) *
-                                (double)(gptq_code(p, k, n0 + n) - gptq_zero(p, as, g, n0 + n));
-        }
+        for (int64_t n = 0; n < nr; n++)
+            for (int64_t k = 0; k < in; k++) {
+                int64_t g = u.g_idx[k], o = n0 + n;
+                w[n * in + k] = (double)u.scale[g * p->out + o] * ((double)u.q[o * in + k] - (double)u.zero[g * p->out + o]);
+            }
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)nr, (int)in, 1.0, xd, (int)in, w,
                     (int)in, 0.0, y + n0, (int)p->out);
     }
+    quantized_free(&u);
     free(xd);
     free(w);
     return FR_OK;

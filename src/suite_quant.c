@@ -139,7 +139,7 @@ static int quant_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
                         snprintf(t.name, sizeof t.name, "%.60s %s b%lld g%lld%s", shapes[s].name,
                                  m == QM_GPTQ ? "gptq" : "rtn", (long long)L->bits[b], (long long)L->group_sizes[g],
                                  act ? " act" : "");
-                        snprintf(t.group, sizeof t.group, "layers");
+                        snprintf(t.group, sizeof t.group, "%.47s", shapes[s].name);
                         if (push(tasks, &t, d))
                             return d->code;
                     }
@@ -158,7 +158,7 @@ static int quant_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
                         snprintf(t.name, sizeof t.name, "%.24s/%.40s b%lld g%lld x%lld %s", ks->name, shapes[s].name,
                                  (long long)ks->bits[b], (long long)ks->group_size, (long long)ks->batches[bi],
                                  accum_mode_name((enum accum_mode)mode));
-                        snprintf(t.group, sizeof t.group, "kernels/%.30s", ks->name);
+                        snprintf(t.group, sizeof t.group, "%.12s/%.34s", ks->name, shapes[s].name);
                         if (push(tasks, &t, d))
                             return d->code;
                     }

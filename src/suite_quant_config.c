@@ -142,14 +142,12 @@ static int check_study(const struct ynode *node, const char *path, void *elem, s
 }
 
 #define K(member) offsetof(struct quant_config, kernels.member)
-static const struct field tolerance_mode_fields[2][3] = {
-    {{.key = "max_abs", .type = FT_REAL, .offset = K(tol[ACCUM_FP32].max_abs), .min = 0, .max = 1e30},
-     {.key = "rel_mean", .type = FT_REAL, .offset = K(tol[ACCUM_FP32].rel_mean), .min = 0, .max = 1e30},
-     {0}},
-    {{.key = "max_abs", .type = FT_REAL, .offset = K(tol[ACCUM_FP16].max_abs), .min = 0, .max = 1e30},
-     {.key = "rel_mean", .type = FT_REAL, .offset = K(tol[ACCUM_FP16].rel_mean), .min = 0, .max = 1e30},
-     {0}},
-};
+#define TOLERANCE_FIELDS(mode)                                                                          \
+    {{.key = "max_abs", .type = FT_REAL, .offset = K(tol[mode].max_abs), .min = 0, .max = 1e30},        \
+     {.key = "rel_mean", .type = FT_REAL, .offset = K(tol[mode].rel_mean), .min = 0, .max = 1e30},      \
+     {.key = "per_sqrt_k", .type = FT_BOOL, .offset = K(tol[mode].per_sqrt_k)},                        \
+     {0}}
+static const struct field tolerance_mode_fields[2][4] = {TOLERANCE_FIELDS(ACCUM_FP32), TOLERANCE_FIELDS(ACCUM_FP16)};
 static const struct field tolerance_fields[] = {
     {.key = "fp32", .type = FT_MAP, .fields = tolerance_mode_fields[ACCUM_FP32]},
     {.key = "fp16", .type = FT_MAP, .fields = tolerance_mode_fields[ACCUM_FP16]},
@@ -218,7 +216,7 @@ void quant_defaults(void *vcfg)
                                 .outlier_max = 100}},
         .kernels = {.warmup = 1, .repeats = 5, .copy_mib = 64,
                     .tol = {[ACCUM_FP32] = {.max_abs = 1e-4, .rel_mean = 1e-6},
-                            [ACCUM_FP16] = {.max_abs = 5e-2, .rel_mean = 5e-3}},
+                            [ACCUM_FP16] = {.max_abs = 1e-2, .rel_mean = 2.5e-4, .per_sqrt_k = 1}},
                     .dequant_max_abs = 1e-6},
         .bounds = {.gptq_over_rtn = 1.0, .sqnr_floor = {[2] = 0, [3] = 6, [4] = 12, [8] = 30},
                    .validation_overhead = 1.01, .act_order_overhead = 1.25, .zeros_v1_overhead = 1.10},

@@ -144,7 +144,7 @@ static int check_variants(struct kernel_case *c, enum accum_mode mode, struct qu
 }
 
 /* fp32 dequantization against the fp64 one: exact (an fp16 scale times a
- * small integer needs at most 20 bits). */
+ * small integer needs at most 20 bits). Leaves the fp32 weights in w32. */
 static double dequant_difference(const struct gptq_packed *p, float *w32, struct diag *d)
 {
     struct quantized back;
@@ -152,24 +152,17 @@ static double dequant_difference(const struct gptq_packed *p, float *w32, struct
         return NAN;
     quantized_dequantize(&back, w32);
     double worst = 0;
-    for (int64_t k = 0; k < p->in; k++) {
-        int64_t g = p->g_idx[k];
-        for (int64_t n = 0; n < p->out; n++) {
-            double ref = (double)half_value(p->scales[g * p->out + n]) *
-                         (double)(gptq_code(p, k, n) - gptq_zero(p, ZEROS_V2, g, n));
+    for (int64_t n = 0; n < p->out; n++)
+        for (int64_t k = 0; k < p->in; k++) {
+            int64_t g = back.g_idx[k];
+            double ref = (double)back.scale[g * p->out + n] * ((double)back.q[n * p->in + k] - back.zero[g * p->out + n]);
             double e = fabs((double)w32[n * p->in + k] - ref);
             if (isnan(e) || e > worst)
                 worst = e;
         }
-    }
     quantized_free(&back);
     return worst;
 }
-
-struct timings {
-    double *t[V_COUNT + 1]; /* + validated */
-    double *blas;
-};
 
 static double timed_call(struct kernel_case *c, int v, enum accum_mode mode, struct diag *d, int *rc)
 {
@@ -285,9 +278,10 @@ int quant_run_kernel(const struct quant_config *cfg, const struct run_context *c
         r->bits = bits;
         r->group_size = (int32_t)ks->group_size;
         r->batch = (int32_t)batch;
-        r->tol_max_abs = tol->max_abs;
-        r->tol_rel_mean = tol->rel_mean;
-        r->within_tol = r->max_abs_diff <= tol->max_abs && r->rel_mean_diff <= tol->rel_mean;
+        double scale = tol->per_sqrt_k ? sqrt((double)s->in) : 1;
+        r->tol_max_abs = tol->max_abs * scale;
+        r->tol_rel_mean = tol->rel_mean * scale;
+        r->within_tol = r->max_abs_diff <= r->tol_max_abs && r->rel_mean_diff <= r->tol_rel_mean;
         /* what one call reads and writes: packed codes, widened scales and
          * zeros, g_idx, x (fp16) and y (fp32) */
         r->bytes = (double)(p->in * bits / 32 * p->out + p->in) * 4.0 + (double)(p->groups * p->out) * 8.0 +
