@@ -130,8 +130,8 @@ void qmatmul_release(struct qmm_layer *L)
     *L = (struct qmm_layer){0};
 }
 
-int qmatmul_run(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enum accum_mode mode, float *y,
-                struct diag *d)
+static int run_with(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enum accum_mode mode, float *y,
+                    tile_fn fp32, tile_fn fp16, struct diag *d)
 {
     const struct gptq_packed *p = L->p;
     int64_t nt = tile_width(batch, p->out);
@@ -159,8 +159,6 @@ int qmatmul_run(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enu
     t.acc = acc;
     t.part = acc + batch * nt;
     t.codes = acc + 2 * batch * nt;
-    tile_fn fp32, fp16;
-    pick_tiles(&fp32, &fp16);
     for (t.n0 = 0; t.n0 < p->out; t.n0 += nt) {
         t.nt = t.n0 + nt <= p->out ? nt : p->out - t.n0;
         (mode == ACCUM_FP16 ? fp16 : fp32)(&t);
@@ -171,6 +169,20 @@ int qmatmul_run(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enu
     free(xsum);
     free(acc);
     return FR_OK;
+}
+
+int qmatmul_run(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enum accum_mode mode, float *y,
+                struct diag *d)
+{
+    tile_fn fp32, fp16;
+    pick_tiles(&fp32, &fp16);
+    return run_with(L, x, batch, mode, y, fp32, fp16, d);
+}
+
+int qmatmul_run_baseline(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enum accum_mode mode, float *y,
+                         struct diag *d)
+{
+    return run_with(L, x, batch, mode, y, qmm_tile_fp32_base, qmm_tile_fp16_base, d);
 }
 
 int qmatmul(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, enum accum_mode mode,

@@ -43,6 +43,11 @@ void qmatmul_release(struct qmm_layer *L);
 int qmatmul_run(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enum accum_mode mode, float *y,
                 struct diag *d);
 
+/* The same with the baseline build of the inner loops whatever the CPU
+ * (the tests compare the two builds bit for bit). */
+int qmatmul_run_baseline(const struct qmm_layer *L, const uint16_t *x, int64_t batch, enum accum_mode mode, float *y,
+                         struct diag *d);
+
 /* prepare + run + release, for one-off products. */
 int qmatmul(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, enum accum_mode mode,
             float *y, struct diag *d);

@@ -93,6 +93,86 @@ static inline void word_row(const struct qmm_tile *t, int64_t k, float *restrict
             axpy(t->part + b * nt, t->x[b * t->in + k + j], codes + j * nt, nt);
 }
 
+/* One group's partial sums for 16 outputs (n .. n+15) and NB inputs of the
+ * batch (b ..), kept in registers while the group's packed words go past:
+ * per word, each code is shifted out, converted and multiplied into the
+ * sums. The same additions in the same order as word_row, so the results
+ * are identical; this order just keeps the sums out of memory, with up to
+ * eight independent chains. NB is a constant after inlining. */
+static inline __attribute__((always_inline)) void group_block(const struct qmm_tile *t, int64_t g, int64_t n,
+                                                              int64_t b, const int NB, v8f sums[2][4])
+{
+    int bits = t->bits, per = 32 / bits;
+    const uint32_t m = (1u << bits) - 1u;
+    const v8u mask = {m, m, m, m, m, m, m, m};
+    v8f acc[2][4];
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < NB; i++)
+            acc[h][i] = (v8f){0};
+    const float *x = t->x + b * t->in;
+    const uint32_t *w = t->qweight + t->n0 + n;
+    for (int64_t k = g * t->group_size; k < (g + 1) * t->group_size; k += per) {
+        v8u w0, w1;
+        memcpy(&w0, w + (k / per) * t->out, sizeof w0);
+        memcpy(&w1, w + (k / per) * t->out + 8, sizeof w1);
+        for (int j = 0; j < per; j++) {
+            unsigned sh = (unsigned)(j * bits);
+            v8f c0 = __builtin_convertvector((v8i)((w0 >> sh) & mask), v8f);
+            v8f c1 = __builtin_convertvector((v8i)((w1 >> sh) & mask), v8f);
+            for (int i = 0; i < NB; i++) {
+                float xv = x[i * t->in + k + j];
+                acc[0][i] += xv * c0;
+                acc[1][i] += xv * c1;
+            }
+        }
+    }
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < NB; i++)
+            sums[h][i] = acc[h][i];
+}
+
+/* Batches of 2 and more, groups contiguous, bits 2, 4 or 8. */
+static void tile_fp32_batched(const struct qmm_tile *t)
+{
+    int64_t nt = t->nt, n16 = nt - nt % 16;
+    for (int64_t g = 0; g < t->groups; g++) {
+        const float *restrict s = t->scale + g * t->out + t->n0, *restrict z = t->zero + g * t->out + t->n0;
+        for (int64_t n = 0; n < n16; n += 16)
+            for (int64_t b = 0; b < t->batch; b += 4) {
+                int nb = t->batch - b < 4 ? (int)(t->batch - b) : 4;
+                v8f sums[2][4];
+                switch (nb) {
+                case 1: group_block(t, g, n, b, 1, sums); break;
+                case 2: group_block(t, g, n, b, 2, sums); break;
+                case 3: group_block(t, g, n, b, 3, sums); break;
+                default: group_block(t, g, n, b, 4, sums); break;
+                }
+                for (int h = 0; h < 2; h++) {
+                    v8f sv, zv;
+                    memcpy(&sv, s + n + 8 * h, sizeof sv);
+                    memcpy(&zv, z + n + 8 * h, sizeof zv);
+                    for (int i = 0; i < nb; i++) {
+                        float xs = t->xsum[(b + i) * t->groups + g];
+                        float *a = t->acc + (b + i) * nt + n + 8 * h;
+                        v8f av;
+                        memcpy(&av, a, sizeof av);
+                        av += sv * (sums[h][i] - zv * xs);
+                        memcpy(a, &av, sizeof av);
+                    }
+                }
+            }
+        for (int64_t n = n16; n < nt; n++) /* the last few outputs, one at a time */
+            for (int64_t b = 0; b < t->batch; b++) {
+                float p = 0;
+                for (int64_t k = g * t->group_size; k < (g + 1) * t->group_size; k++)
+                    p += t->x[b * t->in + k] *
+                         (float)(int32_t)((t->qweight[(k * t->bits / 32) * t->out + t->n0 + n] >> (k * t->bits % 32)) &
+                                          ((1u << t->bits) - 1u));
+                t->acc[b * nt + n] += s[n] * (p - z[n] * t->xsum[b * t->groups + g]);
+            }
+    }
+}
+
 /* fp32, contiguous groups: per group the integer codes are summed against x
  * and scale (sum x q - zero sum x) is added once. Other g_idx: each weight
  * is dequantized, scale (q - zero), before its product. */
@@ -101,6 +181,10 @@ void QMM_NAME(qmm_tile_fp32)(const struct qmm_tile *t)
     int64_t nt = t->nt, batch = t->batch;
     float *restrict codes = t->codes;
     memset(t->acc, 0, (size_t)(batch * nt) * sizeof *t->acc);
+    if (t->group_size > 0 && batch > 1 && t->bits != 3) {
+        tile_fp32_batched(t);
+        return;
+    }
     if (t->group_size > 0) {
         for (int64_t g = 0; g < t->groups; g++) {
             memset(t->part, 0, (size_t)(batch * nt) * sizeof *t->part);

@@ -97,6 +97,56 @@ static void test_kernels_match_reference(void **state)
                 }
 }
 
+/* 616 outputs: tiles end in 8 outputs the 16-wide batched loop leaves to
+ * its one-at-a-time tail */
+static void test_kernels_ragged_outputs(void **state)
+{
+    (void)state;
+    const int bits[] = {4, 8};
+    const int64_t batches[] = {1, 2, 3, 17};
+    for (int b = 0; b < 2; b++)
+        for (int bi = 0; bi < 4; bi++)
+            for (int act = 0; act < 2; act++) {
+                struct kernel_error e;
+                run_case(bits[b], 616, 256, 4, act, ZEROS_V2, batches[bi], ACCUM_FP32, &e);
+                if (!(e.rel_mean < 1e-6 && e.max_abs < 1e-5 * e.ref_max_abs))
+                    fail_msg("bits %d batch %lld act %d: rel %.3g max %.3g", bits[b], (long long)batches[bi], act,
+                             e.rel_mean, e.max_abs);
+            }
+}
+
+/* The AVX2+FMA+F16C build and the baseline build give the same bits. */
+static void test_builds_agree_bit_for_bit(void **state)
+{
+    (void)state;
+    if (!strcmp(qmatmul_isa(), "baseline"))
+        skip();
+    const int bits[] = {3, 4, 8};
+    for (int b = 0; b < 3; b++)
+        for (int act = 0; act < 2; act++)
+            for (int mode = 0; mode < 2; mode++)
+                for (int64_t batch = 1; batch <= 9; batch += 4) {
+                    struct quantized qz;
+                    struct gptq_packed p;
+                    struct qmm_layer L;
+                    struct diag d = {0};
+                    random_layer(&qz, bits[b] == 3 ? 640 : 616, 256, 4, bits[b], act, 77);
+                    assert_int_equal(gptq_pack(&qz, ZEROS_V2, &p, NULL, &d), 0);
+                    assert_int_equal(qmatmul_prepare(&p, ZEROS_V2, &L, &d), 0);
+                    uint16_t *x = random_x(batch, 256, 3);
+                    float *y1 = malloc((size_t)(batch * p.out) * sizeof *y1), *y2 = malloc((size_t)(batch * p.out) * 4);
+                    assert_int_equal(qmatmul_run(&L, x, batch, (enum accum_mode)mode, y1, &d), 0);
+                    assert_int_equal(qmatmul_run_baseline(&L, x, batch, (enum accum_mode)mode, y2, &d), 0);
+                    assert_memory_equal(y1, y2, (size_t)(batch * p.out) * sizeof *y1);
+                    free(y1);
+                    free(y2);
+                    free(x);
+                    qmatmul_release(&L);
+                    gptq_packed_free(&p);
+                    quantized_free(&qz);
+                }
+}
+
 static void test_zero_convention_mix_up_breaks_outputs(void **state)
 {
     (void)state;
@@ -184,6 +234,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernels_match_reference),
+        cmocka_unit_test(test_kernels_ragged_outputs),
+        cmocka_unit_test(test_builds_agree_bit_for_bit),
         cmocka_unit_test(test_zero_convention_mix_up_breaks_outputs),
         cmocka_unit_test(test_degenerate_detectors),
     };
