@@ -95,22 +95,29 @@ size_t quant_shape_list(const struct quant_shapes *s, struct quant_shape *out)
 
 /* ---- plan ---- */
 
+/* Predicted costs in flop-equivalents, fitted to task times on a Zen 3
+ * core (about 15 Gflop/s): making a synthetic weight costs some 1500 per
+ * element, the rest is the arithmetic. */
 static double layer_cost(const struct quant_config *cfg, const struct quant_shape *s, int method)
 {
     double out = (double)s->out, in = (double)s->in, tokens = (double)cfg->calib.tokens;
     double held = (double)cfg->calib.held_out, bs = (double)cfg->layers.block_size;
-    double common = 20 * out * in + (tokens + held) * in * 40 + 4 * held * out * in;
+    double common = 1500 * out * in + (tokens + held) * in * 60 + 4 * held * out * in;
     if (method == QM_RTN)
         return common + 10 * out * in;
     return common + tokens * in * in + 4.0 / 3.0 * in * in * in + out * in * in + out * in * bs;
 }
 
+/* Drawing, packing three ways and preparing a layer: some 1200 per element;
+ * then per multiply-add the timed calls of three variants and the fp64
+ * references and BLAS calls; fp16 accumulation is about three times slower
+ * here (no fp16 arithmetic on this CPU). */
 static double kernel_cost(const struct quant_config *cfg, const struct quant_shape *s, int64_t batch, int mode)
 {
     double mac = (double)s->out * (double)s->in * (double)batch;
-    double calls = (double)(cfg->kernels.warmup + 4 * cfg->kernels.repeats + 4);
-    double per_call = mode == ACCUM_FP16 ? 30 * mac : 2 * mac;
-    return calls * per_call + 4 * mac + 60 * (double)s->out * (double)s->in + 4e8 * cfg->kernels.copy_mib / 64;
+    double calls = 3.0 * (double)(cfg->kernels.warmup + cfg->kernels.repeats);
+    double per_mac = (mode == ACCUM_FP16 ? 6 : 2) * calls + 12;
+    return 1200 * (double)s->out * (double)s->in + per_mac * mac + 4e8 * cfg->kernels.copy_mib / 64;
 }
 
 static int push(struct task_list *tasks, struct task *t, struct diag *d)

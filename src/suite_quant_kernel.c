@@ -1,4 +1,4 @@
-/* One kernel task: a layer quantized by RTN and packed, the dequant-matmul
+/* One kernel task: a quantized layer packed three ways, the dequant-matmul
  * for one batch size and accumulation mode checked against the fp64
  * reference in three variants (plain, act-order g_idx, v1 zeros), then
  * timed side by side with those variants, with output validation on, and
@@ -16,6 +16,7 @@
 #include "half.h"
 #include "membw.h"
 #include "qmatmul.h"
+#include "quantizer.h"
 #include "rng.h"
 #include "suite_quant_impl.h"
 
@@ -69,19 +70,48 @@ static void scatter_groups(struct quantized *qz, uint64_t seed, const char *name
     free(perm);
 }
 
-static int build_case(const struct quant_config *cfg, uint64_t seed, const struct quant_shape *s, int bits,
-                      int64_t gs, int64_t batch, struct kernel_case *c, int64_t *v1_wrapped, struct diag *d)
+/* Codes, zero points and scales drawn directly, shaped like RTN's on
+ * weights of std 0.02 (a range of about 0.12 per group): uniform codes,
+ * zero points uniform in the middle half of [0, maxq], scales log-uniform
+ * in [0.5, 2] x 0.12 / maxq. The kernels' arithmetic does not depend on
+ * where codes came from, and drawing them costs a fraction of making and
+ * quantizing a weight. */
+static int random_quantized(uint64_t seed, const struct quant_shape *s, int bits, int64_t gs, struct quantized *qz,
+                            struct diag *d)
 {
-    (void)cfg;
-    float *w = NULL;
+    int64_t groups = gs > 0 ? s->in / gs : 1, n = s->out * s->in, ng = groups * s->out;
+    if (quantized_alloc(qz, s->out, s->in, groups, bits))
+        return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld layer", (long long)s->out, (long long)s->in);
+    double *u = malloc((size_t)(n > 2 * ng ? n : 2 * ng) * sizeof *u);
+    if (!u) {
+        quantized_free(qz);
+        return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld layer", (long long)s->out, (long long)s->in);
+    }
+    struct philox_key key = rng_key(seed, s->name);
+    int32_t top = quant_maxq(bits) + 1;
+    rng_uniforms(key, 11, 0, (size_t)n, u);
+    for (int64_t i = 0; i < n; i++)
+        qz->q[i] = (int32_t)(u[i] * top);
+    rng_uniforms(key, 12, 0, (size_t)(2 * ng), u);
+    double step = 0.12 / (top - 1);
+    for (int64_t i = 0; i < ng; i++) {
+        qz->scale[i] = (float)(0.5 * step * pow(4.0, u[i]));
+        int32_t z = 1 + (top - 1) / 4 + (int32_t)(u[ng + i] * ((top - 1) / 2)); /* >= 1: v1 can hold it */
+        qz->zero[i] = (float)(z < top - 1 ? z : top - 1);
+    }
+    for (int64_t k = 0; k < s->in; k++)
+        qz->g_idx[k] = (int32_t)(k / (gs > 0 ? gs : s->in));
+    free(u);
+    return FR_OK;
+}
+
+static int build_case(uint64_t seed, const struct quant_shape *s, int bits, int64_t gs, int64_t batch,
+                      struct kernel_case *c, int64_t *v1_wrapped, struct diag *d)
+{
     struct quantized qz = {0};
-    struct quant_spec spec = {.bits = bits, .group_size = gs, .percdamp = 0.01};
     *c = (struct kernel_case){.out = s->out, .in = s->in, .batch = batch,
                               .as = {ZEROS_V2, ZEROS_V2, ZEROS_V1}};
-    int rc = quant_weight(seed, s, &w, d);
-    if (!rc)
-        rc = rtn_quantize(w, s->out, s->in, &spec, &qz, d);
-    free(w);
+    int rc = random_quantized(seed, s, bits, gs, &qz, d);
     if (!rc)
         rc = gptq_pack(&qz, ZEROS_V2, &c->packed[V_PLAIN], NULL, d);
     if (!rc)
@@ -117,7 +147,9 @@ static int check_variants(struct kernel_case *c, enum accum_mode mode, struct qu
 {
     int64_t n = c->batch * c->out;
     for (int v = 0; v < V_COUNT; v++) {
-        int rc = qmatmul_reference(&c->packed[v], c->as[v], c->x, c->batch, c->ref, d);
+        /* v1 zeros must encode the very weights the plain layer holds */
+        int ref = v == V_V1 ? V_PLAIN : v;
+        int rc = qmatmul_reference(&c->packed[ref], c->as[ref], c->x, c->batch, c->ref, d);
         if (!rc)
             rc = qmatmul_run(&c->prepared[v], c->x, c->batch, mode, c->y, d);
         if (rc)
@@ -255,7 +287,7 @@ int quant_run_kernel(const struct quant_config *cfg, const struct run_context *c
     enum accum_mode mode = (enum accum_mode)(t->dims[3] & 1);
     struct kernel_case c;
     r->copy_gbytes_per_s = stream_copy_gbps((size_t)(cfg->kernels.copy_mib * 1048576.0), 5);
-    int rc = build_case(cfg, ctx->seed, s, bits, ks->group_size, batch, &c, &r->v1_wrapped, d);
+    int rc = build_case(ctx->seed, s, bits, ks->group_size, batch, &c, &r->v1_wrapped, d);
     if (!rc)
         rc = check_variants(&c, mode, r, d);
     float *w32 = rc ? NULL : malloc((size_t)(s->out * s->in) * sizeof *w32);
