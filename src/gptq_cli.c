@@ -171,6 +171,7 @@ static int load_weight(const struct gptq_args *a, float **w, int64_t *out, int64
 static int load_calibration(const struct gptq_args *a, int64_t in, float **x, int64_t *ncalib, float **held,
                             int64_t *nheld, struct diag *d)
 {
+    char only[256];
     if (!a->calib) {
         struct synthetic_activations sa = {.factors = 16, .correlation = 0.8, .outliers = 8, .outlier_min = 10,
                                            .outlier_max = 100};
@@ -195,7 +196,6 @@ static int load_calibration(const struct gptq_args *a, int64_t in, float **x, in
             st_close(&f);
             return rc;
         }
-        static char only[256];
         snprintf(only, sizeof only, "%s", f.tensors[0].name);
         tensor = only;
         st_close(&f);

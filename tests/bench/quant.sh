@@ -74,8 +74,8 @@ for r in table("two1", "/quant/layers"):
 print(f"  2 layers: 1 rank {two1:.1f} s wall, 2 ranks {two2:.1f} s wall, speedup {two1 / two2:.2f}x")
 print()
 print("Dequant-matmul on this CPU, 4-bit group 128 (median of 9; copy = STREAM-style copy measured in the same task)")
-print(f"  {'case':42s} {'GB/s':>6s} {'/copy':>6s} {'GFLOP/s':>8s} {'x fp32 BLAS':>11s} {'max|dy|':>9s} {'rel.mean':>9s}")
+print(f"  {'case':44s} {'GB/s':>6s} {'/copy':>6s} {'GFLOP/s':>8s} {'x fp32 BLAS':>11s} {'max|dy|':>9s} {'rel.mean':>9s}")
 for r in table("kernels", "/quant/kernels"):
-    print(f"  {r['name'].decode():42s} {r['gbytes_per_s']:6.2f} {r['bandwidth_ratio']:6.3f} {r['gflops']:8.2f}"
+    print(f"  {r['name'].decode():44s} {r['gbytes_per_s']:6.2f} {r['bandwidth_ratio']:6.3f} {r['gflops']:8.2f}"
           f" {r['speedup_vs_blas']:11.2f} {r['max_abs_diff']:9.2e} {r['rel_mean_diff']:9.2e}")
 PY
