@@ -45,7 +45,7 @@ static void case_free(struct kernel_case *c)
 
 /* act-order as GPTQ leaves it: groups in order of a column permutation, so
  * consecutive columns belong to scattered groups. */
-static void scatter_groups(struct quantized *qz, uint64_t seed, const char *name, int64_t gs)
+static int scatter_groups(struct quantized *qz, uint64_t seed, const char *name, int64_t gs, struct diag *d)
 {
     int64_t in = qz->in;
     double *u = malloc((size_t)in * sizeof *u);
@@ -53,7 +53,7 @@ static void scatter_groups(struct quantized *qz, uint64_t seed, const char *name
     if (!u || !perm) {
         free(u);
         free(perm);
-        return;
+        return diag_fail(d, FR_RUNTIME, "out of memory for the act-order variant of %s", name);
     }
     rng_uniforms(rng_key(seed, name), 7, 0, (size_t)in, u);
     for (int64_t k = 0; k < in; k++)
@@ -68,6 +68,7 @@ static void scatter_groups(struct quantized *qz, uint64_t seed, const char *name
         qz->g_idx[perm[i]] = (int32_t)(i / gs);
     free(u);
     free(perm);
+    return FR_OK;
 }
 
 /* Codes, zero points and scales drawn directly, shaped like RTN's on
@@ -116,10 +117,10 @@ static int build_case(uint64_t seed, const struct quant_shape *s, int bits, int6
         rc = gptq_pack(&qz, ZEROS_V2, &c->packed[V_PLAIN], NULL, d);
     if (!rc)
         rc = gptq_pack(&qz, ZEROS_V1, &c->packed[V_V1], v1_wrapped, d);
-    if (!rc) {
-        scatter_groups(&qz, seed, s->name, gs > 0 ? gs : s->in);
+    if (!rc)
+        rc = scatter_groups(&qz, seed, s->name, gs > 0 ? gs : s->in, d);
+    if (!rc)
         rc = gptq_pack(&qz, ZEROS_V2, &c->packed[V_ACT], NULL, d);
-    }
     quantized_free(&qz);
     for (int v = 0; v < V_COUNT && !rc; v++) /* once, as a server does when it loads the layer */
         rc = qmatmul_prepare(&c->packed[v], c->as[v], &c->prepared[v], d);
