@@ -117,3 +117,44 @@ int activations_from_file(const char *path, const char *tensor, int64_t in, floa
     st_close(&f);
     return rc;
 }
+
+void activation_sets_free(struct activation_sets *a)
+{
+    free(a->calib);
+    *a = (struct activation_sets){0};
+}
+
+int activation_sets_synthetic(const struct synthetic_activations *sa, uint64_t seed, int64_t in, int64_t tokens,
+                              int64_t held, struct activation_sets *a, struct diag *d)
+{
+    *a = (struct activation_sets){.ncalib = tokens, .nheld = held};
+    if (!(a->calib = malloc((size_t)((tokens + held) * in) * sizeof *a->calib)))
+        return diag_fail(d, FR_RUNTIME, "out of memory for %lld x %lld activations", (long long)(tokens + held),
+                         (long long)in);
+    a->held = a->calib + tokens * in;
+    int rc = synthetic_activations(sa, seed, in, 0, tokens, a->calib, d);
+    if (!rc)
+        rc = synthetic_activations(sa, seed, in, 1, held, a->held, d);
+    if (rc)
+        activation_sets_free(a);
+    return rc;
+}
+
+int activation_sets_from_file(const char *path, const char *tensor, int64_t in, int64_t held_max,
+                              struct activation_sets *a, struct diag *d)
+{
+    *a = (struct activation_sets){0};
+    int64_t tokens;
+    int rc = activations_from_file(path, tensor, in, &a->calib, &tokens, d);
+    if (rc)
+        return rc;
+    if (tokens < 2) {
+        activation_sets_free(a);
+        return diag_fail(d, FR_USAGE, "%s: tensor '%s' has %lld tokens; at least 2 are needed", path, tensor,
+                         (long long)tokens);
+    }
+    a->nheld = tokens / 4 > held_max ? held_max : (tokens / 4 ? tokens / 4 : 1);
+    a->ncalib = tokens - a->nheld;
+    a->held = a->calib + a->ncalib * in;
+    return FR_OK;
+}

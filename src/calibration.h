@@ -33,4 +33,22 @@ double activation_channel_scale(const struct synthetic_activations *sa, uint64_t
 int activations_from_file(const char *path, const char *tensor, int64_t in, float **x, int64_t *tokens,
                           struct diag *d);
 
+/* Calibration tokens and the held-out tokens the error is measured on, in
+ * one malloc'd buffer (calibration first). */
+struct activation_sets {
+    float *calib, *held;
+    int64_t ncalib, nheld;
+};
+
+void activation_sets_free(struct activation_sets *a);
+
+/* Synthetic: `tokens` of stream 0, then `held` of stream 1. */
+int activation_sets_synthetic(const struct synthetic_activations *sa, uint64_t seed, int64_t in, int64_t tokens,
+                              int64_t held, struct activation_sets *a, struct diag *d);
+
+/* From a file (as activations_from_file): the last quarter of the tokens,
+ * at most held_max, is held out; at least 2 tokens are needed. */
+int activation_sets_from_file(const char *path, const char *tensor, int64_t in, int64_t held_max,
+                              struct activation_sets *a, struct diag *d);
+
 #endif

@@ -104,6 +104,18 @@ void hessian_add(struct hessian *h, const float *x, int64_t tokens, int64_t samp
     h->nsamples += samples;
 }
 
+int hessian_from_activations(struct hessian *h, const float *x, int64_t tokens, int64_t n, int64_t samples)
+{
+    if (hessian_init(h, n))
+        return -1;
+    samples = samples < tokens ? samples : tokens;
+    for (int64_t i = 0; i < samples; i++) {
+        int64_t first = tokens * i / samples, last = tokens * (i + 1) / samples;
+        hessian_add(h, x + first * n, last - first, 1);
+    }
+    return 0;
+}
+
 void hessian_free(struct hessian *h)
 {
     free(h->h);

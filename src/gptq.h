@@ -64,10 +64,23 @@ int hessian_init(struct hessian *h, int64_t n);
 void hessian_add(struct hessian *h, const float *x, int64_t tokens, int64_t samples);
 void hessian_free(struct hessian *h);
 
+/* hessian_init, then the tokens x n activations x in `samples` equal runs,
+ * one hessian_add each (as GPTQ sees calibration samples one batch at a
+ * time). Returns -1 when out of memory. */
+int hessian_from_activations(struct hessian *h, const float *x, int64_t tokens, int64_t n, int64_t samples);
+
 /* GPTQ of w (out x in, row-major; left unchanged) with Hessian h (its
  * contents are consumed). */
 int gptq_quantize(const float *w, int64_t out, int64_t in, struct hessian *h, const struct quant_spec *s,
                   struct quantized *qz, struct diag *d);
+
+/* The same in float64 for one weight: exact, since a scale that fits fp16
+ * times a small integer needs at most 20 bits. */
+static inline double quantized_value_f64(const struct quantized *qz, int64_t n, int64_t k)
+{
+    int64_t g = qz->g_idx[k];
+    return (double)qz->scale[g * qz->out + n] * ((double)qz->q[n * qz->in + k] - (double)qz->zero[g * qz->out + n]);
+}
 
 /* w'[n, k] = scale[g_idx[k], n] (q[n, k] - zero[g_idx[k], n]) in float32. */
 void quantized_dequantize(const struct quantized *qz, float *w);

@@ -14,6 +14,9 @@
 #include "safetensors.h"
 #include "schema.h"
 
+#define HELD_OUT_TOKENS 512 /* at most, for the error of the written weights */
+#define GPTQ_SAMPLES 128    /* calibration runs, GPTQ's customary count */
+
 static const char usage[] =
     "usage: fidrun gptq --weights W.safetensors --tensor NAME --out Q.safetensors [options]\n"
     "\n"
@@ -168,25 +171,17 @@ static int load_weight(const struct gptq_args *a, float **w, int64_t *out, int64
     return rc;
 }
 
-static int load_calibration(const struct gptq_args *a, int64_t in, float **x, int64_t *ncalib, float **held,
-                            int64_t *nheld, struct diag *d)
+static int load_calibration(const struct gptq_args *a, int64_t in, struct activation_sets *sets, struct diag *d)
 {
-    char only[256];
     if (!a->calib) {
         struct synthetic_activations sa = {.factors = 16, .correlation = 0.8, .outliers = 8, .outlier_min = 10,
                                            .outlier_max = 100};
-        *ncalib = a->tokens;
-        *nheld = 512;
-        *x = malloc((size_t)((*ncalib + *nheld) * in) * sizeof **x);
-        if (!*x)
-            return diag_fail(d, FR_RUNTIME, "out of memory for activations");
-        *held = *x + *ncalib * in;
-        int rc = synthetic_activations(&sa, (uint64_t)a->seed, in, 0, *ncalib, *x, d);
-        return rc ? rc : synthetic_activations(&sa, (uint64_t)a->seed, in, 1, *nheld, *held, d);
+        return activation_sets_synthetic(&sa, (uint64_t)a->seed, in, a->tokens, HELD_OUT_TOKENS, sets, d);
     }
+    char only[256];
     const char *tensor = a->calib_tensor;
-    struct st_file f;
     if (!tensor) {
+        struct st_file f;
         int rc = st_open(a->calib, &f, d);
         if (rc)
             return rc;
@@ -200,19 +195,7 @@ static int load_calibration(const struct gptq_args *a, int64_t in, float **x, in
         tensor = only;
         st_close(&f);
     }
-    int64_t tokens;
-    int rc = activations_from_file(a->calib, tensor, in, x, &tokens, d);
-    if (rc)
-        return rc;
-    if (tokens < 2) {
-        free(*x);
-        return diag_fail(d, FR_USAGE, "%s: '%s' has %lld tokens; at least 2 are needed", a->calib, tensor,
-                         (long long)tokens);
-    }
-    *nheld = tokens / 4 > 512 ? 512 : (tokens / 4 ? tokens / 4 : 1);
-    *ncalib = tokens - *nheld;
-    *held = *x + *ncalib * in;
-    return FR_OK;
+    return activation_sets_from_file(a->calib, tensor, in, HELD_OUT_TOKENS, sets, d);
 }
 
 static void layer_prefix(const char *tensor, char *buf, size_t size)
@@ -233,11 +216,8 @@ static int quantize_layer(const struct gptq_args *a, float *w, int64_t out, int6
         return rc;
     }
     struct hessian h;
-    if (hessian_init(&h, in))
+    if (hessian_from_activations(&h, x, ncalib, in, GPTQ_SAMPLES))
         return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld Hessian", (long long)in, (long long)in);
-    int64_t samples = ncalib < 128 ? ncalib : 128; /* 128 samples, GPTQ's customary count */
-    for (int64_t i = 0; i < samples; i++)
-        hessian_add(&h, x + ncalib * i / samples * in, ncalib * (i + 1) / samples - ncalib * i / samples, 1);
     int rc = gptq_quantize(w, out, in, &h, &a->spec, qz, d);
     hessian_free(&h);
     *seconds = now_seconds() - t0;
@@ -300,8 +280,9 @@ int gptq_main(int argc, char **argv)
             fputs(usage, stdout);
             return FR_OK;
         }
-    float *w = NULL, *x = NULL, *held = NULL;
-    int64_t out = 0, in = 0, ncalib = 0, nheld = 0, wrapped = 0;
+    float *w = NULL;
+    struct activation_sets acts = {0};
+    int64_t out = 0, in = 0, wrapped = 0;
     double seconds = 0;
     struct quantized qz = {0};
     struct gptq_packed p = {0};
@@ -318,9 +299,9 @@ int gptq_main(int argc, char **argv)
                   (long long)in, msg);
     }
     if (!rc)
-        rc = load_calibration(&a, in, &x, &ncalib, &held, &nheld, &d);
+        rc = load_calibration(&a, in, &acts, &d);
     if (!rc)
-        rc = quantize_layer(&a, w, out, in, x, ncalib, &qz, &seconds, &d);
+        rc = quantize_layer(&a, w, out, in, acts.calib, acts.ncalib, &qz, &seconds, &d);
     if (!rc)
         rc = gptq_pack(&qz, a.format, &p, &wrapped, &d);
     if (!rc) {
@@ -332,11 +313,11 @@ int gptq_main(int argc, char **argv)
         rc = gptq_file_write(a.out, prefix, &p, &info, 1, &d);
     }
     if (!rc)
-        rc = report(&a, prefix, w, out, in, held, nheld, &qz, seconds, wrapped, &d);
+        rc = report(&a, prefix, w, out, in, acts.held, acts.nheld, &qz, seconds, wrapped, &d);
     if (rc && rc != FR_CHECK_FAILED)
         fprintf(stderr, "fidrun: error: %s\n", d.msg);
     free(w);
-    free(x);
+    activation_sets_free(&acts);
     quantized_free(&qz);
     gptq_packed_free(&p);
     return rc;

@@ -183,17 +183,12 @@ int gptq_unpack(const struct gptq_packed *p, enum zero_format as, struct quantiz
 
 void gptq_dequantize_f64(const struct gptq_packed *p, enum zero_format as, double *w)
 {
-    int32_t *codes = malloc((size_t)p->in * sizeof *codes);
-    for (int64_t n = 0; n < p->out; n++) {
-        if (codes)
-            packed_read_stream(p->qweight + n, p->out, p->bits, codes, p->in);
-        for (int64_t k = 0; k < p->in; k++) {
-            int64_t g = p->g_idx[k];
-            int32_t q = codes ? codes[k] : gptq_code(p, k, n);
-            w[n * p->in + k] = (double)half_value(p->scales[g * p->out + n]) * (double)(q - gptq_zero(p, as, g, n));
-        }
+    for (int64_t k = 0; k < p->in; k++) {
+        int64_t g = p->g_idx[k];
+        for (int64_t n = 0; n < p->out; n++)
+            w[n * p->in + k] = (double)half_value(p->scales[g * p->out + n]) *
+                               (double)(gptq_code(p, k, n) - gptq_zero(p, as, g, n));
     }
-    free(codes);
 }
 
 enum zero_diagnosis gptq_zero_diagnose(const struct gptq_packed *p, enum zero_format as, int sym, int64_t *count)

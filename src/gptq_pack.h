@@ -76,7 +76,8 @@ static inline int32_t gptq_zero(const struct gptq_packed *p, enum zero_format as
 /* Back to codes, scales (widened from fp16), zeros and g_idx. */
 int gptq_unpack(const struct gptq_packed *p, enum zero_format as, struct quantized *qz, struct diag *d);
 
-/* W (out x in, row-major) in float64 from the packed tensors. */
+/* W (out x in, row-major) in float64, read value by value from the packed
+ * tensors (slow; the tests check the streamed paths against it). */
 void gptq_dequantize_f64(const struct gptq_packed *p, enum zero_format as, double *w);
 
 /* What the zero points say about the convention they were written in. */

@@ -113,6 +113,7 @@ int qmatmul_prepare(const struct gptq_packed *p, enum zero_format as, struct qmm
         return diag_fail(d, FR_RUNTIME, "out of memory preparing a %lld x %lld layer", (long long)p->out,
                          (long long)p->in);
     }
+    L->group_size = contiguous_groups(L->p);
     for (int64_t g = 0; g < p->groups; g++)
         for (int64_t o = 0; o < p->out; o++) {
             L->scale[g * p->out + o] = half_value(p->scales[g * p->out + o]);
@@ -137,10 +138,10 @@ static int run_with(const struct qmm_layer *L, const uint16_t *x, int64_t batch,
     int64_t nt = tile_width(batch, p->out);
     struct qmm_tile t = {.qweight = (const uint32_t *)p->qweight, .g_idx = p->g_idx, .scale = L->scale,
                          .zero = L->zero, .out = p->out, .in = p->in, .groups = p->groups, .batch = batch,
-                         .bits = p->bits, .group_size = mode == ACCUM_FP32 ? contiguous_groups(p) : 0};
+                         .bits = p->bits, .group_size = mode == ACCUM_FP32 ? L->group_size : 0};
     float *xf = malloc((size_t)(batch * p->in) * sizeof *xf);
     float *xsum = calloc((size_t)(batch * p->groups), sizeof *xsum);
-    float *acc = malloc((size_t)(2 * batch * nt + 16 * nt) * sizeof *acc);
+    float *acc = malloc((size_t)(2 * batch * nt + nt) * sizeof *acc);
     if (!xf || !xsum || !acc) {
         free(xf);
         free(xsum);
@@ -224,10 +225,8 @@ int qmatmul_reference(const struct gptq_packed *p, enum zero_format as, const ui
     for (int64_t n0 = 0; n0 < p->out; n0 += rows) {
         int64_t nr = n0 + rows <= p->out ? rows : p->out - n0;
         for (int64_t n = 0; n < nr; n++)
-            for (int64_t k = 0; k < in; k++) {
-                int64_t g = u.g_idx[k], o = n0 + n;
-                w[n * in + k] = (double)u.scale[g * p->out + o] * ((double)u.q[o * in + k] - (double)u.zero[g * p->out + o]);
-            }
+            for (int64_t k = 0; k < in; k++)
+                w[n * in + k] = quantized_value_f64(&u, n0 + n, k);
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)nr, (int)in, 1.0, xd, (int)in, w,
                     (int)in, 0.0, y + n0, (int)p->out);
     }

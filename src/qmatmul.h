@@ -33,6 +33,7 @@ struct qmm_layer {
     struct gptq_packed sorted;   /* columns sorted by group (act-order layers) */
     int32_t *perm;               /* sorted column i is original column perm[i]; NULL if not sorted */
     float *scale, *zero;         /* groups x out, widened */
+    int64_t group_size;          /* of p when its groups are contiguous (g_idx[k] = k / size), else 0 */
 };
 
 /* Zero points read as `as`. p must outlive the prepared layer. */

@@ -19,7 +19,7 @@ struct qmm_tile {
     int64_t n0, nt;     /* the tile's outputs */
     float *acc;         /* batch x nt: the result */
     float *part;        /* batch x nt scratch */
-    float *codes;       /* 16 x nt scratch */
+    float *codes;       /* nt scratch */
 };
 
 void qmm_tile_fp32_base(const struct qmm_tile *t);

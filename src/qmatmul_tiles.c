@@ -44,53 +44,46 @@ static inline void axpy(float *restrict y, float a, const float *restrict x, int
         y[i] += a * x[i];
 }
 
-/* One row of packed words (inputs k .. k + 32/bits - 1, bits 2, 4 or 8)
- * into the group's partial sums, in the same order as extract + axpy. */
-static inline void word_row(const struct qmm_tile *t, int64_t k, float *restrict codes)
+/* GEMV (batch 1): one row of packed words (inputs k .. k + 32/bits - 1,
+ * bits 2, 4 or 8) into the group's partial sums, in the same order as
+ * extract + axpy. Each word is loaded once and its codes accumulated in a
+ * register. */
+static inline void word_row(const struct qmm_tile *t, int64_t k)
 {
     int bits = t->bits, per = 32 / bits;
     uint32_t mask = (1u << bits) - 1u;
     int64_t nt = t->nt;
     const uint32_t *restrict w = t->qweight + (k / per) * t->out + t->n0;
-    if (t->batch == 1) { /* GEMV: each word is loaded once and its codes accumulated in a register */
-        float *restrict p = t->part;
-        const float *restrict x = t->x + k;
-        int64_t n = 0;
-        for (; n + 32 <= nt; n += 32) { /* four independent chains hide the add latency */
-            v8u w0, w1, w2, w3;
-            v8f a0, a1, a2, a3;
-            memcpy(&w0, w + n, 32);
-            memcpy(&w1, w + n + 8, 32);
-            memcpy(&w2, w + n + 16, 32);
-            memcpy(&w3, w + n + 24, 32);
-            memcpy(&a0, p + n, 32);
-            memcpy(&a1, p + n + 8, 32);
-            memcpy(&a2, p + n + 16, 32);
-            memcpy(&a3, p + n + 24, 32);
-            for (int j = 0; j < per; j++) {
-                unsigned sh = (unsigned)(j * bits);
-                float xv = x[j];
-                a0 += xv * __builtin_convertvector((v8i)((w0 >> sh) & mask), v8f);
-                a1 += xv * __builtin_convertvector((v8i)((w1 >> sh) & mask), v8f);
-                a2 += xv * __builtin_convertvector((v8i)((w2 >> sh) & mask), v8f);
-                a3 += xv * __builtin_convertvector((v8i)((w3 >> sh) & mask), v8f);
-            }
-            memcpy(p + n, &a0, 32);
-            memcpy(p + n + 8, &a1, 32);
-            memcpy(p + n + 16, &a2, 32);
-            memcpy(p + n + 24, &a3, 32);
+    float *restrict p = t->part;
+    const float *restrict x = t->x + k;
+    int64_t n = 0;
+    for (; n + 32 <= nt; n += 32) { /* four independent chains hide the add latency */
+        v8u w0, w1, w2, w3;
+        v8f a0, a1, a2, a3;
+        memcpy(&w0, w + n, 32);
+        memcpy(&w1, w + n + 8, 32);
+        memcpy(&w2, w + n + 16, 32);
+        memcpy(&w3, w + n + 24, 32);
+        memcpy(&a0, p + n, 32);
+        memcpy(&a1, p + n + 8, 32);
+        memcpy(&a2, p + n + 16, 32);
+        memcpy(&a3, p + n + 24, 32);
+        for (int j = 0; j < per; j++) {
+            unsigned sh = (unsigned)(j * bits);
+            float xv = x[j];
+            a0 += xv * __builtin_convertvector((v8i)((w0 >> sh) & mask), v8f);
+            a1 += xv * __builtin_convertvector((v8i)((w1 >> sh) & mask), v8f);
+            a2 += xv * __builtin_convertvector((v8i)((w2 >> sh) & mask), v8f);
+            a3 += xv * __builtin_convertvector((v8i)((w3 >> sh) & mask), v8f);
         }
-        for (; n < nt; n++)
-            for (int j = 0; j < per; j++)
-                p[n] += x[j] * (float)(int32_t)((w[n] >> (j * bits)) & mask);
-        return;
+        memcpy(p + n, &a0, 32);
+        memcpy(p + n + 8, &a1, 32);
+        memcpy(p + n + 16, &a2, 32);
+        memcpy(p + n + 24, &a3, 32);
     }
-    for (int j = 0; j < per; j++)
-        for (int64_t n = 0; n < nt; n++)
-            codes[j * nt + n] = (float)(int32_t)((w[n] >> (j * bits)) & mask);
-    for (int64_t b = 0; b < t->batch; b++)
+    for (; n < nt; n++)
         for (int j = 0; j < per; j++)
-            axpy(t->part + b * nt, t->x[b * t->in + k + j], codes + j * nt, nt);
+            p[n] += x[j] * (float)(int32_t)((w[n] >> (j * bits)) & mask);
 }
 
 /* One group's partial sums for 16 outputs (n .. n+15) and NB inputs of the
@@ -195,9 +188,9 @@ void QMM_NAME(qmm_tile_fp32)(const struct qmm_tile *t)
                     for (int64_t b = 0; b < batch; b++)
                         axpy(t->part + b * nt, t->x[b * t->in + k], codes, nt);
                 }
-            else
+            else /* batch 1 here: larger batches went to tile_fp32_batched */
                 for (int64_t k = k0; k < k1; k += 32 / t->bits)
-                    word_row(t, k, codes);
+                    word_row(t, k);
             const float *restrict s = t->scale + g * t->out + t->n0, *restrict z = t->zero + g * t->out + t->n0;
             for (int64_t b = 0; b < batch; b++) {
                 float xs = t->xsum[b * t->groups + g];

@@ -34,9 +34,6 @@ int quant_run_kernel(const struct quant_config *cfg, const struct run_context *c
 int quant_summarize(const void *cfg, const void *const *records, const size_t *n, const struct report_opts *o,
                     struct check_list *checks);
 
-/* The synthetic weight of a layer shape (out x in, row-major, malloc'd). */
-int quant_weight(uint64_t seed, const struct quant_shape *s, float **w, struct diag *d);
-
 /* FNV-1a over byte ranges, for the packed-tensor hash. */
 uint64_t fnv1a64_bytes(uint64_t h, const void *data, size_t n);
 

@@ -147,10 +147,16 @@ static int build_case(uint64_t seed, const struct quant_shape *s, int bits, int6
 static int check_variants(struct kernel_case *c, enum accum_mode mode, struct quant_kernel_record *r, struct diag *d)
 {
     int64_t n = c->batch * c->out;
-    for (int v = 0; v < V_COUNT; v++) {
-        /* v1 zeros must encode the very weights the plain layer holds */
-        int ref = v == V_V1 ? V_PLAIN : v;
-        int rc = qmatmul_reference(&c->packed[ref], c->as[ref], c->x, c->batch, c->ref, d);
+    /* v1 zeros must encode the very weights the plain layer holds, so both
+     * are checked against the plain layer's reference, computed once */
+    static const int order[V_COUNT] = {V_PLAIN, V_V1, V_ACT};
+    int have = -1;
+    for (int i = 0; i < V_COUNT; i++) {
+        int v = order[i], ref = v == V_V1 ? V_PLAIN : v, rc = FR_OK;
+        if (ref != have) {
+            rc = qmatmul_reference(&c->packed[ref], c->as[ref], c->x, c->batch, c->ref, d);
+            have = ref;
+        }
         if (!rc)
             rc = qmatmul_run(&c->prepared[v], c->x, c->batch, mode, c->y, d);
         if (rc)
@@ -187,9 +193,7 @@ static double dequant_difference(const struct gptq_packed *p, float *w32, struct
     double worst = 0;
     for (int64_t n = 0; n < p->out; n++)
         for (int64_t k = 0; k < p->in; k++) {
-            int64_t g = back.g_idx[k];
-            double ref = (double)back.scale[g * p->out + n] * ((double)back.q[n * p->in + k] - back.zero[g * p->out + n]);
-            double e = fabs((double)w32[n * p->in + k] - ref);
+            double e = fabs((double)w32[n * p->in + k] - quantized_value_f64(&back, n, k));
             if (isnan(e) || e > worst)
                 worst = e;
         }

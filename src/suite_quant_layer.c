@@ -19,7 +19,7 @@ static const struct synthetic_spectrum layer_spectrum = {.std = 0.02, .spikes = 
 
 /* W (out x in, row-major) for a named layer: the column-major in x out
  * synthetic matrix is the same memory. */
-int quant_weight(uint64_t seed, const struct quant_shape *s, float **w, struct diag *d)
+static int quant_weight(uint64_t seed, const struct quant_shape *s, float **w, struct diag *d)
 {
     struct matrix m;
     if (mat_alloc(&m, DT_F32, s->in, s->out))
@@ -34,46 +34,17 @@ int quant_weight(uint64_t seed, const struct quant_shape *s, float **w, struct d
     return FR_OK;
 }
 
-struct activations {
-    float *calib, *held;
-    int64_t ncalib, nheld;
-};
-
-static int load_activations(const struct quant_config *cfg, uint64_t seed, int64_t in, struct activations *a,
-                            struct diag *d)
+static int load_activations(const struct quant_config *cfg, uint64_t seed, int64_t in,
+                            struct activation_sets *a, struct diag *d)
 {
     const struct quant_calibration *c = &cfg->calib;
-    *a = (struct activations){0};
-    if (c->source == CALIB_FILE) {
-        float *x;
-        int64_t tokens;
-        int rc = activations_from_file(c->path, c->tensor, in, &x, &tokens, d);
-        if (rc)
-            return rc;
-        if (tokens < 2)
-            return diag_fail(d, FR_USAGE, "%s: tensor '%s' has %lld tokens; at least 2 are needed", c->path,
-                             c->tensor, (long long)tokens);
-        /* the last quarter (at most held_out tokens) is held out */
-        a->nheld = tokens / 4 > c->held_out ? c->held_out : (tokens / 4 ? tokens / 4 : 1);
-        a->ncalib = tokens - a->nheld;
-        a->calib = x;
-        a->held = x + a->ncalib * in;
-        return FR_OK;
-    }
-    a->ncalib = c->tokens;
-    a->nheld = c->held_out;
-    a->calib = malloc((size_t)((a->ncalib + a->nheld) * in) * sizeof *a->calib);
-    if (!a->calib)
-        return diag_fail(d, FR_RUNTIME, "out of memory for activations");
-    a->held = a->calib + a->ncalib * in;
-    int rc = synthetic_activations(&c->synthetic, seed, in, 0, a->ncalib, a->calib, d);
-    if (!rc)
-        rc = synthetic_activations(&c->synthetic, seed, in, 1, a->nheld, a->held, d);
-    return rc;
+    if (c->source == CALIB_FILE)
+        return activation_sets_from_file(c->path, c->tensor, in, c->held_out, a, d);
+    return activation_sets_synthetic(&c->synthetic, seed, in, c->tokens, c->held_out, a, d);
 }
 
 static int quantize(const struct quant_config *cfg, const float *w, const struct quant_shape *s,
-                    const struct activations *a, int method, const struct quant_spec *spec, struct quantized *qz,
+                    const struct activation_sets *a, int method, const struct quant_spec *spec, struct quantized *qz,
                     struct quant_layer_record *r, struct diag *d)
 {
     double t0 = now_seconds();
@@ -83,15 +54,9 @@ static int quantize(const struct quant_config *cfg, const float *w, const struct
         return rc;
     }
     struct hessian h;
-    if (hessian_init(&h, s->in))
+    if (hessian_from_activations(&h, a->calib, a->ncalib, s->in, cfg->calib.samples))
         return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld Hessian", (long long)s->in,
                          (long long)s->in);
-    /* calibration samples arrive in equal runs of tokens, one add_batch each */
-    int64_t samples = cfg->calib.samples < a->ncalib ? cfg->calib.samples : a->ncalib;
-    for (int64_t i = 0; i < samples; i++) {
-        int64_t first = a->ncalib * i / samples, last = a->ncalib * (i + 1) / samples;
-        hessian_add(&h, a->calib + first * s->in, last - first, 1);
-    }
     double t1 = now_seconds();
     r->hessian_seconds = t1 - t0;
     int rc = gptq_quantize(w, s->out, s->in, &h, spec, qz, d);
@@ -122,7 +87,7 @@ static int round_trip_exact(const struct quantized *qz, const struct quantized *
 }
 
 /* Errors of the served weights wq against w, on the held-out inputs. */
-static int measure(const float *w, const float *wq, const struct quant_shape *s, const struct activations *a,
+static int measure(const float *w, const float *wq, const struct quant_shape *s, const struct activation_sets *a,
                    struct quant_layer_record *r, struct diag *d)
 {
     struct quant_error e;
@@ -151,7 +116,7 @@ int quant_run_layer(const struct quant_config *cfg, const struct run_context *ct
                               .sym = L->sym, .act_order = act, .static_groups = L->static_groups,
                               .percdamp = L->percdamp, .block_size = L->block_size};
     float *w = NULL, *wq = NULL;
-    struct activations a = {0};
+    struct activation_sets a = {0};
     struct quantized qz = {0}, back = {0};
     struct gptq_packed p = {0};
     int rc = quant_weight(ctx->seed, s, &w, d);
@@ -191,7 +156,7 @@ int quant_run_layer(const struct quant_config *cfg, const struct run_context *ct
     }
     free(w);
     free(wq);
-    free(a.calib);
+    activation_sets_free(&a);
     quantized_free(&qz);
     quantized_free(&back);
     gptq_packed_free(&p);
