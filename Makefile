@@ -34,15 +34,41 @@ CMOCKA_LIBS   := $(or $(call pc_libs,cmocka),-lcmocka)
 override CFLAGS += $(HDF5_CFLAGS) $(LAPACKE_CFLAGS) $(OPENBLAS_CFLAGS)
 LDLIBS += $(HDF5_LIBS) $(YAML_LIBS) $(JANSSON_LIBS) $(LAPACKE_LIBS) $(OPENBLAS_LIBS) -lm
 
-# CUDA: found here so the CUDA backend (cuda/*.cu, built with nvcc into the
-# same binary) slots in; `make NO_CUDA=1` leaves it out.
+# CUDA: nvcc from CUDA_HOME (or PATH), cuSOLVER and cuBLAS beside it, NCCL
+# beside it or in the system folders. cuda/*.cu are built into the same
+# ./fidrun; `make NO_CUDA=1` leaves them out. GPU_ARCH lists the SM
+# versions to build for (code for each, plus PTX for the last).
 CUDA_HOME ?= /usr/local/cuda
-NVCC := $(if $(NO_CUDA),,$(or $(shell command -v nvcc 2>/dev/null),$(wildcard $(CUDA_HOME)/bin/nvcc)))
-CUDA_SRCS := $(wildcard cuda/*.cu)
-CUDA_NOTE := $(if $(NO_CUDA),disabled (NO_CUDA=1),$(if $(NVCC),nvcc at $(NVCC)$(if $(CUDA_SRCS),, (no CUDA backend in this version)),not found))
+GPU_ARCH  ?= 80 90
+NVCC := $(if $(NO_CUDA),,$(or $(wildcard $(CUDA_HOME)/bin/nvcc),$(shell command -v nvcc 2>/dev/null)))
+ifneq ($(NVCC),)
+  CUDA_ROOT := $(patsubst %/bin/nvcc,%,$(NVCC))
+  CUDA_LIBDIR := $(firstword $(wildcard $(CUDA_ROOT)/lib64 $(CUDA_ROOT)/targets/x86_64-linux/lib $(CUDA_ROOT)/lib))
+  CUSOLVER_OK := $(and $(wildcard $(CUDA_ROOT)/include/cusolverDn.h),$(wildcard $(CUDA_LIBDIR)/libcusolver.so))
+  CUBLAS_OK   := $(and $(wildcard $(CUDA_ROOT)/include/cublas_v2.h),$(wildcard $(CUDA_LIBDIR)/libcublas.so))
+  NCCL_INC := $(firstword $(dir $(wildcard $(NCCL_HOME)/include/nccl.h $(CUDA_ROOT)/include/nccl.h /usr/include/nccl.h)))
+  NCCL_LIB := $(firstword $(dir $(wildcard $(NCCL_HOME)/lib/libnccl.so $(CUDA_LIBDIR)/libnccl.so /usr/lib/$(MULTIARCH)/libnccl.so)))
+endif
+ifneq ($(and $(NVCC),$(CUSOLVER_OK),$(CUBLAS_OK)),)
+  CUDA_SRCS := $(filter-out $(if $(and $(NCCL_INC),$(NCCL_LIB)),,cuda/nccl.cu),$(wildcard cuda/*.cu))
+  CUDA_DEFS := -DFIDRUN_CUDA $(if $(and $(NCCL_INC),$(NCCL_LIB)),-DFIDRUN_NCCL)
+  CUDA_INCS := -Icuda -I$(CUDA_ROOT)/include $(if $(NCCL_INC),-I$(NCCL_INC))
+  NVCCFLAGS ?= -O3 -lineinfo
+  override NVCCFLAGS += -std=c++17 $(foreach a,$(GPU_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
+      -gencode arch=compute_$(lastword $(GPU_ARCH)),code=compute_$(lastword $(GPU_ARCH)) \
+      -Xcompiler -Wall,-Wextra -Werror all-warnings $(CUDA_DEFS) -Ibuild -Isrc -Impi $(CUDA_INCS) -MMD -MP
+  override CFLAGS += $(CUDA_DEFS) $(CUDA_INCS)
+  NCCL_LDLIBS := -L$(NCCL_LIB) -Wl,-rpath,$(NCCL_LIB) -lnccl
+  LDLIBS += -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) $(if $(and $(NCCL_INC),$(NCCL_LIB)),$(NCCL_LDLIBS)) \
+            -lcusolver -lcublas -lcudart -lstdc++
+  CUDA_NOTE := nvcc $(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p') at $(NVCC) · cuSOLVER, cuBLAS · $(if $(and $(NCCL_INC),$(NCCL_LIB)),NCCL in $(NCCL_LIB),no NCCL (broadcasts over MPI)) · sm_$(subst $() $(),/sm_,$(strip $(GPU_ARCH)))
+else
+  CUDA_SRCS :=
+  CUDA_NOTE := $(if $(NO_CUDA),disabled (NO_CUDA=1),$(if $(NVCC),nvcc at $(NVCC) but cuSOLVER or cuBLAS missing: CPU only,no nvcc (set CUDA_HOME): CPU only))
+endif
 
-SRCS := $(wildcard src/*.c) mpi/comm.c
-OBJS := $(patsubst %.c,build/%.o,$(SRCS))
+SRCS := $(wildcard src/*.c) $(wildcard mpi/*.c)
+OBJS := $(patsubst %.c,build/%.o,$(SRCS)) $(patsubst %.cu,build/%.o,$(CUDA_SRCS))
 
 # The dequant-matmul inner loops: -O3, and on x86-64 a second build for
 # AVX2+FMA+F16C that qmatmul.c picks at run time where the CPU has them.
@@ -51,7 +77,7 @@ build/src/degenerate.o: override CFLAGS += -O3
 ifeq ($(shell uname -m),x86_64)
 OBJS += build/src/qmatmul_tiles_v3.o
 build/src/qmatmul.o: override CFLAGS += -DFIDRUN_QMM_V3
-build/src/qmatmul_tiles_v3.o: src/qmatmul_tiles.c
+build/src/qmatmul_tiles_v3.o: src/qmatmul_tiles.c build/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O3 -mavx2 -mfma -mf16c -ffp-contract=off -DQMM_SUFFIX=_v3 -c -o $@ $<
 endif
@@ -78,9 +104,20 @@ found:
 fidrun: $(OBJS) | found
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/%.o: %.c
+# Objects depend on the flags they were built with: switching NO_CUDA=1,
+# GPU_ARCH or CFLAGS rebuilds them.
+build/flags: FORCE
+	@mkdir -p build
+	@printf '%s\n' "$(CC) $(CFLAGS) | $(NVCC) $(NVCCFLAGS) | $(LDLIBS)" > $@.new; \
+	 cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+
+build/%.o: %.c build/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/cuda/%.o: cuda/%.cu build/flags
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
 
 # The git commit compiled into the binary; rewritten only when it changes.
 build/git-commit.h: FORCE

@@ -62,6 +62,17 @@ _Noreturn void comm_abort(const struct comm_info *ci, int code, const char *fmt,
     exit(code); /* MPI_Abort does not return; this keeps the compiler sure of it */
 }
 
+void comm_self(struct comm_info *ci)
+{
+    memset(ci, 0, sizeof *ci);
+    MPI_Comm_rank(MPI_COMM_WORLD, &ci->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ci->size);
+    char name[MPI_MAX_PROCESSOR_NAME];
+    int len = 0;
+    MPI_Get_processor_name(name, &len);
+    snprintf(ci->host, sizeof ci->host, "%.*s", len, name);
+}
+
 int comm_bcast_int(int value)
 {
     MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);

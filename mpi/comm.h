@@ -30,6 +30,9 @@ _Noreturn void comm_abort(const struct comm_info *ci, int code, const char *fmt,
 
 int comm_bcast_int(int value);
 
+/* This process's rank and host, for comm_abort where no comm_info was kept. */
+void comm_self(struct comm_info *ci);
+
 /* Collective: rank 0 receives the concatenation (in rank order) of every
  * rank's bytes in *all (malloc'd; NULL elsewhere) and its length. */
 int comm_gather_bytes(const void *buf, size_t bytes, void **all, size_t *total, struct diag *d);

@@ -7,6 +7,7 @@
 
 #include "baseline.h"
 #include "comm.h"
+#include "device.h"
 #include "clock.h"
 #include "linalg.h"
 #include "plan.h"
@@ -21,8 +22,8 @@ struct run_state {
     struct comm_info ci;
     struct run_config cfg;
     struct plan plan;
-    const struct backend *backend;
-    char device_note[128];
+    struct device_choice dev;
+    void *suite_state[CONFIG_MAX_SUITES];
     struct rank_record *ranks; /* rank 0: one per rank (host, device) */
     void *records[CONFIG_MAX_SUITES][SUITE_MAX_TABLES]; /* this rank's, then (rank 0) everyone's */
     size_t nrecords[CONFIG_MAX_SUITES][SUITE_MAX_TABLES];
@@ -47,29 +48,11 @@ static int agree(struct run_state *s, int rc)
     return worst;
 }
 
-static int choose_backend(struct run_state *s)
-{
-    switch (s->cfg.device) {
-    case DEVICE_CUDA:
-        return diag_fail(&s->d, FR_RUNTIME,
-                         "device 'cuda' was requested but this fidrun was built without CUDA support "
-                         "(rebuild where nvcc is found, or use --device cpu)");
-    case DEVICE_AUTO:
-        snprintf(s->device_note, sizeof s->device_note, "auto → cpu, built without CUDA");
-        break;
-    default:
-        snprintf(s->device_note, sizeof s->device_note, "cpu");
-        break;
-    }
-    s->backend = &backend_cpu;
-    return FR_OK;
-}
-
 static int setup(struct run_state *s)
 {
     int rc = plan_from_command_line(s->cli, s->ci.size, &s->cfg, &s->plan, &s->d);
     if (!rc)
-        rc = choose_backend(s);
+        rc = device_select(s->cfg.device, s->ci.local_rank, &s->dev, &s->d);
     if (!rc && s->ci.rank == 0)
         rc = results_check_dir(s->cfg.output, &s->d);
     return rc;
@@ -80,7 +63,15 @@ static int gather_rank_identities(struct run_state *s)
 {
     struct rank_record me = {.rank = s->ci.rank, .local_rank = s->ci.local_rank};
     snprintf(me.host, sizeof me.host, "%s", s->ci.host);
-    cpu_description(me.device, sizeof me.device);
+    me.gpu_index = s->dev.gpu_index;
+    me.gpu_host_index = s->dev.gpu_host_index;
+    if (s->dev.gpu_index >= 0) {
+        snprintf(me.device, sizeof me.device, "%s", s->dev.gpu_name);
+        snprintf(me.gpu_pci_bus_id, sizeof me.gpu_pci_bus_id, "%s", s->dev.gpu_pci_bus_id);
+        me.gpu_memory_gib = s->dev.gpu_memory_gib;
+    } else {
+        cpu_description(me.device, sizeof me.device);
+    }
     void *all;
     size_t bytes;
     if (comm_gather_bytes(&me, sizeof me, &all, &bytes, &s->d))
@@ -95,7 +86,7 @@ static void print_header(struct run_state *s)
     int nhosts = distinct_hosts(s->ranks, s->ci.size, hosts, sizeof hosts);
     printf("fidrun %s · %s · %d rank%s on %d host%s · device %s · seed %lld · %lld BLAS thread%s per rank\n",
            FIDRUN_VERSION, s->cfg.name, s->ci.size, s->ci.size == 1 ? "" : "s", nhosts, nhosts == 1 ? "" : "s",
-           s->device_note, (long long)s->cfg.seed, (long long)s->cfg.threads, s->cfg.threads == 1 ? "" : "s");
+           s->dev.note, (long long)s->cfg.seed, (long long)s->cfg.threads, s->cfg.threads == 1 ? "" : "s");
     if (s->cli->noverrides) {
         printf("overrides:");
         for (size_t i = 0; i < s->cli->noverrides; i++)
@@ -104,6 +95,7 @@ static void print_header(struct run_state *s)
     }
     if (s->cli->only)
         printf("only tasks matching '%s'\n", s->cli->only);
+    ranks_print_gpus(s->ranks, s->ci.size, stdout);
     plan_print_summary(&s->plan, stdout);
     for (size_t i = 0; i < s->cfg.nsuites; i++) {
         char line[512];
@@ -111,6 +103,70 @@ static void print_header(struct run_state *s)
         printf("%s\n", line);
     }
     fflush(stdout);
+}
+
+static struct run_context run_context_for(const struct run_state *s, size_t suite)
+{
+    return (struct run_context){
+        .seed = (uint64_t)s->cfg.seed,
+        .backend = s->dev.backend,
+        .rank = s->ci.rank,
+        .nranks = s->ci.size,
+        .local_rank = s->ci.local_rank,
+        .local_size = s->ci.local_size,
+        .tasks = &s->plan.tasks,
+        .owner = s->plan.owner,
+        .suite = (int)suite,
+        .state = s->suite_state[suite],
+    };
+}
+
+static int new_suite_states(struct run_state *s)
+{
+    for (size_t i = 0; i < s->cfg.nsuites; i++) {
+        const struct suite *su = s->cfg.suites[i].suite;
+        if (su->state_new && su->state_new(s->cfg.suites[i].cfg, &s->plan.tasks, &s->suite_state[i]))
+            return diag_fail(&s->d, FR_RUNTIME, "out of memory for the %s suite's state", su->name);
+    }
+    return FR_OK;
+}
+
+static void free_suite_states(struct run_state *s)
+{
+    for (size_t i = 0; i < s->cfg.nsuites; i++)
+        if (s->suite_state[i] && s->cfg.suites[i].suite->state_free)
+            s->cfg.suites[i].suite->state_free(s->suite_state[i]);
+}
+
+/* The suites' collective steps after all tasks (OSFT's broadcast of the
+ * factors); each rank's row goes to the table after the record tables. */
+static int after_tasks(struct run_state *s)
+{
+    int rc = FR_OK;
+    for (size_t i = 0; !rc && i < s->cfg.nsuites; i++) {
+        const struct suite *su = s->cfg.suites[i].suite;
+        if (!su->after_tasks)
+            continue;
+        void *row = calloc(1, su->after_table->row_size);
+        struct run_context ctx = run_context_for(s, i);
+        int mine = row ? su->after_tasks(s->cfg.suites[i].cfg, &ctx, row, &s->d)
+                       : diag_fail(&s->d, FR_RUNTIME, "out of memory");
+        s->records[i][su->ntables] = row;
+        s->nrecords[i][su->ntables] = row ? 1 : 0;
+        rc = agree(s, mine);
+    }
+    return rc;
+}
+
+/* The record tables and, when the suite has one, its after_table. */
+static size_t suite_tables(const struct suite *su)
+{
+    return su->ntables + (su->after_tasks ? 1 : 0);
+}
+
+static const struct table_desc *suite_table(const struct suite *su, size_t t)
+{
+    return t < su->ntables ? su->record_tables[t] : su->after_table;
 }
 
 /* Runs this rank's tasks; rank 0 also follows everyone's progress. Any
@@ -140,10 +196,12 @@ static void execute(struct run_state *s)
     /* Testing hook: the rank that runs a task matching this pattern fails
      * it, so tests can show that one failing rank ends the whole job. */
     const char *fault = getenv("FIDRUN_INJECT_FAULT");
-    struct run_context ctx = {.seed = (uint64_t)s->cfg.seed, .backend = s->backend, .rank = s->ci.rank};
+    struct run_context ctx = run_context_for(s, 0);
     for (size_t k = 0; k < nmine; k++) {
         const struct task *t = &p->tasks.items[mine[k]];
         const struct suite_slot *slot = &s->cfg.suites[t->suite];
+        ctx.suite = t->suite;
+        ctx.state = s->suite_state[t->suite];
         size_t row = slot->suite->record_tables[t->table]->row_size;
         void *rec = (char *)s->records[t->suite][t->table] + used[t->suite][t->table]++ * row;
         double start = now_seconds();
@@ -192,8 +250,8 @@ static int gather_records(struct run_state *s)
 {
     for (size_t i = 0; i < s->cfg.nsuites; i++) {
         const struct suite *su = s->cfg.suites[i].suite;
-        for (size_t t = 0; t < su->ntables; t++) {
-            size_t row = su->record_tables[t]->row_size, bytes;
+        for (size_t t = 0; t < suite_tables(su); t++) {
+            size_t row = suite_table(su, t)->row_size, bytes;
             void *all;
             if (comm_gather_bytes(s->records[i][t], s->nrecords[i][t] * row, &all, &bytes, &s->d))
                 return s->d.code;
@@ -288,7 +346,7 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
     struct results_file *rf;
     if (results_create(s->cfg.output, s->cfg.name, s->wall0, &rf, &s->d))
         return s->d.code;
-    char mpi[256], blas[512], balance[32];
+    char mpi[256], blas[512], balance[32], cuda[256];
     char *argv_line = join_argv(s->cli->argc, s->cli->argv);
     struct provenance pv = {
         .cfg = &s->cfg,
@@ -300,7 +358,8 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
         .nranks = s->ci.size,
         .mpi_library = comm_library_version(mpi, sizeof mpi),
         .blas = blas_description(blas, sizeof blas),
-        .device = s->backend->name,
+        .device = s->dev.backend->name,
+        .cuda_versions = device_versions(cuda, sizeof cuda),
         .balance = partition_spec_name(s->plan.balance, balance, sizeof balance),
         .predicted_imbalance = s->plan.imbalance,
         .realized_imbalance = r->realized,
@@ -319,8 +378,8 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
         char group[64], line[512];
         snprintf(group, sizeof group, "/%s", su->name);
         su->describe(s->cfg.suites[i].cfg, line, sizeof line);
-        for (size_t t = 0; !rc && t < su->ntables; t++)
-            rc = results_write_table(rf, group, su->record_tables[t], s->records[i][t], s->nrecords[i][t], &s->d);
+        for (size_t t = 0; !rc && t < suite_tables(su); t++)
+            rc = results_write_table(rf, group, suite_table(su, t), s->records[i][t], s->nrecords[i][t], &s->d);
         if (!rc)
             rc = results_write_table(rf, group, &rank_table, r->suite_ranks[i], (size_t)s->ci.size, &s->d);
         if (!rc)
@@ -388,12 +447,16 @@ int driver_run(int *argc, char ***argv, const struct cli *c)
         blas_set_threads((int)s->cfg.threads);
         rc = agree(s, gather_rank_identities(s));
     }
+    if (!rc)
+        rc = agree(s, new_suite_states(s));
     if (!rc) {
         if (s->ci.rank == 0 && !c->quiet)
             print_header(s);
         execute(s);
-        rc = agree(s, gather_records(s));
+        rc = after_tasks(s);
     }
+    if (!rc)
+        rc = agree(s, gather_records(s));
     if (!rc) {
         if (s->ci.rank == 0)
             rc = finish_on_root(s);
@@ -402,6 +465,8 @@ int driver_run(int *argc, char ***argv, const struct cli *c)
     for (size_t i = 0; i < CONFIG_MAX_SUITES; i++)
         for (size_t t = 0; t < SUITE_MAX_TABLES; t++)
             free(s->records[i][t]);
+    free_suite_states(s);
+    device_release(&s->dev);
     free(s->ranks);
     plan_free(&s->plan);
     config_free(&s->cfg);

@@ -7,13 +7,25 @@
 #include "diag.h"
 #include "matrix.h"
 
+/* SVD drivers: LAPACK's gesdd (divide and conquer, the CPU default) and
+ * gesvd (QR iteration), cuSOLVER's gesvd, gesvdj (Jacobi) and gesvdp
+ * (polar decomposition). auto: gesdd on the CPU; on a GPU, the fastest
+ * of the cuSOLVER three, timed on the first matrix of each shape. */
+enum svd_driver { SVD_AUTO, SVD_GESDD, SVD_GESVD, SVD_GESVDJ, SVD_GESVDP, SVD_DRIVER_COUNT };
+const char *svd_driver_name(int driver);
+
+struct osft_job;
+struct osft_outcome;
+
 enum gram_side {
     GRAM_COLUMNS, /* Q^T Q: columns of an m x k Q should be orthonormal */
     GRAM_ROWS,    /* Q Q^T: rows of a k x n Q should be orthonormal */
 };
 
+/* A backend that only runs whole jobs (CUDA) leaves the host-matrix
+ * primitives NULL; the suites call osft_matrix. */
 struct backend {
-    const char *name; /* "cpu" */
+    const char *name; /* "cpu", "cuda" */
 
     /* Thin SVD of the m x n matrix a (left unchanged): u is m x k, s is
      * k x 1 (descending), vt is k x n, k = min(m, n); all allocated by the
@@ -29,9 +41,19 @@ struct backend {
 
     /* Upper triangle of Q^T Q or Q Q^T into g (k x k, caller-allocated). */
     int (*gram)(const struct matrix *q, enum gram_side side, struct matrix *g, struct diag *d);
+
+    /* One OSFT matrix end to end where the backend computes: SVD, the split
+     * reconstruction, its difference to the original and the Gram defects
+     * of both factors (osft_matrix.h). */
+    int (*osft_matrix)(const struct osft_job *job, struct osft_outcome *out, struct diag *d);
 };
 
 extern const struct backend backend_cpu;
+
+/* LAPACK's thin SVD by driver (SVD_GESVD: ?gesvd, anything else: ?gesdd)
+ * into caller-allocated u, s, vt of any leading dimensions. */
+int cpu_svd(const struct matrix *a, struct matrix *u, struct matrix *s, struct matrix *vt, int driver,
+            struct diag *d);
 
 /* Threads the BLAS may use in this process. */
 void blas_set_threads(int n);

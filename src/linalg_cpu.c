@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "linalg.h"
+#include "osft_matrix.h"
 
 static int too_big(const struct matrix *a, struct diag *d)
 {
@@ -15,10 +16,16 @@ static int too_big(const struct matrix *a, struct diag *d)
     return FR_OK;
 }
 
-static int cpu_svd_thin(const struct matrix *a, struct matrix *u, struct matrix *s, struct matrix *vt,
-                        struct diag *d)
+const char *svd_driver_name(int driver)
 {
-    if (too_big(a, d))
+    static const char *const names[] = {"auto", "gesdd", "gesvd", "gesvdj", "gesvdp"};
+    return driver >= 0 && driver < SVD_DRIVER_COUNT ? names[driver] : "?";
+}
+
+int cpu_svd(const struct matrix *a, struct matrix *u, struct matrix *s, struct matrix *vt, int driver,
+            struct diag *d)
+{
+    if (too_big(a, d) || too_big(u, d) || too_big(vt, d))
         return d->code;
     struct matrix work;
     if (mat_alloc(&work, a->dtype, a->rows, a->cols))
@@ -28,15 +35,28 @@ static int cpu_svd_thin(const struct matrix *a, struct matrix *u, struct matrix 
         memcpy((char *)work.data + (size_t)j * work.ld * dtype_size(a->dtype),
                (const char *)a->data + (size_t)j * a->ld * dtype_size(a->dtype),
                (size_t)a->rows * dtype_size(a->dtype));
-    lapack_int m = (lapack_int)a->rows, n = (lapack_int)a->cols, info;
+    lapack_int m = (lapack_int)a->rows, n = (lapack_int)a->cols, info, k = m < n ? m : n;
+    lapack_int lda = (lapack_int)work.ld, ldu = (lapack_int)u->ld, ldvt = (lapack_int)vt->ld;
+    int qr = driver == SVD_GESVD;
+    struct matrix superb = {0};
+    if (qr && mat_alloc(&superb, a->dtype, k > 1 ? k : 1, 1)) {
+        mat_free(&work);
+        return diag_fail(d, FR_RUNTIME, "out of memory for gesvd's workspace");
+    }
     if (a->dtype == DT_F32)
-        info = LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'S', m, n, work.data, (lapack_int)work.ld, s->data, u->data,
-                              (lapack_int)u->ld, vt->data, (lapack_int)vt->ld);
+        info = qr ? LAPACKE_sgesvd(LAPACK_COL_MAJOR, 'S', 'S', m, n, work.data, lda, s->data, u->data, ldu,
+                                   vt->data, ldvt, superb.data)
+                  : LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'S', m, n, work.data, lda, s->data, u->data, ldu, vt->data,
+                                   ldvt);
     else
-        info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', m, n, work.data, (lapack_int)work.ld, s->data, u->data,
-                              (lapack_int)u->ld, vt->data, (lapack_int)vt->ld);
+        info = qr ? LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', m, n, work.data, lda, s->data, u->data, ldu,
+                                   vt->data, ldvt, superb.data)
+                  : LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', m, n, work.data, lda, s->data, u->data, ldu, vt->data,
+                                   ldvt);
     mat_free(&work);
-    const char *fn = a->dtype == DT_F32 ? "sgesdd" : "dgesdd";
+    mat_free(&superb);
+    char fn[8];
+    snprintf(fn, sizeof fn, "%c%s", a->dtype == DT_F32 ? 's' : 'd', qr ? "gesvd" : "gesdd");
     if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR)
         return diag_fail(d, FR_RUNTIME, "%s: out of memory for its workspace", fn);
     if (info > 0)
@@ -44,6 +64,12 @@ static int cpu_svd_thin(const struct matrix *a, struct matrix *u, struct matrix 
     if (info < 0)
         return diag_fail(d, FR_RUNTIME, "%s rejected argument %d", fn, (int)-info);
     return FR_OK;
+}
+
+static int cpu_svd_thin(const struct matrix *a, struct matrix *u, struct matrix *s, struct matrix *vt,
+                        struct diag *d)
+{
+    return cpu_svd(a, u, s, vt, SVD_GESDD, d);
 }
 
 /* C (m x n) = alpha A[:, cols] B[rows, :] + beta C for one slice of the inner dimension. */
@@ -104,6 +130,7 @@ const struct backend backend_cpu = {
     .svd_thin = cpu_svd_thin,
     .reconstruct_split = cpu_reconstruct_split,
     .gram = cpu_gram,
+    .osft_matrix = cpu_osft_matrix,
 };
 
 void blas_set_threads(int n)

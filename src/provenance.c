@@ -98,6 +98,7 @@ int provenance_write(struct results_file *rf, const struct provenance *p, struct
         {"blas", p->blas},
         {"device", p->device},
         {"device_names", devices},
+        {"cuda_versions", p->cuda_versions},
         {"balance", p->balance},
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)

@@ -18,7 +18,8 @@ struct provenance {
     int nranks;
     const char *mpi_library;
     const char *blas;
-    const char *device;      /* the backend in use ("cpu") */
+    const char *device;      /* the backend rank 0 uses ("cpu", "cuda") */
+    const char *cuda_versions; /* runtime, driver and libraries, or "built without CUDA" */
     const char *balance;
     double predicted_imbalance, realized_imbalance;
     size_t tasks;

@@ -13,6 +13,10 @@ static const struct column rank_cols[] = {
     COL(COL_STR, struct rank_record, host, ""),
     COL(COL_I32, struct rank_record, local_rank, ""),
     COL(COL_STR, struct rank_record, device, ""),
+    COL(COL_I32, struct rank_record, gpu_index, ""),
+    COL(COL_I32, struct rank_record, gpu_host_index, ""),
+    COL(COL_STR, struct rank_record, gpu_pci_bus_id, ""),
+    COL(COL_F64, struct rank_record, gpu_memory_gib, "GiB"),
     COL(COL_I32, struct rank_record, tasks, "count"),
     COL(COL_F64, struct rank_record, predicted_cost, "flop"),
     COL(COL_F64, struct rank_record, busy_seconds, "s"),
@@ -85,4 +89,26 @@ double cost_fit_pearson(const struct cost_fit *f)
         return NAN;
     double cxx = f->sxx - f->sx * f->sx / f->n, cyy = f->syy - f->sy * f->sy / f->n, cxy = f->sxy - f->sx * f->sy / f->n;
     return cxx > 0 && cyy > 0 ? cxy / sqrt(cxx * cyy) : NAN;
+}
+
+void ranks_print_gpus(const struct rank_record *r, int nranks, FILE *out)
+{
+    int any = 0;
+    for (int i = 0; i < nranks; i++)
+        any |= r[i].gpu_index >= 0;
+    if (!any)
+        return;
+    fprintf(out, "GPU binding\n  %4s  %-20s %5s %5s  %-28s %-16s %8s\n", "rank", "host", "gpu", "host#", "name",
+            "pci bus id", "memory");
+    for (int i = 0; i < nranks; i++) {
+        if (r[i].gpu_index < 0) {
+            fprintf(out, "  %4d  %-20s %5s %5s  %-28s\n", r[i].rank, r[i].host, "-", "-", "cpu");
+            continue;
+        }
+        char host_index[16] = "?";
+        if (r[i].gpu_host_index >= 0)
+            snprintf(host_index, sizeof host_index, "%d", r[i].gpu_host_index);
+        fprintf(out, "  %4d  %-20s %5d %5s  %-28s %-16s %5.1f GiB\n", r[i].rank, r[i].host, r[i].gpu_index,
+                host_index, r[i].device, r[i].gpu_pci_bus_id, r[i].gpu_memory_gib);
+    }
 }

@@ -12,7 +12,11 @@ struct rank_record {
     int32_t rank;
     char host[64];
     int32_t local_rank;
-    char device[96];
+    char device[96];        /* the CPU, or the GPU's name */
+    int32_t gpu_index;      /* CUDA ordinal bound, -1 on the CPU */
+    int32_t gpu_host_index; /* that GPU on the host (through CUDA_VISIBLE_DEVICES), -1 if unknown */
+    char gpu_pci_bus_id[32];
+    double gpu_memory_gib;
     int32_t tasks;
     double predicted_cost;
     double busy_seconds; /* sum of task wall times */
@@ -36,6 +40,10 @@ double cost_fit_pearson(const struct cost_fit *f); /* NaN with fewer than 2 task
 
 /* max busy / mean busy */
 double ranks_realized_imbalance(const struct rank_record *r, int nranks);
+
+/* The binding table: rank, host, GPU index, name, PCI bus id, memory;
+ * nothing when no rank has a GPU. */
+void ranks_print_gpus(const struct rank_record *r, int nranks, FILE *out);
 
 /* "ranks: busy 61.2 60.8 61.0 60.9 s · realized imbalance 1.004 (predicted 1.003)" */
 void ranks_print(const struct rank_record *r, int nranks, double predicted, FILE *out);

@@ -15,12 +15,17 @@
 #include "task.h"
 #include "yaml_tree.h"
 
-#define SUITE_MAX_TABLES 4
+#define SUITE_MAX_TABLES 4 /* record tables, plus one after_table */
 
 struct run_context {
     uint64_t seed;
     const struct backend *backend;
-    int rank;
+    int rank, nranks;
+    int local_rank, local_size; /* among the ranks on this host */
+    const struct task_list *tasks; /* the whole plan, the same on every rank */
+    const int32_t *owner;          /* rank of each task */
+    int suite;                     /* index of the suite in the config; tasks with t->suite == suite are its own */
+    void *state;                   /* the suite's, from state_new (NULL without) */
 };
 
 struct report_opts {
@@ -51,6 +56,17 @@ struct suite {
                      struct check_list *checks);
     /* Optional: frees what configure allocated inside cfg (not cfg itself). */
     void (*release)(void *cfg);
+
+    /* Optional: state a run keeps across its tasks (the factors OSFT
+     * broadcasts afterwards, ...); 0 or FR_RUNTIME. */
+    int (*state_new)(const void *cfg, const struct task_list *tasks, void **state);
+    void (*state_free)(void *state);
+    /* Optional and collective: once every rank has run its tasks, fills this
+     * rank's row of after_table (one row per rank, /<suite>/<name>); the
+     * rows reach summarize as records[ntables], n[ntables] = ranks. An error
+     * on any rank must end the job (comm_abort), never leave others waiting. */
+    int (*after_tasks)(const void *cfg, const struct run_context *ctx, void *row, struct diag *d);
+    const struct table_desc *after_table;
 };
 
 size_t suite_count(void);

@@ -9,6 +9,9 @@
 #include "metrics.h"
 #include "schema.h"
 #include "suite.h"
+#include "osft_matrix.h"
+#include "factor_bcast.h"
+#include "suite_osft_impl.h"
 
 static const struct column osft_cols[] = {
     RECORD_HEAD_COLUMNS(struct osft_record),
@@ -32,6 +35,13 @@ static const struct column osft_cols[] = {
     COL(COL_F64, struct osft_record, sigma_split, ""),
     COL(COL_F64, struct osft_record, sigma_min, ""),
     COL(COL_F64, struct osft_record, svd_seconds, "s"),
+    COLC(COL_STR, struct osft_record, svd_driver, "", CMP_IGNORE),
+    COLC(COL_I32, struct osft_record, tuned, "", CMP_IGNORE),
+    COLC(COL_F64, struct osft_record, err_sigma, "", CMP_IGNORE),
+    COL(COL_I32, struct osft_record, cross_checked, ""),
+    COL(COL_F64, struct osft_record, xc_sigma_ratio, ""),
+    COL(COL_F64, struct osft_record, xc_resid_ratio, ""),
+    COL(COL_F64, struct osft_record, xc_orth_ratio, ""),
 };
 static const struct table_desc osft_table = TABLE_DESC("matrices", struct osft_record, osft_cols);
 static const struct table_desc *const osft_tables[] = {&osft_table};
@@ -40,6 +50,11 @@ static const struct table_desc *const osft_tables[] = {&osft_table};
 
 static const struct choice dtype_choices[] = {{"float32", DT_F32}, {"fp32", DT_F32}, {"float64", DT_F64},
                                               {"fp64", DT_F64},    {NULL, 0}};
+static const struct choice svd_driver_choices[] = {{"auto", SVD_AUTO},     {"gesdd", SVD_GESDD},
+                                                   {"gesvd", SVD_GESVD},   {"gesvdj", SVD_GESVDJ},
+                                                   {"gesvdp", SVD_GESVDP}, {NULL, 0}};
+static const struct choice broadcast_choices[] = {
+    {"auto", BCAST_AUTO}, {"nccl", BCAST_NCCL}, {"mpi", BCAST_MPI}, {"off", BCAST_OFF}, {NULL, 0}};
 static const struct choice source_choices[] = {{"synthetic", SOURCE_SYNTHETIC}, {NULL, 0}};
 static const struct choice target_choices[] = {
     {"q_proj", T_Q},   {"k_proj", T_K},       {"v_proj", T_V},   {"o_proj", T_O}, {"gate_proj", T_GATE},
@@ -88,6 +103,12 @@ static const struct field osft_fields[] = {
     OSFT_FIELD("ratio_threshold", FT_REAL, ratio_threshold, 0, 1e30),
     OSFT_FIELD("min_success_rate", FT_REAL, min_success_rate, 0, 100),
     {.key = "synthetic", .type = FT_MAP, .fields = synthetic_fields},
+    {.key = "svd_driver", .type = FT_ENUM, .offset = offsetof(struct osft_config, svd_driver),
+     .choices = svd_driver_choices},
+    OSFT_FIELD("cross_check_every", FT_INT, cross_check_every, 0, 1000000),
+    {.key = "broadcast", .type = FT_ENUM, .offset = offsetof(struct osft_config, broadcast),
+     .choices = broadcast_choices},
+    OSFT_FIELD("broadcast_memory_share", FT_REAL, broadcast_memory_share, 0.01, 0.95),
     {0},
 };
 
@@ -104,6 +125,10 @@ static void osft_defaults(void *vcfg)
         .ratio_threshold = 35,
         .min_success_rate = 100,
         .spectrum = {.std = 0.02, .spikes = 16, .strength = 4.0, .decay = 0.7},
+        .svd_driver = SVD_AUTO,
+        .cross_check_every = 16,
+        .broadcast = BCAST_AUTO,
+        .broadcast_memory_share = 0.5,
     };
 }
 
@@ -135,9 +160,15 @@ static int64_t osft_layers(const struct osft_config *cfg)
 static void osft_describe(const void *vcfg, char *buf, size_t size)
 {
     const struct osft_config *cfg = vcfg;
-    snprintf(buf, size, "OSFT fidelity · %s · %lld of %d layers · %s · unfreeze ratio %.2f · atol %.0e rtol %.0e",
+    char xc[48] = "no CPU cross-check";
+    if (cfg->cross_check_every > 0)
+        snprintf(xc, sizeof xc, "CPU cross-check every %lld", (long long)cfg->cross_check_every);
+    snprintf(buf, size,
+             "OSFT fidelity · %s · %lld of %d layers · %s · unfreeze ratio %.2f · atol %.0e rtol %.0e · "
+             "svd %s · %s · broadcast %s",
              cfg->model->id, (long long)osft_layers(cfg), cfg->model->num_hidden_layers, dtype_name(cfg->dtype),
-             cfg->unfreeze_rank_ratio, cfg->atol, cfg->rtol);
+             cfg->unfreeze_rank_ratio, cfg->atol, cfg->rtol, svd_driver_name(cfg->svd_driver), xc,
+             bcast_method_name(cfg->broadcast));
 }
 
 /* ---- plan and run ---- */
@@ -171,80 +202,106 @@ static int osft_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
     return FR_OK;
 }
 
-struct osft_buffers {
-    struct matrix w, u, s, vt, w2, g;
-};
-
-static void buffers_free(struct osft_buffers *b)
+/* The CPU reference on a sample of matrices: LAPACK gesdd on the same W.
+ * Not when the run is that reference already. */
+static int wants_cross_check(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
+                             int driver_used)
 {
-    mat_free(&b->w);
-    mat_free(&b->u);
-    mat_free(&b->s);
-    mat_free(&b->vt);
-    mat_free(&b->w2);
-    mat_free(&b->g);
+    if (cfg->cross_check_every <= 0 || t->id % cfg->cross_check_every != 0)
+        return 0;
+    return !(ctx->backend == &backend_cpu && driver_used == SVD_GESDD);
 }
 
-static int osft_run(const void *vcfg, const struct run_context *ctx, const struct task *t, void *vrec,
-                    struct diag *d)
+static int cross_check(const struct osft_job *job, const struct osft_outcome *got, struct osft_record *r,
+                       struct diag *d)
 {
-    const struct osft_config *cfg = vcfg;
-    const struct backend *be = ctx->backend;
-    struct osft_record *r = vrec;
-    int64_t m = t->dims[0], n = t->dims[1], k = m < n ? m : n;
-    enum dtype dt = (enum dtype)cfg->dtype;
-    struct osft_buffers b = {0};
-    struct matrix_source src = {SOURCE_SYNTHETIC, ctx->seed, cfg->spectrum};
-
-    int rc = matrix_source_load(&src, t->name, m, n, dt, &b.w, d);
+    struct osft_job ref_job = *job;
+    ref_job.driver = SVD_GESDD;
+    ref_job.keep_factors = 0;
+    struct osft_outcome ref;
+    int rc = cpu_osft_matrix(&ref_job, &ref, d);
     if (rc)
         return rc;
-    if (mat_alloc(&b.u, dt, m, k) || mat_alloc(&b.s, dt, k, 1) || mat_alloc(&b.vt, dt, k, n) ||
-        mat_alloc(&b.w2, dt, m, n) || mat_alloc(&b.g, dt, k, k)) {
-        buffers_free(&b);
-        return diag_fail(d, FR_RUNTIME, "out of memory for the factors of a %lld x %lld matrix", (long long)m,
-                         (long long)n);
+    int64_t m = job->w->rows, n = job->w->cols, k = ref.s.rows;
+    double eps = dtype_eps(job->w->dtype), worst = 0, smax = k ? mat_get(&ref.s, 0, 0) : 0;
+    for (int64_t i = 0; i < k; i++) {
+        double e = fabs(mat_get(&got->s, i, 0) - mat_get(&ref.s, i, 0));
+        if (!(e <= worst))
+            worst = e;
     }
-    double t0 = now_seconds();
-    rc = be->svd_thin(&b.w, &b.u, &b.s, &b.vt, d);
-    r->svd_seconds = now_seconds() - t0;
-    int64_t ks = osft_split_rank(m, n, cfg->unfreeze_rank_ratio);
-    if (!rc)
-        rc = be->reconstruct_split(&b.u, &b.s, &b.vt, ks, &b.w2, d);
-    struct diff_stats ds;
-    if (!rc)
-        diff_stats_compute(&b.w, &b.w2, cfg->atol, cfg->rtol, &ds);
-    double defect_u = NAN, defect_v = NAN;
-    if (!rc && !(rc = be->gram(&b.u, GRAM_COLUMNS, &b.g, d)))
-        defect_u = identity_defect_norm1(&b.g);
-    if (!rc && !(rc = be->gram(&b.vt, GRAM_ROWS, &b.g, d)))
-        defect_v = identity_defect_norm1(&b.g);
-    if (rc) {
-        buffers_free(&b);
-        return rc;
-    }
-    double eps = dtype_eps(dt);
+    double scale = (smax > 0 ? smax : 1) * (double)(m > n ? m : n) * eps;
+    r->cross_checked = 1;
+    r->xc_sigma_ratio = worst / scale;
+    r->xc_resid_ratio = svd_residual_ratio(ref.ds.norm1_diff, ref.ds.norm1_ref, m, n, eps);
+    r->xc_orth_ratio = fmax(orthogonality_ratio(ref.defect_u, m, eps), orthogonality_ratio(ref.defect_v, n, eps));
+    mat_free(&ref.s);
+    return FR_OK;
+}
+
+static void fill_record(const struct osft_config *cfg, const struct task *t, int64_t ks,
+                        const struct osft_outcome *o, struct osft_record *r)
+{
+    int64_t m = t->dims[0], n = t->dims[1], k = o->s.rows;
+    double eps = dtype_eps((enum dtype)cfg->dtype);
+    const struct diff_stats *ds = &o->ds;
     snprintf(r->name, sizeof r->name, "%s", t->name);
     snprintf(r->target, sizeof r->target, "%s", target_name((enum target)t->dims[3]));
     r->layer = (int32_t)t->dims[2];
     r->rows = (int32_t)m;
     r->cols = (int32_t)n;
     r->k_split = (int32_t)ks;
-    r->max_abs_err = ds.max_abs;
-    r->mean_abs_err = ds.mean_abs;
-    r->rel_fro_err = ds.fro_ref > 0 ? ds.fro_diff / ds.fro_ref : ds.fro_diff;
-    r->max_abs_w = ds.max_abs_ref;
-    r->violations = ds.violations;
-    r->pass = ds.violations == 0;
-    r->resid_ratio = svd_residual_ratio(ds.norm1_diff, ds.norm1_ref, m, n, eps);
-    r->orth_u_ratio = orthogonality_ratio(defect_u, m, eps);
-    r->orth_v_ratio = orthogonality_ratio(defect_v, n, eps);
-    r->sv_violations = (int32_t)singular_value_violations(&b.s);
-    r->sigma_max = mat_get(&b.s, 0, 0);
-    r->sigma_split = mat_get(&b.s, ks, 0);
-    r->sigma_min = mat_get(&b.s, k - 1, 0);
-    buffers_free(&b);
-    return FR_OK;
+    r->max_abs_err = ds->max_abs;
+    r->mean_abs_err = ds->mean_abs;
+    r->rel_fro_err = ds->fro_ref > 0 ? ds->fro_diff / ds->fro_ref : ds->fro_diff;
+    r->max_abs_w = ds->max_abs_ref;
+    r->violations = ds->violations;
+    r->pass = ds->violations == 0;
+    r->resid_ratio = svd_residual_ratio(ds->norm1_diff, ds->norm1_ref, m, n, eps);
+    r->orth_u_ratio = orthogonality_ratio(o->defect_u, m, eps);
+    r->orth_v_ratio = orthogonality_ratio(o->defect_v, n, eps);
+    r->sv_violations = (int32_t)singular_value_violations(&o->s);
+    r->sigma_max = mat_get(&o->s, 0, 0);
+    r->sigma_split = mat_get(&o->s, ks, 0);
+    r->sigma_min = mat_get(&o->s, k - 1, 0);
+    r->svd_seconds = o->svd_seconds;
+    snprintf(r->svd_driver, sizeof r->svd_driver, "%s", svd_driver_name(o->driver));
+    r->tuned = o->tuned;
+    r->err_sigma = o->err_sigma;
+    r->xc_sigma_ratio = r->xc_resid_ratio = r->xc_orth_ratio = NAN;
+}
+
+static int osft_run(const void *vcfg, const struct run_context *ctx, const struct task *t, void *vrec,
+                    struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    struct osft_record *r = vrec;
+    int64_t m = t->dims[0], n = t->dims[1];
+    struct matrix w;
+    struct matrix_source src = {SOURCE_SYNTHETIC, ctx->seed, cfg->spectrum};
+    int rc = matrix_source_load(&src, t->name, m, n, (enum dtype)cfg->dtype, &w, d);
+    if (rc)
+        return rc;
+    struct osft_job job = {
+        .w = &w,
+        .k_split = osft_split_rank(m, n, cfg->unfreeze_rank_ratio),
+        .atol = cfg->atol,
+        .rtol = cfg->rtol,
+        .driver = cfg->svd_driver,
+        .keep_factors = osft_keeps_factors(cfg, ctx),
+    };
+    struct osft_outcome o;
+    rc = ctx->backend->osft_matrix(&job, &o, d);
+    if (!rc) {
+        fill_record(cfg, t, job.k_split, &o, r);
+        if (wants_cross_check(cfg, ctx, t, o.driver))
+            rc = cross_check(&job, &o, r, d);
+        if (!rc && job.keep_factors)
+            osft_state_keep(ctx->state, t->id, &o.held);
+        held_factors_release(&o.held);
+        mat_free(&o.s);
+    }
+    mat_free(&w);
+    return rc;
 }
 
 /* ---- summary ---- */
@@ -268,6 +325,81 @@ static void print_matrix_row(FILE *out, const struct osft_record *r)
     fprintf(out, "  %-40s %5d×%-5d %9.1e %10.1e %9.1e %6.2f %6.2f %6.2f %6.2f  %d  %s\n", r->name, r->rows, r->cols,
             r->max_abs_err, r->mean_abs_err, r->rel_fro_err, r->resid_ratio, r->orth_u_ratio, r->orth_v_ratio,
             r->svd_seconds, r->head.rank, r->pass ? "ok" : "FAIL");
+}
+
+/* Which SVD driver ran, per shape (auto may pick differently per shape). */
+static int summarize_drivers(const struct osft_record *rec, size_t n, FILE *out)
+{
+    char line[1024] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = rec[j].rows == rec[i].rows && rec[j].cols == rec[i].cols &&
+                   strcmp(rec[j].svd_driver, rec[i].svd_driver) == 0;
+        if (!seen && len < sizeof line)
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s %d×%d %s", len ? "," : "", rec[i].rows,
+                                    rec[i].cols, rec[i].svd_driver);
+    }
+    double worst_err = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(rec[i].err_sigma) && rec[i].err_sigma > worst_err)
+            worst_err = rec[i].err_sigma;
+    fprintf(out, "  svd driver by shape:%s", line);
+    if (worst_err > 0)
+        fprintf(out, " · gesvdp h_err_sigma worst %.1e", worst_err);
+    fprintf(out, "\n");
+    return 0;
+}
+
+/* The sampled CPU recomputation: singular values against LAPACK gesdd,
+ * and the reference's own ratios beside ours. */
+static int summarize_cross_check(const struct osft_config *cfg, const struct osft_record *rec, size_t n, FILE *out,
+                                 struct check_list *checks)
+{
+    size_t count = 0;
+    double worst = 0, ours = 0, theirs = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rec[i].cross_checked)
+            continue;
+        count++;
+        if (!(rec[i].xc_sigma_ratio <= worst))
+            worst = rec[i].xc_sigma_ratio;
+        ours = fmax(ours, fmax(rec[i].resid_ratio, fmax(rec[i].orth_u_ratio, rec[i].orth_v_ratio)));
+        theirs = fmax(theirs, fmax(rec[i].xc_resid_ratio, rec[i].xc_orth_ratio));
+    }
+    if (!count) {
+        fprintf(out, "  cross-check: none (%s)\n", cfg->cross_check_every > 0
+                                                       ? "the run is the CPU gesdd reference itself"
+                                                       : "cross_check_every: 0");
+        return 0;
+    }
+    fprintf(out, "  cross-check against CPU gesdd on %zu matrices: singular values ratio worst %.2f · "
+                 "worst residual/orthogonality ratio %.2f here, %.2f on the CPU\n",
+            count, worst, ours, theirs);
+    return check_add(checks, "osft", "cross-check: |s - s_cpu| / (s_max max(m,n) eps), worst", "xc_sigma_ratio",
+                     worst, -INFINITY, cfg->ratio_threshold, "");
+}
+
+static int summarize_broadcast(const void *rows, size_t n, FILE *out, struct check_list *checks)
+{
+    const struct osft_bcast_row *r = rows;
+    if (!strcmp(r[0].method, "off") || !strncmp(r[0].method, "none", 4)) {
+        fprintf(out, "  broadcast of the factors: %s\n", r[0].method);
+        return 0;
+    }
+    int64_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad = bad > r[i].mismatches ? bad : r[i].mismatches;
+    fprintf(out, "  broadcast of the factors: %s · %lld matrices · %.3f GB · %.3f s (slowest rank) · "
+                 "algbw %.2f GB/s · busbw %.2f GB/s · %s · copies %s\n",
+            r[0].method, (long long)r[0].matrices, r[0].bytes / 1e9, r[0].max_seconds, r[0].algbw, r[0].busbw,
+            r[0].held_model ? "whole model held on every rank" : "one layer at a time",
+            bad ? "DIFFER" : "identical on every rank");
+    if (r[0].note[0])
+        fprintf(out, "    (%s)\n", r[0].note);
+    return check_add(checks, "osft", "broadcast: matrices whose copies differ between ranks", "bcast_mismatches",
+                     (double)bad, 0, 0, "count");
 }
 
 static int osft_summarize(const void *vcfg, const void *const *records, const size_t *counts,
@@ -360,6 +492,10 @@ static int osft_summarize(const void *vcfg, const void *const *records, const si
                       cfg->ratio_threshold, "");
     fail |= check_add(checks, "osft", "singular values out of order or < 0", "sv_violations", (double)sv_bad, 0, 0,
                       "count");
+    fail |= summarize_drivers(rec, n, out);
+    fail |= summarize_cross_check(cfg, rec, n, out, checks);
+    if (counts[1])
+        fail |= summarize_broadcast(records[1], counts[1], out, checks);
     return fail ? FR_RUNTIME : FR_OK;
 }
 
@@ -374,4 +510,8 @@ const struct suite suite_osft = {
     .record_tables = osft_tables,
     .ntables = 1,
     .summarize = osft_summarize,
+    .state_new = osft_state_new,
+    .state_free = osft_state_free,
+    .after_tasks = osft_broadcast,
+    .after_table = &osft_bcast_table,
 };

@@ -20,6 +20,10 @@ struct osft_config {
     double ratio_threshold;
     double min_success_rate; /* percent */
     struct synthetic_spectrum spectrum;
+    int svd_driver;             /* enum svd_driver */
+    int64_t cross_check_every;  /* every Nth matrix (by task id) also on the CPU reference; 0: none */
+    int broadcast;              /* enum bcast_method */
+    double broadcast_memory_share;
 };
 
 struct osft_record {
@@ -35,6 +39,24 @@ struct osft_record {
     int32_t sv_violations;
     double sigma_max, sigma_split, sigma_min;
     double svd_seconds;
+    char svd_driver[8]; /* the driver that ran */
+    int32_t tuned;      /* auto timed every candidate driver on this matrix */
+    double err_sigma;   /* gesvdp's h_err_sigma (NaN otherwise) */
+    /* the CPU reference (LAPACK gesdd) on the same matrix, for a sample */
+    int32_t cross_checked;
+    double xc_sigma_ratio; /* max |s - s_cpu| / (s_cpu,max * max(m, n) * eps) */
+    double xc_resid_ratio, xc_orth_ratio; /* the CPU's own ratios */
+};
+
+/* One row per rank: the broadcast of every matrix's factors to every rank. */
+struct osft_bcast_row {
+    int32_t rank;
+    char method[40];
+    char note[160];
+    int32_t held_model;
+    int64_t matrices;
+    double bytes, seconds, max_seconds, algbw, busbw;
+    int64_t mismatches;
 };
 
 /* k = floor(min(m, n) * (1 - ratio)) capped at min(m, n) - 1. */

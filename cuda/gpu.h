@@ -1,0 +1,67 @@
+/* The CUDA side of fidrun as plain C, for the host code: binding a GPU,
+ * the CUDA backend, device memory and NCCL. Compiled in when the Makefile
+ * finds nvcc (FIDRUN_CUDA is then defined for every file). */
+#ifndef FIDRUN_GPU_H
+#define FIDRUN_GPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "linalg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct gpu_binding {
+    int visible;       /* GPUs this process sees */
+    int index;         /* the CUDA ordinal bound: local rank mod visible */
+    int host_index;    /* the same GPU's index on the host, read through CUDA_VISIBLE_DEVICES (-1 if unknown) */
+    char name[96];
+    char pci_bus_id[32];
+    double memory_gib;
+    int cc_major, cc_minor;
+};
+
+/* How many GPUs this process sees; 0 with the reason in why. */
+int gpu_visible_count(char *why, size_t size);
+
+/* Binds GPU (local_rank mod visible) to this process and creates the
+ * backend's handles and stream. */
+int gpu_bind(int local_rank, struct gpu_binding *b, struct diag *d);
+void gpu_unbind(void);
+/* The binding of this process; FR_RUNTIME when none. */
+int gpu_bound(struct gpu_binding *b);
+
+/* "CUDA runtime 13.0 · driver 13.0 · cuSOLVER 12.0.4 · cuBLAS 13.0.0 · NCCL 2.27.7" */
+const char *gpu_versions(char *buf, size_t size);
+
+extern const struct backend backend_cuda;
+
+/* Device memory and copies on the backend's stream (synchronous). */
+int gpu_malloc(void **p, size_t bytes, struct diag *d);
+void gpu_free(void *p);
+int gpu_to_host(void *dst, const void *src, size_t bytes, struct diag *d);
+int gpu_from_host(void *dst, const void *src, size_t bytes, struct diag *d);
+/* factor_checksum (factors.h) of a device buffer. */
+int gpu_checksum(const void *buf, size_t bytes, uint64_t *sum, struct diag *d);
+/* Free and total memory of the bound GPU. */
+int gpu_memory(size_t *free_bytes, size_t *total_bytes, struct diag *d);
+
+/* NCCL (with FIDRUN_NCCL), bootstrapped by the caller: rank 0 gets the id, MPI broadcasts it. */
+#define GPU_NCCL_ID_BYTES 128
+int gpu_nccl_unique_id(unsigned char id[GPU_NCCL_ID_BYTES], struct diag *d);
+int gpu_nccl_open(void **comm, int nranks, const unsigned char id[GPU_NCCL_ID_BYTES], int rank, struct diag *d);
+/* In one NCCL group: buffer i (device, bytes[i]) broadcast in place from rank roots[i]; returns when done. */
+int gpu_nccl_broadcast(void *comm, void *const *bufs, const size_t *bytes, const int *roots, size_t n,
+                       struct diag *d);
+void gpu_nccl_close(void *comm);
+/* "NCCL 2.27.7", or "no NCCL" when built without it. */
+const char *gpu_nccl_version(char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,66 @@
+/* The process's GPU state, created by gpu_bind: device, streams, library
+ * handles, and auto's choice of SVD driver per shape. */
+#ifndef FIDRUN_GPU_CONTEXT_H
+#define FIDRUN_GPU_CONTEXT_H
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cusolverDn.h>
+
+extern "C" {
+#include "diag.h"
+#include "linalg.h"
+}
+
+#define GPU_STREAMS 3
+#define GPU_TUNED_MAX 64
+
+struct tuned_shape {
+    int64_t rows, cols;
+    int dtype, driver;
+};
+
+struct gpu_context {
+    int bound, device;
+    cudaStream_t stream[GPU_STREAMS]; /* 0: SVD, reconstruction, diff; 1, 2: the Gram products */
+    cublasHandle_t blas[GPU_STREAMS];  /* one per stream: a handle's workspace is not shared across streams */
+    cusolverDnHandle_t solver;
+    cusolverDnParams_t params;
+    gesvdjInfo_t jacobi;
+    struct tuned_shape tuned[GPU_TUNED_MAX];
+    int ntuned;
+};
+
+/* NULL when no GPU is bound. */
+struct gpu_context *gpu_context(void);
+
+/* Status checks that put the call, file and line into the diag. */
+int gpu_cuda_fail(cudaError_t e, const char *call, const char *file, int line, struct diag *d);
+int gpu_cublas_fail(cublasStatus_t s, const char *call, const char *file, int line, struct diag *d);
+int gpu_cusolver_fail(cusolverStatus_t s, const char *call, const char *file, int line, struct diag *d);
+
+#define CUDA_TRY(call, d)                                                      \
+    do {                                                                       \
+        cudaError_t e_ = (call);                                               \
+        if (e_ != cudaSuccess)                                                 \
+            return gpu_cuda_fail(e_, #call, __FILE__, __LINE__, (d));          \
+    } while (0)
+#define CUBLAS_TRY(call, d)                                                    \
+    do {                                                                       \
+        cublasStatus_t s_ = (call);                                            \
+        if (s_ != CUBLAS_STATUS_SUCCESS)                                       \
+            return gpu_cublas_fail(s_, #call, __FILE__, __LINE__, (d));        \
+    } while (0)
+#define CUSOLVER_TRY(call, d)                                                  \
+    do {                                                                       \
+        cusolverStatus_t s_ = (call);                                          \
+        if (s_ != CUSOLVER_STATUS_SUCCESS)                                     \
+            return gpu_cusolver_fail(s_, #call, __FILE__, __LINE__, (d));      \
+    } while (0)
+
+static inline cudaDataType gpu_data_type(int dtype)
+{
+    return dtype == DT_F32 ? CUDA_R_32F : CUDA_R_64F;
+}
+
+#endif

@@ -1,0 +1,216 @@
+/* Binding a GPU to this rank and the device-memory helpers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpu_context.h"
+extern "C" {
+#include "factors.h"
+}
+#include "gpu.h"
+
+static struct gpu_context ctx;
+
+struct gpu_context *gpu_context(void)
+{
+    return ctx.bound ? &ctx : NULL;
+}
+
+int gpu_cuda_fail(cudaError_t e, const char *call, const char *file, int line, struct diag *d)
+{
+    cudaGetLastError(); /* clear a sticky-free error so later calls report their own */
+    return diag_fail(d, FR_RUNTIME, "%s failed: %s (%s) at %s:%d", call, cudaGetErrorName(e),
+                     cudaGetErrorString(e), file, line);
+}
+
+int gpu_cublas_fail(cublasStatus_t s, const char *call, const char *file, int line, struct diag *d)
+{
+    return diag_fail(d, FR_RUNTIME, "%s failed: %s at %s:%d", call, cublasGetStatusName(s), file, line);
+}
+
+static const char *cusolver_status_name(cusolverStatus_t s)
+{
+    switch (s) {
+    case CUSOLVER_STATUS_NOT_INITIALIZED: return "CUSOLVER_STATUS_NOT_INITIALIZED";
+    case CUSOLVER_STATUS_ALLOC_FAILED: return "CUSOLVER_STATUS_ALLOC_FAILED (out of GPU memory)";
+    case CUSOLVER_STATUS_INVALID_VALUE: return "CUSOLVER_STATUS_INVALID_VALUE";
+    case CUSOLVER_STATUS_ARCH_MISMATCH: return "CUSOLVER_STATUS_ARCH_MISMATCH";
+    case CUSOLVER_STATUS_EXECUTION_FAILED: return "CUSOLVER_STATUS_EXECUTION_FAILED";
+    case CUSOLVER_STATUS_INTERNAL_ERROR: return "CUSOLVER_STATUS_INTERNAL_ERROR";
+    case CUSOLVER_STATUS_NOT_SUPPORTED: return "CUSOLVER_STATUS_NOT_SUPPORTED";
+    default: return "cuSOLVER error";
+    }
+}
+
+int gpu_cusolver_fail(cusolverStatus_t s, const char *call, const char *file, int line, struct diag *d)
+{
+    return diag_fail(d, FR_RUNTIME, "%s failed: %s (%d) at %s:%d", call, cusolver_status_name(s), (int)s, file,
+                     line);
+}
+
+int gpu_visible_count(char *why, size_t size)
+{
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess) {
+        snprintf(why, size, "cudaGetDeviceCount: %s", cudaGetErrorString(e));
+        cudaGetLastError();
+        return 0;
+    }
+    if (n == 0)
+        snprintf(why, size, "no CUDA device is visible");
+    return n;
+}
+
+/* The GPU's index on the host: CUDA_VISIBLE_DEVICES (set by the user or by
+ * Slurm's GPU binding) lists host indices or UUIDs in ordinal order. */
+static int host_index_of(int ordinal)
+{
+    const char *env = getenv("CUDA_VISIBLE_DEVICES");
+    if (!env || !*env)
+        return ordinal;
+    const char *p = env;
+    for (int i = 0; i < ordinal && p; i++) {
+        p = strchr(p, ',');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return -1;
+    char *end;
+    long v = strtol(p, &end, 10);
+    return end != p && (*end == ',' || *end == '\0') && v >= 0 ? (int)v : -1;
+}
+
+static int create_handles(struct diag *d)
+{
+    for (int i = 0; i < GPU_STREAMS; i++) {
+        CUDA_TRY(cudaStreamCreateWithFlags(&ctx.stream[i], cudaStreamNonBlocking), d);
+        CUBLAS_TRY(cublasCreate(&ctx.blas[i]), d);
+        CUBLAS_TRY(cublasSetStream(ctx.blas[i], ctx.stream[i]), d);
+    }
+    CUSOLVER_TRY(cusolverDnCreate(&ctx.solver), d);
+    CUSOLVER_TRY(cusolverDnSetStream(ctx.solver, ctx.stream[0]), d);
+    CUSOLVER_TRY(cusolverDnCreateParams(&ctx.params), d);
+    CUSOLVER_TRY(cusolverDnCreateGesvdjInfo(&ctx.jacobi), d);
+    return FR_OK;
+}
+
+int gpu_bind(int local_rank, struct gpu_binding *b, struct diag *d)
+{
+    memset(b, 0, sizeof *b);
+    char why[256];
+    b->visible = gpu_visible_count(why, sizeof why);
+    if (b->visible <= 0)
+        return diag_fail(d, FR_RUNTIME, "no GPU to bind: %s", why);
+    b->index = local_rank % b->visible;
+    b->host_index = host_index_of(b->index);
+    CUDA_TRY(cudaSetDevice(b->index), d);
+    cudaDeviceProp p;
+    CUDA_TRY(cudaGetDeviceProperties(&p, b->index), d);
+    snprintf(b->name, sizeof b->name, "%.*s", (int)sizeof b->name - 1, p.name);
+    b->memory_gib = (double)p.totalGlobalMem / (1024.0 * 1024.0 * 1024.0);
+    b->cc_major = p.major;
+    b->cc_minor = p.minor;
+    CUDA_TRY(cudaDeviceGetPCIBusId(b->pci_bus_id, (int)sizeof b->pci_bus_id, b->index), d);
+    ctx.device = b->index;
+    int rc = create_handles(d);
+    if (rc) {
+        gpu_unbind();
+        return rc;
+    }
+    ctx.bound = 1;
+    return FR_OK;
+}
+
+int gpu_bound(struct gpu_binding *b)
+{
+    if (!ctx.bound)
+        return FR_RUNTIME;
+    memset(b, 0, sizeof *b);
+    cudaDeviceProp p;
+    if (cudaGetDeviceProperties(&p, ctx.device) != cudaSuccess ||
+        cudaDeviceGetPCIBusId(b->pci_bus_id, (int)sizeof b->pci_bus_id, ctx.device) != cudaSuccess)
+        return FR_RUNTIME;
+    b->index = ctx.device;
+    b->host_index = host_index_of(ctx.device);
+    snprintf(b->name, sizeof b->name, "%.*s", (int)sizeof b->name - 1, p.name);
+    b->memory_gib = (double)p.totalGlobalMem / (1024.0 * 1024.0 * 1024.0);
+    return FR_OK;
+}
+
+void gpu_unbind(void)
+{
+    if (ctx.jacobi)
+        cusolverDnDestroyGesvdjInfo(ctx.jacobi);
+    if (ctx.params)
+        cusolverDnDestroyParams(ctx.params);
+    if (ctx.solver)
+        cusolverDnDestroy(ctx.solver);
+    for (int i = 0; i < GPU_STREAMS; i++) {
+        if (ctx.blas[i])
+            cublasDestroy(ctx.blas[i]);
+        if (ctx.stream[i])
+            cudaStreamDestroy(ctx.stream[i]);
+    }
+    memset(&ctx, 0, sizeof ctx);
+}
+
+const char *gpu_versions(char *buf, size_t size)
+{
+    int rt = 0, drv = 0, smaj = 0, smin = 0, spat = 0, bv = 0;
+    cudaRuntimeGetVersion(&rt);
+    cudaDriverGetVersion(&drv);
+    cusolverGetProperty(MAJOR_VERSION, &smaj);
+    cusolverGetProperty(MINOR_VERSION, &smin);
+    cusolverGetProperty(PATCH_LEVEL, &spat);
+    cublasGetProperty(MAJOR_VERSION, &bv);
+    int bmin = 0, bpat = 0;
+    cublasGetProperty(MINOR_VERSION, &bmin);
+    cublasGetProperty(PATCH_LEVEL, &bpat);
+    char nccl[32];
+    gpu_nccl_version(nccl, sizeof nccl);
+    snprintf(buf, size, "CUDA runtime %d.%d · driver %d.%d · cuSOLVER %d.%d.%d · cuBLAS %d.%d.%d · %s", rt / 1000,
+             rt % 1000 / 10, drv / 1000, drv % 1000 / 10, smaj, smin, spat, bv, bmin, bpat, nccl);
+    return buf;
+}
+
+int gpu_malloc(void **p, size_t bytes, struct diag *d)
+{
+    *p = NULL;
+    CUDA_TRY(cudaMalloc(p, bytes ? bytes : 1), d);
+    return FR_OK;
+}
+
+void gpu_free(void *p)
+{
+    cudaFree(p);
+}
+
+int gpu_to_host(void *dst, const void *src, size_t bytes, struct diag *d)
+{
+    CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, ctx.stream[0]), d);
+    CUDA_TRY(cudaStreamSynchronize(ctx.stream[0]), d);
+    return FR_OK;
+}
+
+int gpu_from_host(void *dst, const void *src, size_t bytes, struct diag *d)
+{
+    CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, ctx.stream[0]), d);
+    CUDA_TRY(cudaStreamSynchronize(ctx.stream[0]), d);
+    return FR_OK;
+}
+
+int gpu_memory(size_t *free_bytes, size_t *total_bytes, struct diag *d)
+{
+    CUDA_TRY(cudaMemGetInfo(free_bytes, total_bytes), d);
+    return FR_OK;
+}
+
+#ifndef FIDRUN_NCCL
+const char *gpu_nccl_version(char *buf, size_t size)
+{
+    snprintf(buf, size, "no NCCL");
+    return buf;
+}
+#endif

@@ -1,0 +1,112 @@
+/* OSFT after the SVDs: the factors of every matrix, from the rank that
+ * computed them to every rank, as OSFT initialisation distributes them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "factor_bcast.h"
+#include "factors.h"
+#include "suite_osft_impl.h"
+
+static const struct column bcast_cols[] = {
+    COL(COL_I32, struct osft_bcast_row, rank, ""),
+    COL(COL_STR, struct osft_bcast_row, method, ""),
+    COL(COL_STR, struct osft_bcast_row, note, ""),
+    COL(COL_I32, struct osft_bcast_row, held_model, ""),
+    COL(COL_I64, struct osft_bcast_row, matrices, "count"),
+    COL(COL_F64, struct osft_bcast_row, bytes, "B"),
+    COL(COL_F64, struct osft_bcast_row, seconds, "s"),
+    COL(COL_F64, struct osft_bcast_row, max_seconds, "s"),
+    COL(COL_F64, struct osft_bcast_row, algbw, "GB/s"),
+    COL(COL_F64, struct osft_bcast_row, busbw, "GB/s"),
+    COL(COL_I64, struct osft_bcast_row, mismatches, "count"),
+};
+const struct table_desc osft_bcast_table = TABLE_DESC("broadcast", struct osft_bcast_row, bcast_cols);
+
+struct osft_state {
+    struct held_factors *held; /* by task id */
+    size_t n;
+};
+
+int osft_keeps_factors(const struct osft_config *cfg, const struct run_context *ctx)
+{
+    return cfg->broadcast != BCAST_OFF && ctx->nranks > 1 && ctx->state;
+}
+
+int osft_state_new(const void *cfg, const struct task_list *tasks, void **state)
+{
+    (void)cfg;
+    struct osft_state *s = calloc(1, sizeof *s);
+    if (!s || !(s->held = calloc(tasks->n ? tasks->n : 1, sizeof *s->held))) {
+        free(s);
+        return FR_RUNTIME;
+    }
+    s->n = tasks->n;
+    *state = s;
+    return FR_OK;
+}
+
+void osft_state_free(void *state)
+{
+    struct osft_state *s = state;
+    for (size_t i = 0; i < s->n; i++)
+        held_factors_release(&s->held[i]);
+    free(s->held);
+    free(s);
+}
+
+void osft_state_keep(void *state, int32_t task_id, struct held_factors *h)
+{
+    struct osft_state *s = state;
+    held_factors_release(&s->held[task_id]);
+    s->held[task_id] = *h;
+    *h = (struct held_factors){0};
+}
+
+int osft_broadcast(const void *vcfg, const struct run_context *ctx, void *vrow, struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    struct osft_state *s = ctx->state;
+    struct osft_bcast_row *row = vrow;
+    struct bcast_item *items = malloc((ctx->tasks->n ? ctx->tasks->n : 1) * sizeof *items);
+    if (!items)
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < ctx->tasks->n; i++) {
+        const struct task *t = &ctx->tasks->items[i];
+        if (t->suite != ctx->suite)
+            continue;
+        struct factor_layout lay;
+        factor_layout_of(t->dims[0], t->dims[1], (enum dtype)cfg->dtype, &lay);
+        items[n++] = (struct bcast_item){.owner = ctx->owner[i], .bytes = lay.bytes,
+                                         .buf = ctx->owner[i] == ctx->rank ? s->held[t->id].buf : NULL,
+                                         .group = (int)t->dims[2]};
+    }
+    struct bcast_request req = {
+        .method = cfg->broadcast,
+        .on_device = ctx->backend != &backend_cpu,
+        .items = items,
+        .n = n,
+        .memory_share = cfg->broadcast_memory_share,
+    };
+    struct bcast_result res;
+    int rc = factor_bcast_run(&req, &res, d);
+    free(items);
+    for (size_t i = 0; i < s->n; i++) /* every rank has its copy now; the originals are done */
+        held_factors_release(&s->held[i]);
+    if (rc)
+        return rc;
+    *row = (struct osft_bcast_row){
+        .rank = ctx->rank,
+        .held_model = res.held_model,
+        .matrices = res.matrices,
+        .bytes = res.bytes,
+        .seconds = res.seconds,
+        .max_seconds = res.max_seconds,
+        .algbw = res.algbw,
+        .busbw = res.busbw,
+        .mismatches = res.mismatches,
+    };
+    snprintf(row->method, sizeof row->method, "%s", res.method);
+    snprintf(row->note, sizeof row->note, "%s", res.note);
+    return FR_OK;
+}

@@ -1,0 +1,23 @@
+/* Shared inside the OSFT suite: the factors each rank keeps for the
+ * broadcast after its tasks. */
+#ifndef FIDRUN_SUITE_OSFT_IMPL_H
+#define FIDRUN_SUITE_OSFT_IMPL_H
+
+#include "osft_matrix.h"
+#include "suite.h"
+#include "suite_osft.h"
+
+extern const struct table_desc osft_bcast_table;
+
+/* Whether this run broadcasts the factors (and so keeps them). */
+int osft_keeps_factors(const struct osft_config *cfg, const struct run_context *ctx);
+
+int osft_state_new(const void *cfg, const struct task_list *tasks, void **state);
+void osft_state_free(void *state);
+/* Takes the factors of task id over; *h is emptied. */
+void osft_state_keep(void *state, int32_t task_id, struct held_factors *h);
+
+/* after_tasks: every matrix's factors to every rank. */
+int osft_broadcast(const void *cfg, const struct run_context *ctx, void *row, struct diag *d);
+
+#endif
