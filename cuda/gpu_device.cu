@@ -170,8 +170,11 @@ const char *gpu_versions(char *buf, size_t size)
     cublasGetProperty(PATCH_LEVEL, &bpat);
     char nccl[32];
     gpu_nccl_version(nccl, sizeof nccl);
-    snprintf(buf, size, "CUDA runtime %d.%d · driver %d.%d · cuSOLVER %d.%d.%d · cuBLAS %d.%d.%d · %s", rt / 1000,
-             rt % 1000 / 10, drv / 1000, drv % 1000 / 10, smaj, smin, spat, bv, bmin, bpat, nccl);
+    char driver[32] = "no driver";
+    if (drv > 0)
+        snprintf(driver, sizeof driver, "driver %d.%d", drv / 1000, drv % 1000 / 10);
+    snprintf(buf, size, "CUDA runtime %d.%d · %s · cuSOLVER %d.%d.%d · cuBLAS %d.%d.%d · %s", rt / 1000,
+             rt % 1000 / 10, driver, smaj, smin, spat, bv, bmin, bpat, nccl);
     return buf;
 }
 

@@ -273,6 +273,21 @@ static double move_window(struct bcast_run *b, void **bufs, size_t lo, size_t hi
     return wall() - t0;
 }
 
+/* Testing hook: FIDRUN_INJECT_BCAST_FLIP=R makes rank R flip one bit of
+ * the first host copy it received, so tests see the checksums catch it. */
+static void flip_for_test(const struct bcast_run *b, void **bufs, size_t lo, size_t hi)
+{
+    static int flipped;
+    const char *who = getenv("FIDRUN_INJECT_BCAST_FLIP");
+    if (flipped || !who || atoi(who) != b->rank || b->req->on_device)
+        return;
+    for (size_t i = lo; i < hi && !flipped; i++)
+        if (b->req->items[i].owner != b->rank && b->req->items[i].bytes > 1024) {
+            ((unsigned char *)bufs[i])[1000] ^= 0x10;
+            flipped = 1;
+        }
+}
+
 /* Allocates the copies of items [lo, hi) this rank does not own (agreed). */
 static int alloc_window(const struct bcast_run *b, void **bufs, size_t lo, size_t hi, struct diag *d)
 {
@@ -316,6 +331,7 @@ static int run_windows(struct bcast_run *b, struct bcast_result *out, uint64_t *
         if ((rc = alloc_window(b, bufs, lo, hi, d)))
             break;
         out->seconds += move_window(b, bufs, lo, hi);
+        flip_for_test(b, bufs, lo, hi);
         for (size_t i = lo; i < hi; i++) {
             struct diag cd = {0};
             if (checksum(req->on_device, bufs[i], req->items[i].bytes, &sums[i], &cd))

@@ -17,6 +17,16 @@ int device_cuda_built(void)
 #endif
 }
 
+int device_gpu_count(char *why, size_t size)
+{
+#ifdef FIDRUN_CUDA
+    return gpu_visible_count(why, size);
+#else
+    snprintf(why, size, "built without CUDA");
+    return 0;
+#endif
+}
+
 static void use_cpu(struct device_choice *c, const char *note)
 {
     c->backend = &backend_cpu;

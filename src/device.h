@@ -30,4 +30,7 @@ const char *device_versions(char *buf, size_t size);
 /* 1 when this fidrun has the CUDA backend compiled in. */
 int device_cuda_built(void);
 
+/* GPUs this process sees (0 without CUDA), with the reason when none. */
+int device_gpu_count(char *why, size_t size);
+
 #endif

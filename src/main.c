@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "config.h"
 #include "gptq_cli.h"
+#include "device.h"
 #include "driver.h"
 #include "linalg.h"
 #include "plan.h"
@@ -80,6 +81,12 @@ static void print_version(void)
     char blas[512];
     printf("fidrun %s (git %s)\n", FIDRUN_VERSION, FIDRUN_GIT_COMMIT);
     printf("backends: cpu (%s)\n", blas_description(blas, sizeof blas));
+    if (device_cuda_built()) {
+        char cuda[256], why[256] = "";
+        printf("          cuda (%s)\n", device_versions(cuda, sizeof cuda));
+        int n = device_gpu_count(why, sizeof why);
+        printf("GPUs visible: %d%s%s%s\n", n, why[0] ? " (" : "", why, why[0] ? ")" : "");
+    }
 }
 
 /* fidrun balance / fidrun pack: no MPI, no config. */

@@ -38,6 +38,9 @@ static const struct column osft_cols[] = {
     COLC(COL_STR, struct osft_record, svd_driver, "", CMP_IGNORE),
     COLC(COL_I32, struct osft_record, tuned, "", CMP_IGNORE),
     COLC(COL_F64, struct osft_record, err_sigma, "", CMP_IGNORE),
+    COLC(COL_F64, struct osft_record, tune_gesvd_s, "s", CMP_IGNORE),
+    COLC(COL_F64, struct osft_record, tune_gesvdj_s, "s", CMP_IGNORE),
+    COLC(COL_F64, struct osft_record, tune_gesvdp_s, "s", CMP_IGNORE),
     COL(COL_I32, struct osft_record, cross_checked, ""),
     COL(COL_F64, struct osft_record, xc_sigma_ratio, ""),
     COL(COL_F64, struct osft_record, xc_resid_ratio, ""),
@@ -267,6 +270,9 @@ static void fill_record(const struct osft_config *cfg, const struct task *t, int
     snprintf(r->svd_driver, sizeof r->svd_driver, "%s", svd_driver_name(o->driver));
     r->tuned = o->tuned;
     r->err_sigma = o->err_sigma;
+    r->tune_gesvd_s = o->tune_seconds[SVD_GESVD];
+    r->tune_gesvdj_s = o->tune_seconds[SVD_GESVDJ];
+    r->tune_gesvdp_s = o->tune_seconds[SVD_GESVDP];
     r->xc_sigma_ratio = r->xc_resid_ratio = r->xc_orth_ratio = NAN;
 }
 
@@ -349,6 +355,11 @@ static int summarize_drivers(const struct osft_record *rec, size_t n, FILE *out)
     if (worst_err > 0)
         fprintf(out, " · gesvdp h_err_sigma worst %.1e", worst_err);
     fprintf(out, "\n");
+    for (size_t i = 0; i < n; i++)
+        if (rec[i].tuned)
+            fprintf(out, "  auto timed on %s (%d×%d, rank %d): gesvd %.4f s · gesvdj %.4f s · gesvdp %.4f s → %s\n",
+                    rec[i].name, rec[i].rows, rec[i].cols, rec[i].head.rank, rec[i].tune_gesvd_s,
+                    rec[i].tune_gesvdj_s, rec[i].tune_gesvdp_s, rec[i].svd_driver);
     return 0;
 }
 

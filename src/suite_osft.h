@@ -42,6 +42,7 @@ struct osft_record {
     char svd_driver[8]; /* the driver that ran */
     int32_t tuned;      /* auto timed every candidate driver on this matrix */
     double err_sigma;   /* gesvdp's h_err_sigma (NaN otherwise) */
+    double tune_gesvd_s, tune_gesvdj_s, tune_gesvdp_s; /* when tuned: each candidate's time (NaN otherwise) */
     /* the CPU reference (LAPACK gesdd) on the same matrix, for a sample */
     int32_t cross_checked;
     double xc_sigma_ratio; /* max |s - s_cpu| / (s_cpu,max * max(m, n) * eps) */

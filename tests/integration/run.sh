@@ -119,6 +119,74 @@ else
   fi
 fi
 
+# 5b. OSFT's broadcast of the factors and the CPU cross-check
+pyh5=""
+for p in python3 /usr/bin/python3; do
+  if command -v "$p" >/dev/null && "$p" -c 'import h5py' 2>/dev/null; then pyh5=$p; break; fi
+done
+for np in 2 4; do
+  f=$(newest "$work/np$np")
+  if [ -z "$pyh5" ]; then
+    skip "broadcast table at -np $np" "no python3 with h5py"
+  elif msg=$($pyh5 - "$f" "$np" 2>&1 <<'PY'
+import sys, h5py
+f, np_ = sys.argv[1], int(sys.argv[2])
+with h5py.File(f, "r") as h:
+    b, m = h["osft/broadcast"][()], h["osft/matrices"][()]
+    assert len(b) == np_, f"{len(b)} broadcast rows for {np_} ranks"
+    assert all(x.decode() == "mpi" for x in b["method"]), b["method"]
+    assert (b["mismatches"] == 0).all() and (b["matrices"] == len(m)).all()
+    # every factor buffer holds U, S and V: at least k (m + n + 1) floats
+    k = [min(r, c) for r, c in zip(m["rows"], m["cols"])]
+    least = sum(kk * (r + c + 1) * 4 for kk, r, c in zip(k, m["rows"], m["cols"]))
+    assert (b["bytes"] >= least).all() and (b["algbw"] > 0).all() and (b["busbw"] == b["algbw"]).all()
+    checks = {c["name"].decode(): c for c in h["checks"][()]}
+    assert checks["broadcast: matrices whose copies differ between ranks"]["pass"] == 1
+print(f"{len(m)} matrices, {b['bytes'][0] / 1e6:.1f} MB, algbw {b['algbw'][0]:.2f} GB/s")
+PY
+  ); then
+    ok "broadcast at -np $np: every rank got every matrix, copies identical ($msg)"
+  else
+    bad "broadcast at -np $np" "$msg"
+  fi
+done
+FIDRUN_INJECT_BCAST_FLIP=1 mpirun_fidrun 2 $smoke --out "$work/flip" -q
+if [ $rc -eq 1 ] && grep -Eq "broadcast: matrices whose copies differ.* 1 .*FAILED" "$out"; then
+  ok "a bit flipped in one received copy fails the broadcast check (exit 1)"
+else
+  bad "a flipped bit in a broadcast copy" "exit $rc"
+fi
+mpirun_fidrun 2 $smoke --out "$work/xc" --set suites.osft.svd_driver=gesvd --set suites.osft.cross_check_every=3 -q
+check_rc "gesvd with a CPU cross-check every 3rd matrix passes" 0
+if [ -z "$pyh5" ]; then
+  skip "cross-check rows" "no python3 with h5py"
+elif msg=$($pyh5 - "$(newest "$work/xc")" 2>&1 <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as h:
+    m = h["osft/matrices"][()]
+    xc = m[m["cross_checked"] == 1]
+    assert sorted(xc["task_id"]) == [i for i in range(len(m)) if i % 3 == 0], xc["task_id"]
+    assert all(d.decode() == "gesvd" for d in m["svd_driver"])
+    # two different LAPACK algorithms: close, not bit-equal, and the ratio is finite
+    assert (xc["xc_sigma_ratio"] < 35).all() and (xc["xc_sigma_ratio"] > 0).any()
+    names = [c["name"].decode() for c in h["checks"][()]]
+    assert any(n.startswith("cross-check") for n in names), names
+print(f"{len(xc)} of {len(m)} matrices, worst ratio {xc['xc_sigma_ratio'].max():.3f}")
+PY
+); then ok "cross-check rows are every 3rd task, singular values within the LAPACK ratio ($msg)"; else bad "cross-check rows" "$msg"; fi
+mpirun_fidrun 2 $smoke --out "$work/nccl" --set suites.osft.broadcast=nccl -q
+if [ $rc -eq 3 ] && grep -q "broadcast: nccl was asked for but" "$out" && [ "$(grep -c '^fidrun: error' "$out")" -eq 1 ]; then
+  ok "broadcast: nccl without GPUs exits 3 with one message"
+else
+  bad "broadcast: nccl without GPUs" "exit $rc"
+fi
+mpirun_fidrun 2 $smoke --set suites.osft.svd_driver=gesvdx
+if [ $rc -eq 2 ] && grep -q "suites.osft.svd_driver" "$out" && grep -q "gesvdp" "$out"; then
+  ok "an unknown svd_driver exits 2 naming the key and the choices"
+else
+  bad "unknown svd_driver" "exit $rc"
+fi
+
 # 6. output folder that cannot be written: exit 3 before any task runs
 mpirun_fidrun 2 $smoke --out /proc/fidrun-results
 if [ $rc -eq 3 ] && grep -q "output folder" "$out" && ! grep -q ' done · ' "$out"; then
