@@ -29,8 +29,10 @@ static void job_buffers_free(struct job_buffers *b, cudaStream_t st, int keep_fa
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i])
             cudaFreeAsync(all[i], st);
-    if (b->factors && !keep_factors)
-        cudaFreeAsync(b->factors, st);
+    if (b->factors && !keep_factors) {
+        cudaStreamSynchronize(st);
+        cudaFree(b->factors);
+    }
 }
 
 static void free_factor_buf(void *p)
@@ -79,6 +81,8 @@ static int tall_copy(struct gpu_context *c, const void *w, int64_t m, int64_t n,
         CUDA_TRY(cudaMemcpyAsync(dst, w, (size_t)m * n * sizeof(T), cudaMemcpyDeviceToDevice, c->stream[0]), d);
         return FR_OK;
     }
+    /* beta is 0 but B is dst: start it from zeros, not whatever the pool held */
+    CUDA_TRY(cudaMemsetAsync(dst, 0, (size_t)m * n * sizeof(T), c->stream[0]), d);
     T one = 1, zero = 0;
     if (sizeof(T) == 4)
         CUBLAS_TRY(cublasSgeam_64(c->blas[0], CUBLAS_OP_T, CUBLAS_OP_N, n, m, (const float *)&one, (const float *)w, m,
@@ -213,7 +217,8 @@ static int osft_on_gpu(struct gpu_context *c, const struct osft_job *job, struct
     cudaStream_t s0 = c->stream[0];
     size_t e = sizeof(T), mat = (size_t)ma * k * e;
 
-    CUDA_TRY(cudaMallocAsync((void **)&b->factors, lay.bytes, s0), d);
+    /* the factors may outlive this job (kept for the broadcast): plain cudaMalloc */
+    CUDA_TRY(cudaMalloc((void **)&b->factors, lay.bytes), d);
     CUDA_TRY(cudaMemsetAsync(b->factors, 0, lay.bytes, s0), d); /* padding too: the buffer is checksummed whole */
     CUDA_TRY(cudaMallocAsync(&b->w, mat, s0), d);
     CUDA_TRY(cudaMemcpy2DAsync(b->w, (size_t)m * e, w->data, (size_t)w->ld * e, (size_t)m * e, (size_t)n,

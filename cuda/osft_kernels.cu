@@ -79,6 +79,21 @@ void launch_diff_columns(const T *ref, const T *x, int64_t rows, int64_t cols, d
     diff_columns<T><<<(unsigned)cols, THREADS, 0, st>>>(ref, x, rows, cols, atol, rtol, parts, row_e, row_ref);
 }
 
+/* The block's sum of one value per thread; thread 0 gets it. */
+template <typename V>
+__device__ V block_sum(V mine)
+{
+    __shared__ V sh[THREADS];
+    sh[threadIdx.x] = mine;
+    __syncthreads();
+    for (int step = THREADS / 2; step > 0; step /= 2) {
+        if (threadIdx.x < step)
+            sh[threadIdx.x] += sh[threadIdx.x + step];
+        __syncthreads();
+    }
+    return sh[0];
+}
+
 template <typename T>
 __global__ void identity_defect(const T *g, int64_t k, double *col)
 {
@@ -90,16 +105,9 @@ __global__ void identity_defect(const T *g, int64_t k, double *col)
         if (i != j)
             atomicAdd(&col[i], e); /* the lower triangle's copy of g(i, j) */
     }
-    __shared__ double sh[THREADS];
-    sh[threadIdx.x] = mine;
-    __syncthreads();
-    for (int step = THREADS / 2; step > 0; step /= 2) {
-        if (threadIdx.x < step)
-            sh[threadIdx.x] += sh[threadIdx.x + step];
-        __syncthreads();
-    }
+    double total = block_sum(mine);
     if (threadIdx.x == 0)
-        atomicAdd(&col[j], sh[0]);
+        atomicAdd(&col[j], total);
 }
 
 template <typename T>
@@ -113,16 +121,9 @@ __global__ void checksum_words(const uint64_t *w, size_t n, unsigned long long *
     unsigned long long mine = 0;
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
         mine += factor_mix(w[i] ^ (FACTOR_GOLDEN * (uint64_t)i));
-    __shared__ unsigned long long sh[THREADS];
-    sh[threadIdx.x] = mine;
-    __syncthreads();
-    for (int step = THREADS / 2; step > 0; step /= 2) {
-        if (threadIdx.x < step)
-            sh[threadIdx.x] += sh[threadIdx.x + step];
-        __syncthreads();
-    }
+    unsigned long long total = block_sum(mine);
     if (threadIdx.x == 0)
-        atomicAdd(sum, sh[0]);
+        atomicAdd(sum, total);
 }
 
 void launch_checksum(const uint64_t *words, size_t nwords, unsigned long long *sum, cudaStream_t st)

@@ -16,12 +16,7 @@ int comm_init(int *argc, char ***argv, struct comm_info *ci)
     memset(ci, 0, sizeof *ci);
     if (MPI_Init(argc, argv) != MPI_SUCCESS)
         return FR_RUNTIME;
-    MPI_Comm_rank(MPI_COMM_WORLD, &ci->rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &ci->size);
-    char name[MPI_MAX_PROCESSOR_NAME];
-    int len = 0;
-    MPI_Get_processor_name(name, &len);
-    snprintf(ci->host, sizeof ci->host, "%.*s", len, name);
+    comm_self(ci);
     MPI_Comm local;
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ci->rank, MPI_INFO_NULL, &local);
     MPI_Comm_rank(local, &ci->local_rank);

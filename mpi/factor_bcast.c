@@ -113,59 +113,61 @@ static int checksum(int on_device, const void *buf, size_t bytes, uint64_t *sum,
 struct bcast_run {
     const struct bcast_request *req;
     int rank, nranks, method, staged;
+    int gpu_sharers; /* ranks bound to this rank's GPU */
     void *nccl;
     unsigned char *stage; /* host staging for device buffers over MPI */
     size_t stage_bytes;
 };
 
-/* NCCL wants one GPU per rank: with two ranks on one GPU it refuses. */
-static int ranks_share_a_gpu(const struct bcast_run *b)
+/* How many ranks are bound to this rank's GPU (1 on the CPU). Collective. */
+static int ranks_on_my_gpu(const struct bcast_run *b)
 {
-    (void)b;
+    int count = 1;
 #ifdef FIDRUN_CUDA
-    char mine[COMM_HOST_MAX + 40];
+    char mine[COMM_HOST_MAX + 40] = "";
     struct comm_info ci;
     comm_self(&ci);
     struct gpu_binding g;
-    if (gpu_bound(&g))
-        return 1;
-    snprintf(mine, sizeof mine, "%s|%s", ci.host, g.pci_bus_id);
+    if (b->req->on_device && !gpu_bound(&g))
+        snprintf(mine, sizeof mine, "%s|%s", ci.host, g.pci_bus_id);
     char *all = calloc((size_t)b->nranks, sizeof mine);
     if (!all)
-        return 1;
+        return b->nranks; /* assume the worst: NCCL off, memory shared by all */
     MPI_Allgather(mine, (int)sizeof mine, MPI_CHAR, all, (int)sizeof mine, MPI_CHAR, MPI_COMM_WORLD);
-    int shared = 0;
-    for (int i = 0; i < b->nranks && !shared; i++)
-        for (int j = i + 1; j < b->nranks && !shared; j++)
-            shared = strcmp(all + i * sizeof mine, all + j * sizeof mine) == 0;
+    count = 0;
+    for (int i = 0; i < b->nranks && mine[0]; i++)
+        count += strcmp(all + i * sizeof mine, mine) == 0;
     free(all);
-    return shared;
+    if (count < 1)
+        count = 1;
 #else
-    return 0;
+    (void)b;
 #endif
+    return count;
 }
 
 static int choose_method(struct bcast_run *b, struct bcast_result *out, struct diag *d)
 {
-    int dev = b->req->on_device, all_dev = 0;
+    int dev = b->req->on_device, all_dev = 0, any_dev = 0, most_sharers = 0;
     MPI_Allreduce(&dev, &all_dev, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    int any_dev = 0;
     MPI_Allreduce(&dev, &any_dev, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    int want = b->req->method, shared = all_dev ? ranks_share_a_gpu(b) : 0;
+    b->gpu_sharers = ranks_on_my_gpu(b);
+    MPI_Allreduce(&b->gpu_sharers, &most_sharers, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    int want = b->req->method, shared = most_sharers > 1;
 #ifdef FIDRUN_NCCL
     int nccl_built = 1;
 #else
     int nccl_built = 0;
 #endif
-    const char *why_not_nccl = !nccl_built      ? "this fidrun was built without NCCL"
-                               : !all_dev           ? "not every rank holds its factors on a GPU"
-                               : shared             ? "two or more ranks share one GPU, which NCCL refuses"
-                                                    : NULL;
+    const char *why_not_nccl = !nccl_built ? "this fidrun was built without NCCL"
+                               : !all_dev  ? "not every rank holds its factors on a GPU"
+                               : shared    ? "two or more ranks share one GPU, which NCCL refuses"
+                                           : NULL;
     if (want == BCAST_NCCL && why_not_nccl)
         return diag_fail(d, FR_RUNTIME, "broadcast: nccl was asked for but %s (use broadcast: auto or mpi)",
                          why_not_nccl);
     b->method = want == BCAST_MPI || why_not_nccl ? BCAST_MPI : BCAST_NCCL;
-    b->staged = b->method == BCAST_MPI && any_dev;
+    b->staged = b->method == BCAST_MPI && dev; /* each rank stages its own device buffers */
     snprintf(out->method, sizeof out->method, "%s", b->method == BCAST_NCCL ? "nccl"
                                                      : b->staged            ? "mpi (staged through host)"
                                                                             : "mpi");
@@ -193,30 +195,26 @@ static int open_nccl(struct bcast_run *b, struct diag *d)
  * of what is free (on the GPU, shared by the ranks bound to it). */
 static int decide_hold(const struct bcast_run *b, double recv_bytes)
 {
+    /* host memory is shared by the host's ranks, a GPU's by the ranks bound to it */
     double avail = 0;
     int sharing = 1;
-#ifdef FIDRUN_CUDA
+    struct comm_info ci;
+    comm_self(&ci);
+    MPI_Comm local;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ci.rank, MPI_INFO_NULL, &local);
     if (b->req->on_device) {
+#ifdef FIDRUN_CUDA
         size_t fr = 0, total = 0;
         struct diag d;
         if (!gpu_memory(&fr, &total, &d))
             avail = (double)fr;
-        sharing = 0;
-    }
 #endif
-    if (!b->req->on_device) {
+        sharing = b->gpu_sharers;
+    } else {
         avail = host_available_bytes();
-        struct comm_info ci;
-        comm_self(&ci);
-        MPI_Comm local;
-        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ci.rank, MPI_INFO_NULL, &local);
         MPI_Comm_size(local, &sharing);
-        MPI_Comm_free(&local);
     }
-    /* on a GPU cudaMemGetInfo already sees the others' allocations; count
-     * the ranks that will still allocate as sharing it */
-    if (!sharing)
-        sharing = 1;
+    MPI_Comm_free(&local);
     int fits = recv_bytes <= b->req->memory_share * avail / sharing, all = 0;
     MPI_Allreduce(&fits, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     return all;

@@ -388,7 +388,7 @@ static int summarize_cross_check(const struct osft_config *cfg, const struct osf
     fprintf(out, "  cross-check against CPU gesdd on %zu matrices: singular values ratio worst %.2f · "
                  "worst residual/orthogonality ratio %.2f here, %.2f on the CPU\n",
             count, worst, ours, theirs);
-    return check_add(checks, "osft", "cross-check: |s - s_cpu| / (s_max max(m,n) eps), worst", "xc_sigma_ratio",
+    return check_add(checks, "osft", "singular values vs CPU gesdd, worst ratio", "xc_sigma_ratio",
                      worst, -INFINITY, cfg->ratio_threshold, "");
 }
 
@@ -409,7 +409,7 @@ static int summarize_broadcast(const void *rows, size_t n, FILE *out, struct che
             bad ? "DIFFER" : "identical on every rank");
     if (r[0].note[0])
         fprintf(out, "    (%s)\n", r[0].note);
-    return check_add(checks, "osft", "broadcast: matrices whose copies differ between ranks", "bcast_mismatches",
+    return check_add(checks, "osft", "broadcast copies that differ between ranks", "bcast_mismatches",
                      (double)bad, 0, 0, "count");
 }
 
