@@ -1,7 +1,11 @@
-/* The process's GPU state, created by gpu_bind: device, streams, library
- * handles, and auto's choice of SVD driver per shape. */
+/* The process's GPU state, created by gpu_bind: the device, lanes of
+ * streams and library handles (one host thread drives each lane, so that
+ * small matrices overlap on the GPU), and auto's choice of SVD driver per
+ * shape, shared by the lanes. */
 #ifndef FIDRUN_GPU_CONTEXT_H
 #define FIDRUN_GPU_CONTEXT_H
+
+#include <pthread.h>
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -13,6 +17,7 @@ extern "C" {
 }
 
 #define GPU_STREAMS 3
+#define GPU_LANES 8
 #define GPU_TUNED_MAX 64
 
 struct tuned_shape {
@@ -20,19 +25,32 @@ struct tuned_shape {
     int dtype, driver;
 };
 
-struct gpu_context {
-    int bound, device;
+struct gpu_context;
+
+struct gpu_lane {
+    struct gpu_context *owner;
     cudaStream_t stream[GPU_STREAMS]; /* 0: SVD, reconstruction, diff; 1, 2: the Gram products */
     cublasHandle_t blas[GPU_STREAMS];  /* one per stream: a handle's workspace is not shared across streams */
     cusolverDnHandle_t solver;
     cusolverDnParams_t params;
     gesvdjInfo_t jacobi;
+};
+
+struct gpu_context {
+    int bound, device;
+    struct gpu_lane lane[GPU_LANES]; /* lane 0 from gpu_bind, the others on first use */
+    int nlanes;
+    pthread_mutex_t lock; /* lanes and tuned */
     struct tuned_shape tuned[GPU_TUNED_MAX];
     int ntuned;
 };
 
 /* NULL when no GPU is bound. */
 struct gpu_context *gpu_context(void);
+
+/* Lane i (0 <= i < GPU_LANES), created on first use; NULL with d filled
+ * when its handles cannot be created. Thread-safe. */
+struct gpu_lane *gpu_lane_get(struct gpu_context *c, int i, struct diag *d);
 
 /* Status checks that put the call, file and line into the diag. */
 int gpu_cuda_fail(cudaError_t e, const char *call, const char *file, int line, struct diag *d);

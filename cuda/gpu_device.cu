@@ -9,7 +9,7 @@ extern "C" {
 }
 #include "gpu.h"
 
-static struct gpu_context ctx;
+static struct gpu_context ctx = {0, 0, {}, 0, PTHREAD_MUTEX_INITIALIZER, {}, 0};
 
 struct gpu_context *gpu_context(void)
 {
@@ -82,18 +82,54 @@ static int host_index_of(int ordinal)
     return end != p && (*end == ',' || *end == '\0') && v >= 0 ? (int)v : -1;
 }
 
-static int create_handles(struct diag *d)
+static int create_lane(struct gpu_lane *l, struct diag *d)
 {
+    l->owner = &ctx;
     for (int i = 0; i < GPU_STREAMS; i++) {
-        CUDA_TRY(cudaStreamCreateWithFlags(&ctx.stream[i], cudaStreamNonBlocking), d);
-        CUBLAS_TRY(cublasCreate(&ctx.blas[i]), d);
-        CUBLAS_TRY(cublasSetStream(ctx.blas[i], ctx.stream[i]), d);
+        CUDA_TRY(cudaStreamCreateWithFlags(&l->stream[i], cudaStreamNonBlocking), d);
+        CUBLAS_TRY(cublasCreate(&l->blas[i]), d);
+        CUBLAS_TRY(cublasSetStream(l->blas[i], l->stream[i]), d);
     }
-    CUSOLVER_TRY(cusolverDnCreate(&ctx.solver), d);
-    CUSOLVER_TRY(cusolverDnSetStream(ctx.solver, ctx.stream[0]), d);
-    CUSOLVER_TRY(cusolverDnCreateParams(&ctx.params), d);
-    CUSOLVER_TRY(cusolverDnCreateGesvdjInfo(&ctx.jacobi), d);
+    CUSOLVER_TRY(cusolverDnCreate(&l->solver), d);
+    CUSOLVER_TRY(cusolverDnSetStream(l->solver, l->stream[0]), d);
+    CUSOLVER_TRY(cusolverDnCreateParams(&l->params), d);
+    CUSOLVER_TRY(cusolverDnCreateGesvdjInfo(&l->jacobi), d);
     return FR_OK;
+}
+
+static void destroy_lane(struct gpu_lane *l)
+{
+    if (l->jacobi)
+        cusolverDnDestroyGesvdjInfo(l->jacobi);
+    if (l->params)
+        cusolverDnDestroyParams(l->params);
+    if (l->solver)
+        cusolverDnDestroy(l->solver);
+    for (int i = 0; i < GPU_STREAMS; i++) {
+        if (l->blas[i])
+            cublasDestroy(l->blas[i]);
+        if (l->stream[i])
+            cudaStreamDestroy(l->stream[i]);
+    }
+    memset(l, 0, sizeof *l);
+}
+
+struct gpu_lane *gpu_lane_get(struct gpu_context *c, int i, struct diag *d)
+{
+    if (i < 0 || i >= GPU_LANES) {
+        diag_fail(d, FR_RUNTIME, "GPU lane %d out of range", i);
+        return NULL;
+    }
+    pthread_mutex_lock(&c->lock);
+    int rc = FR_OK;
+    while (!rc && c->nlanes <= i) {
+        if ((rc = create_lane(&c->lane[c->nlanes], d)))
+            destroy_lane(&c->lane[c->nlanes]);
+        else
+            c->nlanes++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc ? NULL : &c->lane[i];
 }
 
 int gpu_bind(int local_rank, struct gpu_binding *b, struct diag *d)
@@ -114,12 +150,11 @@ int gpu_bind(int local_rank, struct gpu_binding *b, struct diag *d)
     b->cc_minor = p.minor;
     CUDA_TRY(cudaDeviceGetPCIBusId(b->pci_bus_id, (int)sizeof b->pci_bus_id, b->index), d);
     ctx.device = b->index;
-    int rc = create_handles(d);
-    if (rc) {
-        gpu_unbind();
-        return rc;
-    }
     ctx.bound = 1;
+    if (!gpu_lane_get(&ctx, 0, d)) {
+        gpu_unbind();
+        return d->code;
+    }
     return FR_OK;
 }
 
@@ -141,19 +176,11 @@ int gpu_bound(struct gpu_binding *b)
 
 void gpu_unbind(void)
 {
-    if (ctx.jacobi)
-        cusolverDnDestroyGesvdjInfo(ctx.jacobi);
-    if (ctx.params)
-        cusolverDnDestroyParams(ctx.params);
-    if (ctx.solver)
-        cusolverDnDestroy(ctx.solver);
-    for (int i = 0; i < GPU_STREAMS; i++) {
-        if (ctx.blas[i])
-            cublasDestroy(ctx.blas[i]);
-        if (ctx.stream[i])
-            cudaStreamDestroy(ctx.stream[i]);
-    }
-    memset(&ctx, 0, sizeof ctx);
+    for (int i = 0; i < ctx.nlanes; i++)
+        destroy_lane(&ctx.lane[i]);
+    ctx.nlanes = 0;
+    ctx.ntuned = 0;
+    ctx.bound = 0;
 }
 
 const char *gpu_versions(char *buf, size_t size)
@@ -192,15 +219,15 @@ void gpu_free(void *p)
 
 int gpu_to_host(void *dst, const void *src, size_t bytes, struct diag *d)
 {
-    CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, ctx.stream[0]), d);
-    CUDA_TRY(cudaStreamSynchronize(ctx.stream[0]), d);
+    CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, ctx.lane[0].stream[0]), d);
+    CUDA_TRY(cudaStreamSynchronize(ctx.lane[0].stream[0]), d);
     return FR_OK;
 }
 
 int gpu_from_host(void *dst, const void *src, size_t bytes, struct diag *d)
 {
-    CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, ctx.stream[0]), d);
-    CUDA_TRY(cudaStreamSynchronize(ctx.stream[0]), d);
+    CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, ctx.lane[0].stream[0]), d);
+    CUDA_TRY(cudaStreamSynchronize(ctx.lane[0].stream[0]), d);
     return FR_OK;
 }
 

@@ -48,14 +48,14 @@ int gpu_nccl_broadcast(void *comm, void *const *bufs, const size_t *bytes, const
     NCCL_TRY(ncclGroupStart(), d);
     for (size_t i = 0; i < n; i++) {
         ncclResult_t r = ncclBroadcast(bufs[i], bufs[i], bytes[i], ncclUint8, roots[i], (ncclComm_t)comm,
-                                       c->stream[0]);
+                                       c->lane[0].stream[0]);
         if (r != ncclSuccess) {
             ncclGroupEnd();
             return nccl_fail(r, "ncclBroadcast", __FILE__, __LINE__, d);
         }
     }
     NCCL_TRY(ncclGroupEnd(), d);
-    CUDA_TRY(cudaStreamSynchronize(c->stream[0]), d);
+    CUDA_TRY(cudaStreamSynchronize(c->lane[0].stream[0]), d);
     return FR_OK;
 }
 

@@ -4,8 +4,10 @@
  * only per-column sums and the singular values come back. The Gram
  * products run on their own streams, beside the reconstruction. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gpu_context.h"
 #include "osft_kernels.h"
@@ -75,7 +77,7 @@ static int syrk(cublasHandle_t h, cublasOperation_t trans, int64_t k, int64_t in
 
 /* W or W^T (wide W) into dst, tall: ma x k, ld ma. */
 template <typename T>
-static int tall_copy(struct gpu_context *c, const void *w, int64_t m, int64_t n, void *dst, struct diag *d)
+static int tall_copy(struct gpu_lane *c, const void *w, int64_t m, int64_t n, void *dst, struct diag *d)
 {
     if (m >= n) {
         CUDA_TRY(cudaMemcpyAsync(dst, w, (size_t)m * n * sizeof(T), cudaMemcpyDeviceToDevice, c->stream[0]), d);
@@ -173,7 +175,7 @@ static int diff_from(const double *dparts, const double *drows, int64_t ma, int6
 }
 
 template <typename T>
-static int gram_defect(struct gpu_context *c, int which, cublasOperation_t trans, int64_t k, int64_t inner,
+static int gram_defect(struct gpu_lane *c, int which, cublasOperation_t trans, int64_t k, int64_t inner,
                        const void *x, int64_t ldx, void **g, double **def, struct diag *d)
 {
     cudaStream_t st = c->stream[which];
@@ -190,7 +192,7 @@ static int gram_defect(struct gpu_context *c, int which, cublasOperation_t trans
 
 /* R = PS[:, :ks] Q'[:ks, :] + PS[:, ks:] Q'[ks:, :], Q' = Q (V^T) or Q^T (V). */
 template <typename T>
-static int reconstruct(struct gpu_context *c, const void *ps, const void *q, int q_is_vt, int64_t ma, int64_t k,
+static int reconstruct(struct gpu_lane *c, const void *ps, const void *q, int q_is_vt, int64_t ma, int64_t k,
                        int64_t ks, void *r, struct diag *d)
 {
     cublasOperation_t op = q_is_vt ? CUBLAS_OP_N : CUBLAS_OP_T;
@@ -205,7 +207,7 @@ static int reconstruct(struct gpu_context *c, const void *ps, const void *q, int
 }
 
 template <typename T>
-static int osft_on_gpu(struct gpu_context *c, const struct osft_job *job, struct osft_outcome *out,
+static int osft_on_gpu(struct gpu_lane *c, const struct osft_job *job, struct osft_outcome *out,
                        struct job_buffers *b, struct diag *d)
 {
     const struct matrix *w = job->w;
@@ -284,12 +286,10 @@ static int osft_on_gpu(struct gpu_context *c, const struct osft_job *job, struct
     return FR_OK;
 }
 
-static int gpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct diag *d)
+/* One job on one lane; the calling thread must have the device set. */
+static int osft_on_lane(struct gpu_lane *c, const struct osft_job *job, struct osft_outcome *out, struct diag *d)
 {
-    struct gpu_context *c = gpu_context();
     memset(out, 0, sizeof *out);
-    if (!c)
-        return diag_fail(d, FR_RUNTIME, "the CUDA backend was used without a bound GPU");
     struct job_buffers b = {};
     int rc = job->w->dtype == DT_F32 ? osft_on_gpu<float>(c, job, out, &b, d) : osft_on_gpu<double>(c, job, out, &b, d);
     /* every stream is done with the temporaries before they go */
@@ -304,11 +304,107 @@ static int gpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out,
     return rc;
 }
 
+static struct gpu_lane *first_lane(struct diag *d)
+{
+    struct gpu_context *ctx = gpu_context();
+    if (!ctx) {
+        diag_fail(d, FR_RUNTIME, "the CUDA backend was used without a bound GPU");
+        return NULL;
+    }
+    return gpu_lane_get(ctx, 0, d);
+}
+
+static int gpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct diag *d)
+{
+    struct gpu_lane *c = first_lane(d);
+    if (!c) {
+        memset(out, 0, sizeof *out);
+        return d->code;
+    }
+    return osft_on_lane(c, job, out, d);
+}
+
+/* Several jobs at once: host thread w drives lane w and takes jobs w,
+ * w + lanes, ...; the lanes' streams overlap the small matrices' SVDs and
+ * kernels, which alone leave most of the GPU idle. */
+struct lane_work {
+    struct gpu_lane *lane;
+    int device, lanes, index;
+    const struct osft_job *jobs;
+    struct osft_outcome *outs;
+    double *seconds;
+    size_t n;
+    int rc;
+    struct diag d;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void *lane_main(void *arg)
+{
+    struct lane_work *w = (struct lane_work *)arg;
+    cudaError_t e = cudaSetDevice(w->device); /* the current device is per host thread */
+    if (e != cudaSuccess) {
+        w->rc = gpu_cuda_fail(e, "cudaSetDevice", __FILE__, __LINE__, &w->d);
+        return NULL;
+    }
+    for (size_t i = (size_t)w->index; i < w->n && !w->rc; i += (size_t)w->lanes) {
+        double t0 = now();
+        w->rc = osft_on_lane(w->lane, &w->jobs[i], &w->outs[i], &w->d);
+        w->seconds[i] = now() - t0;
+    }
+    return NULL;
+}
+
+static int gpu_osft_matrices(const struct osft_job *jobs, size_t n, struct osft_outcome *outs, double *seconds,
+                             int lanes, struct diag *d)
+{
+    struct gpu_context *ctx = gpu_context();
+    if (!ctx)
+        return diag_fail(d, FR_RUNTIME, "the CUDA backend was used without a bound GPU");
+    if (lanes > GPU_LANES)
+        lanes = GPU_LANES;
+    if ((size_t)lanes > n)
+        lanes = (int)n;
+    for (size_t i = 0; i < n; i++)
+        memset(&outs[i], 0, sizeof outs[i]);
+    struct lane_work work[GPU_LANES];
+    pthread_t thread[GPU_LANES];
+    int started = 0, rc = FR_OK;
+    for (int w = 0; w < lanes && !rc; w++) {
+        work[w] = (struct lane_work){gpu_lane_get(ctx, w, d), ctx->device, lanes, w, jobs, outs, seconds, n, 0, {}};
+        if (!work[w].lane)
+            rc = d->code;
+        else if (pthread_create(&thread[w], NULL, lane_main, &work[w]))
+            rc = diag_fail(d, FR_RUNTIME, "cannot start a host thread for GPU lane %d", w);
+        else
+            started++;
+    }
+    for (int w = 0; w < started; w++) {
+        pthread_join(thread[w], NULL);
+        if (work[w].rc && !rc) {
+            rc = work[w].rc;
+            *d = work[w].d;
+        }
+    }
+    if (rc)
+        for (size_t i = 0; i < n; i++) {
+            held_factors_release(&outs[i].held);
+            mat_free(&outs[i].s);
+        }
+    return rc;
+}
+
 int gpu_checksum(const void *buf, size_t bytes, uint64_t *sum, struct diag *d)
 {
-    struct gpu_context *c = gpu_context();
+    struct gpu_lane *c = first_lane(d);
     if (!c)
-        return diag_fail(d, FR_RUNTIME, "no GPU is bound");
+        return d->code;
     cudaStream_t st = c->stream[0];
     unsigned long long *dsum = NULL, h = 0;
     CUDA_TRY(cudaMallocAsync((void **)&dsum, sizeof *dsum, st), d);
@@ -328,5 +424,5 @@ int gpu_checksum(const void *buf, size_t bytes, uint64_t *sum, struct diag *d)
 
 /* Only whole OSFT jobs run here; the host-matrix primitives are the CPU's. */
 extern "C" const struct backend backend_cuda = {
-    "cuda", NULL, NULL, NULL, gpu_osft_matrix,
+    "cuda", NULL, NULL, NULL, gpu_osft_matrix, gpu_osft_matrices,
 };

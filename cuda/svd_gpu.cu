@@ -41,7 +41,7 @@ static void workspace_free(struct workspace *w, cudaStream_t st)
 }
 
 struct svd_call {
-    struct gpu_context *c;
+    struct gpu_lane *c;
     int dtype;
     int64_t ma, na;
     void *a, *s, *p, *q;
@@ -151,12 +151,27 @@ static int run_driver(struct svd_call *k, int driver, double *seconds, double *e
     return rc;
 }
 
-static int find_tuned(const struct gpu_context *c, int dtype, int64_t ma, int64_t na)
+static int find_tuned(struct gpu_context *c, int dtype, int64_t ma, int64_t na)
 {
-    for (int i = 0; i < c->ntuned; i++)
+    int driver = SVD_AUTO;
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < c->ntuned && driver == SVD_AUTO; i++)
         if (c->tuned[i].rows == ma && c->tuned[i].cols == na && c->tuned[i].dtype == dtype)
-            return c->tuned[i].driver;
-    return SVD_AUTO;
+            driver = c->tuned[i].driver;
+    pthread_mutex_unlock(&c->lock);
+    return driver;
+}
+
+/* Two lanes may tune the same shape at once; the first result stays. */
+static void remember_tuned(struct gpu_context *c, int dtype, int64_t ma, int64_t na, int driver)
+{
+    pthread_mutex_lock(&c->lock);
+    int known = 0;
+    for (int i = 0; i < c->ntuned && !known; i++)
+        known = c->tuned[i].rows == ma && c->tuned[i].cols == na && c->tuned[i].dtype == dtype;
+    if (!known && c->ntuned < GPU_TUNED_MAX)
+        c->tuned[c->ntuned++] = (struct tuned_shape){ma, na, dtype, driver};
+    pthread_mutex_unlock(&c->lock);
 }
 
 /* Times gesvd, gesvdj and gesvdp on a copy of the matrix each; the fastest
@@ -191,14 +206,13 @@ static int tune(struct svd_call *k, struct svd_gpu_result *out, int *chosen, str
     if (best == SVD_AUTO)
         return diag_fail(d, FR_RUNTIME, "no cuSOLVER SVD driver succeeded on a %lld x %lld matrix", (long long)k->ma,
                          (long long)k->na);
-    if (k->c->ntuned < GPU_TUNED_MAX)
-        k->c->tuned[k->c->ntuned++] = (struct tuned_shape){k->ma, k->na, k->dtype, best};
+    remember_tuned(k->c->owner, k->dtype, k->ma, k->na, best);
     out->tuned = 1;
     *chosen = best;
     return FR_OK;
 }
 
-int svd_gpu_tall(struct gpu_context *c, int dtype, int64_t ma, int64_t na, void *a, void *s, void *p, void *q,
+int svd_gpu_tall(struct gpu_lane *c, int dtype, int64_t ma, int64_t na, void *a, void *s, void *p, void *q,
                  int driver, struct svd_gpu_result *out, struct diag *d)
 {
     memset(out, 0, sizeof *out);
@@ -209,7 +223,7 @@ int svd_gpu_tall(struct gpu_context *c, int dtype, int64_t ma, int64_t na, void 
     if (driver == SVD_GESDD) /* LAPACK's divide and conquer has no cuSOLVER twin */
         driver = SVD_GESVD;
     int rc = FR_OK;
-    if (driver == SVD_AUTO && (driver = find_tuned(c, dtype, ma, na)) == SVD_AUTO)
+    if (driver == SVD_AUTO && (driver = find_tuned(c->owner, dtype, ma, na)) == SVD_AUTO)
         rc = tune(&k, out, &driver, d);
     if (!rc) {
         out->driver = driver;

@@ -17,7 +17,7 @@ struct svd_gpu_result {
 /* a: ma x na (ld ma, ma >= na), destroyed unless auto must try several
  * drivers (then a copy is kept for each try). p: ma x na, s: na, q: na x na.
  * Runs on the context's stream 0 and returns once it is done. */
-int svd_gpu_tall(struct gpu_context *c, int dtype, int64_t ma, int64_t na, void *a, void *s, void *p, void *q,
+int svd_gpu_tall(struct gpu_lane *c, int dtype, int64_t ma, int64_t na, void *a, void *s, void *p, void *q,
                  int driver, struct svd_gpu_result *out, struct diag *d);
 
 #endif

@@ -197,31 +197,59 @@ static void execute(struct run_state *s)
      * it, so tests can show that one failing rank ends the whole job. */
     const char *fault = getenv("FIDRUN_INJECT_FAULT");
     struct run_context ctx = run_context_for(s, 0);
+    const struct task **todo = malloc((nmine ? nmine : 1) * sizeof *todo);
+    void **recs = malloc((nmine ? nmine : 1) * sizeof *recs);
+    double *secs = malloc((nmine ? nmine : 1) * sizeof *secs);
+    if (!todo || !recs || !secs)
+        comm_abort(&s->ci, FR_RUNTIME, "out of memory");
     for (size_t k = 0; k < nmine; k++) {
-        const struct task *t = &p->tasks.items[mine[k]];
+        const struct task *t = todo[k] = &p->tasks.items[mine[k]];
+        size_t row = s->cfg.suites[t->suite].suite->record_tables[t->table]->row_size;
+        recs[k] = (char *)s->records[t->suite][t->table] + used[t->suite][t->table]++ * row;
+    }
+    for (size_t k = 0; k < nmine;) {
+        const struct task *t = todo[k];
         const struct suite_slot *slot = &s->cfg.suites[t->suite];
         ctx.suite = t->suite;
         ctx.state = s->suite_state[t->suite];
-        size_t row = slot->suite->record_tables[t->table]->row_size;
-        void *rec = (char *)s->records[t->suite][t->table] + used[t->suite][t->table]++ * row;
+        size_t same = 1, nb = 1;
+        while (k + same < nmine && todo[k + same]->suite == t->suite && todo[k + same]->table == t->table)
+            same++;
+        if (slot->suite->run_batch && !(fault && *fault))
+            nb = slot->suite->batch(slot->cfg, &ctx, todo + k, same);
         double start = now_seconds();
-        int rc = fault && *fault && task_matches(t->name, fault)
+        int rc;
+        if (nb > 1) {
+            rc = slot->suite->run_batch(slot->cfg, &ctx, todo + k, nb, recs + k, secs + k, &s->d);
+        } else {
+            nb = 1;
+            rc = fault && *fault && task_matches(t->name, fault)
                      ? diag_fail(&s->d, FR_RUNTIME, "fault injected by FIDRUN_INJECT_FAULT='%s'", fault)
-                     : slot->suite->run(slot->cfg, &ctx, t, rec, &s->d);
+                     : slot->suite->run(slot->cfg, &ctx, t, recs[k], &s->d);
+            secs[k] = now_seconds() - start;
+        }
         if (rc)
-            comm_abort(&s->ci, rc, "%s task %s: %s", slot->suite->name, t->name, s->d.msg);
+            comm_abort(&s->ci, rc, "%s task %s%s: %s", slot->suite->name, t->name,
+                       nb > 1 ? " (or one run beside it)" : "", s->d.msg);
         double end = now_seconds();
-        struct record_head head = {t->id, s->ci.rank, t->cost, end - start};
-        memcpy(rec, &head, sizeof head);
+        for (size_t i = k; i < k + nb; i++) {
+            struct record_head head = {todo[i]->id, s->ci.rank, todo[i]->cost, secs[i]};
+            memcpy(recs[i], &head, sizeof head);
+            if (root)
+                progress_task_done(&prog, todo[i]->id, end);
+            else
+                comm_progress_notify(todo[i]->id);
+        }
         if (root) {
             int id;
-            progress_task_done(&prog, t->id, end);
             while (comm_progress_poll(&id))
                 progress_task_done(&prog, id, now_seconds());
-        } else {
-            comm_progress_notify(t->id);
         }
+        k += nb;
     }
+    free(todo);
+    free(recs);
+    free(secs);
     if (root) {
         int id;
         while (prog.done < p->tasks.n) {

@@ -46,6 +46,12 @@ struct backend {
      * reconstruction, its difference to the original and the Gram defects
      * of both factors (osft_matrix.h). */
     int (*osft_matrix)(const struct osft_job *job, struct osft_outcome *out, struct diag *d);
+
+    /* n jobs at once: overlapped on up to `lanes` GPU stream sets (small
+     * matrices leave a GPU mostly idle one at a time), one after another
+     * on the CPU; seconds[i] is job i's own elapsed time. */
+    int (*osft_matrices)(const struct osft_job *jobs, size_t n, struct osft_outcome *outs, double *seconds,
+                         int lanes, struct diag *d);
 };
 
 extern const struct backend backend_cpu;

@@ -131,6 +131,7 @@ const struct backend backend_cpu = {
     .reconstruct_split = cpu_reconstruct_split,
     .gram = cpu_gram,
     .osft_matrix = cpu_osft_matrix,
+    .osft_matrices = cpu_osft_matrices,
 };
 
 void blas_set_threads(int n)

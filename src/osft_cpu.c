@@ -75,3 +75,24 @@ int cpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct
     out->held = (struct held_factors){.buf = buf, .bytes = lay.bytes, .on_device = 0, .free_buf = free};
     return FR_OK;
 }
+
+/* The CPU runs a batch one job after another (a rank has one core's worth
+ * of BLAS threads); the batched path is then the same code everywhere. */
+int cpu_osft_matrices(const struct osft_job *jobs, size_t n, struct osft_outcome *outs, double *seconds, int lanes,
+                      struct diag *d)
+{
+    (void)lanes;
+    int rc = FR_OK;
+    for (size_t i = 0; i < n; i++)
+        memset(&outs[i], 0, sizeof outs[i]);
+    for (size_t i = 0; i < n && !rc; i++) {
+        double t0 = now_seconds();
+        rc = cpu_osft_matrix(&jobs[i], &outs[i], d);
+        seconds[i] = now_seconds() - t0;
+    }
+    for (size_t i = 0; rc && i < n; i++) {
+        held_factors_release(&outs[i].held);
+        mat_free(&outs[i].s);
+    }
+    return rc;
+}

@@ -43,7 +43,10 @@ struct osft_outcome {
 
 void held_factors_release(struct held_factors *h);
 
-/* The CPU backend's implementation (LAPACK gesdd or gesvd, CBLAS). */
+/* The CPU backend's implementation (LAPACK gesdd or gesvd, CBLAS), and a
+ * batch of jobs run one after another. */
 int cpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct diag *d);
+int cpu_osft_matrices(const struct osft_job *jobs, size_t n, struct osft_outcome *outs, double *seconds, int lanes,
+                      struct diag *d);
 
 #endif

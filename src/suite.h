@@ -46,6 +46,13 @@ struct suite {
      * zeroed, starting with struct record_head). */
     int (*run)(const void *cfg, const struct run_context *ctx, const struct task *t, void *record,
                struct diag *d);
+    /* Optional, together: of n consecutive tasks of this rank (same suite
+     * and table), how many to run as one batch (1: one by one), and running
+     * them: records[i] for tasks[i], seconds[i] each task's own time.
+     * OSFT overlaps small matrices on a GPU this way. */
+    size_t (*batch)(const void *cfg, const struct run_context *ctx, const struct task *const *tasks, size_t n);
+    int (*run_batch)(const void *cfg, const struct run_context *ctx, const struct task *const *tasks, size_t n,
+                     void *const *records, double *seconds, struct diag *d);
     /* The suite's result tables, /<suite>/<table name> in the results file;
      * each task's record goes to the table its plan gave it. */
     const struct table_desc *const *record_tables;

@@ -41,6 +41,7 @@ static const struct column osft_cols[] = {
     COLC(COL_F64, struct osft_record, tune_gesvd_s, "s", CMP_IGNORE),
     COLC(COL_F64, struct osft_record, tune_gesvdj_s, "s", CMP_IGNORE),
     COLC(COL_F64, struct osft_record, tune_gesvdp_s, "s", CMP_IGNORE),
+    COLC(COL_I32, struct osft_record, batch, "", CMP_IGNORE),
     COL(COL_I32, struct osft_record, cross_checked, ""),
     COL(COL_F64, struct osft_record, xc_sigma_ratio, ""),
     COL(COL_F64, struct osft_record, xc_resid_ratio, ""),
@@ -112,6 +113,8 @@ static const struct field osft_fields[] = {
     {.key = "broadcast", .type = FT_ENUM, .offset = offsetof(struct osft_config, broadcast),
      .choices = broadcast_choices},
     OSFT_FIELD("broadcast_memory_share", FT_REAL, broadcast_memory_share, 0.01, 0.95),
+    OSFT_FIELD("gpu_lanes", FT_INT, gpu_lanes, 1, 8),
+    OSFT_FIELD("gpu_overlap_max_elements", FT_INT, gpu_overlap_max_elements, 0, 1e12),
     {0},
 };
 
@@ -132,6 +135,8 @@ static void osft_defaults(void *vcfg)
         .cross_check_every = 16,
         .broadcast = BCAST_AUTO,
         .broadcast_memory_share = 0.5,
+        .gpu_lanes = 4,
+        .gpu_overlap_max_elements = 4 << 20,
     };
 }
 
@@ -276,37 +281,100 @@ static void fill_record(const struct osft_config *cfg, const struct task *t, int
     r->xc_sigma_ratio = r->xc_resid_ratio = r->xc_orth_ratio = NAN;
 }
 
-static int osft_run(const void *vcfg, const struct run_context *ctx, const struct task *t, void *vrec,
-                    struct diag *d)
+/* The weight of task t, and the job for it. */
+static int load_job(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
+                    struct matrix *w, struct osft_job *job, struct diag *d)
 {
-    const struct osft_config *cfg = vcfg;
-    struct osft_record *r = vrec;
     int64_t m = t->dims[0], n = t->dims[1];
-    struct matrix w;
     struct matrix_source src = {SOURCE_SYNTHETIC, ctx->seed, cfg->spectrum};
-    int rc = matrix_source_load(&src, t->name, m, n, (enum dtype)cfg->dtype, &w, d);
-    if (rc)
-        return rc;
-    struct osft_job job = {
-        .w = &w,
+    int rc = matrix_source_load(&src, t->name, m, n, (enum dtype)cfg->dtype, w, d);
+    *job = (struct osft_job){
+        .w = w,
         .k_split = osft_split_rank(m, n, cfg->unfreeze_rank_ratio),
         .atol = cfg->atol,
         .rtol = cfg->rtol,
         .driver = cfg->svd_driver,
         .keep_factors = osft_keeps_factors(cfg, ctx),
     };
+    return rc;
+}
+
+/* The record from the backend's outcome, the CPU cross-check where due,
+ * and the factors kept for the broadcast; releases the outcome. */
+static int finish_job(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
+                      const struct osft_job *job, struct osft_outcome *o, struct osft_record *r, struct diag *d)
+{
+    fill_record(cfg, t, job->k_split, o, r);
+    r->batch = 1;
+    int rc = wants_cross_check(cfg, ctx, t, o->driver) ? cross_check(job, o, r, d) : FR_OK;
+    if (!rc && job->keep_factors)
+        osft_state_keep(ctx->state, t->id, &o->held);
+    held_factors_release(&o->held);
+    mat_free(&o->s);
+    return rc;
+}
+
+static int osft_run(const void *vcfg, const struct run_context *ctx, const struct task *t, void *vrec,
+                    struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    struct matrix w = {0};
+    struct osft_job job;
     struct osft_outcome o;
-    rc = ctx->backend->osft_matrix(&job, &o, d);
-    if (!rc) {
-        fill_record(cfg, t, job.k_split, &o, r);
-        if (wants_cross_check(cfg, ctx, t, o.driver))
-            rc = cross_check(&job, &o, r, d);
-        if (!rc && job.keep_factors)
-            osft_state_keep(ctx->state, t->id, &o.held);
-        held_factors_release(&o.held);
-        mat_free(&o.s);
-    }
+    int rc = load_job(cfg, ctx, t, &w, &job, d);
+    if (!rc && !(rc = ctx->backend->osft_matrix(&job, &o, d)))
+        rc = finish_job(cfg, ctx, t, &job, &o, vrec, d);
     mat_free(&w);
+    return rc;
+}
+
+/* Small matrices run together, which a GPU overlaps on its lanes (the CPU
+ * runs them one after another): up to two per lane, consecutive in this
+ * rank's order. */
+static size_t osft_batch(const void *vcfg, const struct run_context *ctx, const struct task *const *tasks,
+                         size_t n)
+{
+    const struct osft_config *cfg = vcfg;
+    if (!ctx->backend->osft_matrices || cfg->gpu_lanes <= 1)
+        return 1;
+    size_t most = 2 * (size_t)cfg->gpu_lanes, k = 0;
+    while (k < n && k < most && tasks[k]->dims[0] * tasks[k]->dims[1] <= cfg->gpu_overlap_max_elements)
+        k++;
+    return k ? k : 1;
+}
+
+static int osft_run_batch(const void *vcfg, const struct run_context *ctx, const struct task *const *tasks,
+                          size_t n, void *const *records, double *seconds, struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    struct matrix *w = calloc(n, sizeof *w);
+    struct osft_job *jobs = calloc(n, sizeof *jobs);
+    struct osft_outcome *outs = calloc(n, sizeof *outs);
+    double *load = calloc(n, sizeof *load);
+    int rc = w && jobs && outs && load ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        double t0 = now_seconds();
+        rc = load_job(cfg, ctx, tasks[i], &w[i], &jobs[i], d);
+        load[i] = now_seconds() - t0;
+    }
+    if (!rc)
+        rc = ctx->backend->osft_matrices(jobs, n, outs, seconds, (int)cfg->gpu_lanes, d);
+    for (size_t i = 0; !rc && i < n; i++) {
+        double t0 = now_seconds();
+        rc = finish_job(cfg, ctx, tasks[i], &jobs[i], &outs[i], records[i], d);
+        ((struct osft_record *)records[i])->batch = (int32_t)n;
+        seconds[i] += load[i] + now_seconds() - t0;
+    }
+    for (size_t i = 0; rc && outs && i < n; i++) { /* what a failure left behind */
+        held_factors_release(&outs[i].held);
+        mat_free(&outs[i].s);
+    }
+    for (size_t i = 0; w && i < n; i++)
+        mat_free(&w[i]);
+    free(w);
+    free(jobs);
+    free(outs);
+    free(load);
     return rc;
 }
 
@@ -518,6 +586,8 @@ const struct suite suite_osft = {
     .describe = osft_describe,
     .plan = osft_plan,
     .run = osft_run,
+    .batch = osft_batch,
+    .run_batch = osft_run_batch,
     .record_tables = osft_tables,
     .ntables = 1,
     .summarize = osft_summarize,

@@ -24,6 +24,8 @@ struct osft_config {
     int64_t cross_check_every;  /* every Nth matrix (by task id) also on the CPU reference; 0: none */
     int broadcast;              /* enum bcast_method */
     double broadcast_memory_share;
+    int64_t gpu_lanes;                /* host threads, each with its own streams, overlapping small matrices */
+    int64_t gpu_overlap_max_elements; /* a matrix of at most m*n elements counts as small */
 };
 
 struct osft_record {
@@ -43,6 +45,7 @@ struct osft_record {
     int32_t tuned;      /* auto timed every candidate driver on this matrix */
     double err_sigma;   /* gesvdp's h_err_sigma (NaN otherwise) */
     double tune_gesvd_s, tune_gesvdj_s, tune_gesvdp_s; /* when tuned: each candidate's time (NaN otherwise) */
+    int32_t batch;      /* matrices run together with this one (itself included): overlapped on a GPU */
     /* the CPU reference (LAPACK gesdd) on the same matrix, for a sample */
     int32_t cross_checked;
     double xc_sigma_ratio; /* max |s - s_cpu| / (s_cpu,max * max(m, n) * eps) */

@@ -174,6 +174,12 @@ with h5py.File(sys.argv[1], "r") as h:
 print(f"{len(xc)} of {len(m)} matrices, worst ratio {xc['xc_sigma_ratio'].max():.3f}")
 PY
 ); then ok "cross-check rows are every 3rd task, singular values within the LAPACK ratio ($msg)"; else bad "cross-check rows" "$msg"; fi
+mpirun_fidrun 2 $smoke --out "$work/lanes1" --set suites.osft.gpu_lanes=1 -q
+if [ $rc -eq 0 ] && cmp=$($H5 compare "$(newest "$work/np1")" "$(newest "$work/lanes1")" osft 2>&1); then
+  ok "small matrices batched (gpu_lanes 4) or one by one (gpu_lanes 1): same figures ($cmp)"
+else
+  bad "gpu_lanes 1 against the batched default" "exit $rc: ${cmp:-}"
+fi
 mpirun_fidrun 2 $smoke --out "$work/nccl" --set suites.osft.broadcast=nccl -q
 if [ $rc -eq 3 ] && grep -q "broadcast: nccl was asked for but" "$out" && [ "$(grep -c '^fidrun: error' "$out")" -eq 1 ]; then
   ok "broadcast: nccl without GPUs exits 3 with one message"
