@@ -53,7 +53,14 @@ int gpu_visible_count(char *why, size_t size)
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess) {
-        snprintf(why, size, "cudaGetDeviceCount: %s", cudaGetErrorString(e));
+        int drv = -1;
+        cudaDriverGetVersion(&drv);
+        if (e == cudaErrorInsufficientDriver && drv == 0) /* what the runtime says when there is no driver */
+            snprintf(why, size, "no NVIDIA driver is installed");
+        else if (e == cudaErrorNoDevice)
+            snprintf(why, size, "no CUDA device is visible");
+        else
+            snprintf(why, size, "cudaGetDeviceCount: %s", cudaGetErrorString(e));
         cudaGetLastError();
         return 0;
     }
