@@ -282,15 +282,29 @@ int results_read_root_attr(const char *path, const char *key, char **value, stru
     if (a < 0) {
         rc = diag_fail(d, FR_RUNTIME, "%s: no attribute %s", path, key);
     } else {
-        hid_t t = vlen_utf8();
-        char *v = NULL;
-        if (H5Aread(a, t, &v) < 0 || !v) {
-            rc = diag_fail(d, FR_RUNTIME, "%s: attribute %s is not a string", path, key);
+        hid_t stored = H5Aget_type(a);
+        H5T_class_t cls = H5Tget_class(stored);
+        H5Tclose(stored);
+        char num[64];
+        double x;
+        long long i;
+        if (cls == H5T_FLOAT && H5Aread(a, H5T_NATIVE_DOUBLE, &x) >= 0) {
+            snprintf(num, sizeof num, "%.17g", x);
+            *value = strdup(num);
+        } else if (cls == H5T_INTEGER && H5Aread(a, H5T_NATIVE_LLONG, &i) >= 0) {
+            snprintf(num, sizeof num, "%lld", i);
+            *value = strdup(num);
         } else {
-            *value = strdup(v);
-            H5free_memory(v);
+            hid_t t = vlen_utf8();
+            char *v = NULL;
+            if (H5Aread(a, t, &v) < 0 || !v) {
+                rc = diag_fail(d, FR_RUNTIME, "%s: attribute %s is not a string or a number", path, key);
+            } else {
+                *value = strdup(v);
+                H5free_memory(v);
+            }
+            H5Tclose(t);
         }
-        H5Tclose(t);
         H5Aclose(a);
     }
     H5Fclose(f);

@@ -45,7 +45,7 @@ int results_read_table(const char *path, const char *dataset, const struct table
  * the file cannot be opened. */
 int results_has_table(const char *path, const char *dataset);
 
-/* Reads a string attribute of the root group (malloc'd). */
+/* Reads an attribute of the root group as text (malloc'd): a string as it is, a number printed. */
 int results_read_root_attr(const char *path, const char *key, char **value, struct diag *d);
 
 #endif
