@@ -30,16 +30,17 @@ void comm_finalize(void)
     MPI_Finalize();
 }
 
-int comm_agree(int status, int *first)
+int comm_agree(int status, int reporter, int *first)
 {
-    int worst = 0, mine = status != FR_OK ? 0 : INT_MAX, lowest = INT_MAX, rank;
+    int worst = 0, rank, mine[2], lowest[2];
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (status != FR_OK)
-        mine = rank;
+    mine[0] = status != FR_OK && reporter ? rank : INT_MAX;
+    mine[1] = status != FR_OK ? rank : INT_MAX;
     MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(mine, lowest, 2, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    int who = lowest[0] != INT_MAX ? lowest[0] : lowest[1];
     if (first)
-        *first = lowest == INT_MAX ? -1 : lowest;
+        *first = who == INT_MAX ? -1 : who;
     return worst;
 }
 

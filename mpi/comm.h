@@ -19,9 +19,11 @@ struct comm_info {
 int comm_init(int *argc, char ***argv, struct comm_info *ci);
 void comm_finalize(void);
 
-/* Collective: every rank passes its status; returns the largest, and the
- * lowest rank whose status is not FR_OK (-1 when none) in *first. */
-int comm_agree(int status, int *first);
+/* Collective: every rank passes its status; returns the largest, and in
+ * *first the rank that should report it: the lowest failing rank that
+ * is a reporter (its error is its own, not relayed), else the lowest
+ * failing rank (-1 when none failed). */
+int comm_agree(int status, int reporter, int *first);
 
 /* Prints "fidrun: error: rank R (host): message" and ends every rank of the
  * job with MPI_Abort(code). */

@@ -35,11 +35,11 @@ _Noreturn static void fail_in_flight(const char *what, const struct diag *d)
     comm_abort(&ci, FR_RUNTIME, "broadcast of the factors: %s: %s", what, d->msg);
 }
 
-/* Collective: worst status on any rank; the failing rank's message, with
- * its rank and host, becomes everyone's. */
+/* Collective: worst status on any rank. The failing rank keeps its
+ * message (it reports it); the others get it relayed, naming that rank. */
 static int agree_status(int rc, struct diag *d)
 {
-    int first, worst = comm_agree(rc, &first);
+    int first, worst = comm_agree(rc, rc != FR_OK, &first);
     if (worst == FR_OK)
         return FR_OK;
     struct comm_info ci;
@@ -51,7 +51,10 @@ static int agree_status(int rc, struct diag *d)
     if (ci.rank == first)
         snprintf(host, sizeof host, "%s", ci.host);
     MPI_Bcast(host, (int)sizeof host, MPI_CHAR, first, MPI_COMM_WORLD);
-    diag_fail(d, worst, "rank %d (%s): %s", first, host, msg);
+    if (ci.rank != first) {
+        diag_fail(d, worst, "rank %d (%s): %s", first, host, msg);
+        d->relayed = 1;
+    }
     return worst;
 }
 
@@ -242,7 +245,7 @@ static double move_window(struct bcast_run *b, void **bufs, size_t lo, size_t hi
         size_t *bytes = malloc(n * sizeof *bytes);
         int *roots = malloc(n * sizeof *roots);
         if (!bytes || !roots)
-            fail_in_flight("NCCL group", &(struct diag){FR_RUNTIME, "out of memory"});
+            fail_in_flight("NCCL group", &(struct diag){.code = FR_RUNTIME, .msg = "out of memory"});
         for (size_t i = 0; i < n; i++) {
             bytes[i] = it[lo + i].bytes;
             roots[i] = it[lo + i].owner;
@@ -320,7 +323,7 @@ static int run_windows(struct bcast_run *b, struct bcast_result *out, uint64_t *
     }
     for (size_t i = 0; i < req->n; i++)
         if (req->items[i].owner == b->rank && !req->items[i].buf)
-            fail_in_flight("planning", &(struct diag){FR_RUNTIME, "a matrix this rank decomposed was not kept"});
+            fail_in_flight("planning", &(struct diag){.code = FR_RUNTIME, .msg = "a matrix this rank decomposed was not kept"});
     size_t lo = 0;
     while (!rc && lo < req->n) {
         size_t hi = lo + 1;
@@ -359,11 +362,15 @@ int factor_bcast_run(const struct bcast_request *req, struct bcast_result *out, 
             largest = (double)req->items[i].bytes;
     }
     if (req->method == BCAST_OFF || b.nranks == 1) {
+        if (req->failed)
+            return diag_fail(d, FR_RUNTIME, "%s", req->failed);
         snprintf(out->method, sizeof out->method, "%s", req->method == BCAST_OFF ? "off" : "none (1 rank)");
         out->bytes = 0;
         return FR_OK;
     }
-    int rc = agree_status(choose_method(&b, out, d), d);
+    int rc = agree_status(req->failed ? diag_fail(d, FR_RUNTIME, "%s", req->failed) : FR_OK, d);
+    if (!rc)
+        rc = agree_status(choose_method(&b, out, d), d);
     if (!rc && b.method == BCAST_NCCL)
         rc = open_nccl(&b, d);
     if (!rc && b.staged) {

@@ -11,6 +11,7 @@ int diag_fail(struct diag *d, int code, const char *fmt, ...)
         vsnprintf(d->msg, sizeof d->msg, fmt, ap);
         va_end(ap);
         d->code = code;
+        d->relayed = 0;
     }
     return code;
 }

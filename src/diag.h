@@ -13,6 +13,7 @@ enum fr_status {
 struct diag {
     int code;
     char msg[2048];
+    int relayed; /* msg is another rank's error, passed on (and naming that rank): that rank reports it */
 };
 
 /* Records the message (printf-style) and returns code, so callers can write

@@ -37,7 +37,7 @@ struct run_state {
  * the config or command line, which every rank shares). */
 static int agree(struct run_state *s, int rc)
 {
-    int first, worst = comm_agree(rc, &first);
+    int first, worst = comm_agree(rc, !s->d.relayed, &first);
     if (worst != FR_OK && s->ci.rank == first) {
         if (first == 0 && rc == FR_USAGE)
             fprintf(stderr, "fidrun: error: %s\n", s->d.msg);
@@ -148,12 +148,12 @@ static int after_tasks(struct run_state *s)
         if (!su->after_tasks)
             continue;
         void *row = calloc(1, su->after_table->row_size);
+        if (!row) /* the others are about to enter the suite's collectives */
+            comm_abort(&s->ci, FR_RUNTIME, "out of memory");
         struct run_context ctx = run_context_for(s, i);
-        int mine = row ? su->after_tasks(s->cfg.suites[i].cfg, &ctx, row, &s->d)
-                       : diag_fail(&s->d, FR_RUNTIME, "out of memory");
         s->records[i][su->ntables] = row;
-        s->nrecords[i][su->ntables] = row ? 1 : 0;
-        rc = agree(s, mine);
+        s->nrecords[i][su->ntables] = 1;
+        rc = agree(s, su->after_tasks(s->cfg.suites[i].cfg, &ctx, row, &s->d));
     }
     return rc;
 }

@@ -67,11 +67,11 @@ int osft_broadcast(const void *vcfg, const struct run_context *ctx, void *vrow, 
     const struct osft_config *cfg = vcfg;
     struct osft_state *s = ctx->state;
     struct osft_bcast_row *row = vrow;
+    /* every rank must reach the broadcast's collectives, even one that
+     * failed here: it reports the failure through the request */
     struct bcast_item *items = malloc((ctx->tasks->n ? ctx->tasks->n : 1) * sizeof *items);
-    if (!items)
-        return diag_fail(d, FR_RUNTIME, "out of memory");
     size_t n = 0;
-    for (size_t i = 0; i < ctx->tasks->n; i++) {
+    for (size_t i = 0; items && i < ctx->tasks->n; i++) {
         const struct task *t = &ctx->tasks->items[i];
         if (t->suite != ctx->suite)
             continue;
@@ -87,6 +87,7 @@ int osft_broadcast(const void *vcfg, const struct run_context *ctx, void *vrow, 
         .items = items,
         .n = n,
         .memory_share = cfg->broadcast_memory_share,
+        .failed = items ? NULL : "out of memory for the list of matrices to broadcast",
     };
     struct bcast_result res;
     int rc = factor_bcast_run(&req, &res, d);
