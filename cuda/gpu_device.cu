@@ -5,6 +5,7 @@
 
 #include "gpu_context.h"
 extern "C" {
+#include "device.h"
 #include "factors.h"
 }
 #include "gpu.h"
@@ -69,24 +70,9 @@ int gpu_visible_count(char *why, size_t size)
     return n;
 }
 
-/* The GPU's index on the host: CUDA_VISIBLE_DEVICES (set by the user or by
- * Slurm's GPU binding) lists host indices or UUIDs in ordinal order. */
 static int host_index_of(int ordinal)
 {
-    const char *env = getenv("CUDA_VISIBLE_DEVICES");
-    if (!env || !*env)
-        return ordinal;
-    const char *p = env;
-    for (int i = 0; i < ordinal && p; i++) {
-        p = strchr(p, ',');
-        if (p)
-            p++;
-    }
-    if (!p)
-        return -1;
-    char *end;
-    long v = strtol(p, &end, 10);
-    return end != p && (*end == ',' || *end == '\0') && v >= 0 ? (int)v : -1;
+    return cuda_visible_host_index(getenv("CUDA_VISIBLE_DEVICES"), ordinal);
 }
 
 static int create_lane(struct gpu_lane *l, struct diag *d)

@@ -41,9 +41,25 @@ static void test_auto_and_cuda(void **state)
     device_release(&c);
 }
 
+static void test_visible_devices(void **state)
+{
+    (void)state;
+    assert_int_equal(cuda_visible_host_index(NULL, 3), 3);
+    assert_int_equal(cuda_visible_host_index("", 1), 1);
+    assert_int_equal(cuda_visible_host_index("2,3", 0), 2);
+    assert_int_equal(cuda_visible_host_index("2,3", 1), 3);
+    assert_int_equal(cuda_visible_host_index("2,3", 2), -1);
+    assert_int_equal(cuda_visible_host_index("GPU-8f0d2c1e-aaaa,5", 0), -1);
+    assert_int_equal(cuda_visible_host_index("GPU-8f0d2c1e-aaaa,5", 1), 5);
+    assert_int_equal(cuda_visible_host_index("MIG-GPU-1/2/0", 0), -1);
+    assert_int_equal(cuda_visible_host_index("1x,2", 0), -1);
+    assert_int_equal(cuda_visible_host_index("-1", 0), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_visible_devices),
         cmocka_unit_test(test_cpu_is_always_cpu),
         cmocka_unit_test(test_auto_and_cuda),
     };
