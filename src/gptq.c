@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gptq_impl.h"
 #include "quantizer.h"
 
-#define MAX_DAMP_RETRIES 8
 
 int quantized_alloc(struct quantized *qz, int64_t out, int64_t in, int64_t groups, int bits)
 {
@@ -142,12 +142,8 @@ static void symmetrize_from_lower(float *a, int64_t n)
 static int inverse_factor(const float *h, int64_t n, double percdamp, float *hinv, struct quantized *qz,
                           struct diag *d)
 {
-    double mean_diag = 0;
-    for (int64_t i = 0; i < n; i++)
-        mean_diag += h[i * n + i];
-    mean_diag /= (double)n;
-    double damp = percdamp * mean_diag;
-    for (int attempt = 0; attempt <= MAX_DAMP_RETRIES; attempt++, damp *= 10) {
+    double damp = gptq_first_damp(h, n, percdamp);
+    for (int attempt = 0; attempt <= GPTQ_MAX_DAMP_RETRIES; attempt++, damp *= 10) {
         memcpy(hinv, h, (size_t)(n * n) * sizeof *hinv);
         for (int64_t i = 0; i < n; i++)
             hinv[i * n + i] += (float)damp;
@@ -170,7 +166,7 @@ static int inverse_factor(const float *h, int64_t n, double percdamp, float *hin
     }
     return diag_fail(d, FR_RUNTIME,
                      "the Hessian is not positive definite even with damping %.3g (%d retries from percdamp %g)",
-                     damp / 10, MAX_DAMP_RETRIES, percdamp);
+                     damp / 10, GPTQ_MAX_DAMP_RETRIES, percdamp);
 }
 
 struct keyed {
@@ -203,18 +199,7 @@ static int act_order_perm(const float *h, int64_t n, int64_t *perm)
     return 0;
 }
 
-struct gptq_work {
-    float *w;      /* out x in, permuted */
-    float *hp;     /* in x in, permuted H, then scratch */
-    float *hinv;   /* in x in */
-    int32_t *q;    /* out x in, permuted order */
-    float *w1, *err1; /* out x block */
-    float *gscale, *gzero; /* static groups: groups x out */
-    float *scale, *zero;   /* out: the current group */
-    int64_t *perm;
-};
-
-static void work_free(struct gptq_work *g)
+void gptq_work_free(struct gptq_work *g)
 {
     free(g->w);
     free(g->hp);
@@ -227,6 +212,7 @@ static void work_free(struct gptq_work *g)
     free(g->scale);
     free(g->zero);
     free(g->perm);
+    memset(g, 0, sizeof *g);
 }
 
 static void params_rows(const float *w, int64_t out, int64_t ld, int64_t first, int64_t count, int bits,
@@ -236,137 +222,168 @@ static void params_rows(const float *w, int64_t out, int64_t ld, int64_t first, 
         quant_find_params(w + n * ld + first, (size_t)count, 1, bits, sym, &scale[n], &zero[n]);
 }
 
-int gptq_quantize(const float *w, int64_t out, int64_t in, struct hessian *hs, const struct quant_spec *s,
-                  struct quantized *qz, struct diag *d)
+int gptq_prepare(const float *w, int64_t out, int64_t in, struct hessian *hs, const struct quant_spec *s,
+                 struct quantized *qz, struct gptq_work *g, struct diag *d)
 {
+    memset(g, 0, sizeof *g);
     int rc = alloc_result(out, in, s, qz, d);
     if (rc)
         return rc;
-    int64_t gs = s->group_size > 0 ? s->group_size : in, bs = s->block_size > 0 ? s->block_size : 128;
-    int64_t groups = qz->groups;
-    int32_t maxq = quant_maxq(s->bits);
-    struct gptq_work g = {0};
+    g->gs = s->group_size > 0 ? s->group_size : in;
+    g->bs = s->block_size > 0 ? s->block_size : 128;
+    int64_t groups = qz->groups, gs = g->gs, bs = g->bs;
     size_t wn = (size_t)(out * in), hn = (size_t)(in * in);
-    g.w = malloc(wn * sizeof *g.w);
-    g.hp = malloc(hn * sizeof *g.hp);
-    g.hinv = malloc(hn * sizeof *g.hinv);
-    g.q = malloc(wn * sizeof *g.q);
-    g.w1 = malloc((size_t)(out * bs) * sizeof *g.w1);
-    g.err1 = malloc((size_t)(out * bs) * sizeof *g.err1);
-    g.scale = malloc((size_t)out * sizeof *g.scale);
-    g.zero = malloc((size_t)out * sizeof *g.zero);
-    g.perm = malloc((size_t)in * sizeof *g.perm);
+    g->w = malloc(wn * sizeof *g->w);
+    g->hp = malloc(hn * sizeof *g->hp);
+    g->hinv = malloc(hn * sizeof *g->hinv);
+    g->q = malloc(wn * sizeof *g->q);
+    g->w1 = malloc((size_t)(out * bs) * sizeof *g->w1);
+    g->err1 = malloc((size_t)(out * bs) * sizeof *g->err1);
+    g->scale = malloc((size_t)out * sizeof *g->scale);
+    g->zero = malloc((size_t)out * sizeof *g->zero);
+    g->perm = malloc((size_t)in * sizeof *g->perm);
     if (s->static_groups) {
-        g.gscale = malloc((size_t)(groups * out) * sizeof *g.gscale);
-        g.gzero = malloc((size_t)(groups * out) * sizeof *g.gzero);
+        g->gscale = malloc((size_t)(groups * out) * sizeof *g->gscale);
+        g->gzero = malloc((size_t)(groups * out) * sizeof *g->gzero);
     }
-    if (!g.w || !g.hp || !g.hinv || !g.q || !g.w1 || !g.err1 || !g.scale || !g.zero || !g.perm ||
-        (s->static_groups && (!g.gscale || !g.gzero))) {
-        work_free(&g);
+    if (!g->w || !g->hp || !g->hinv || !g->q || !g->w1 || !g->err1 || !g->scale || !g->zero || !g->perm ||
+        (s->static_groups && (!g->gscale || !g->gzero))) {
+        gptq_work_free(g);
         quantized_free(qz);
         return diag_fail(d, FR_RUNTIME, "out of memory for GPTQ of a %lld x %lld layer", (long long)out,
                          (long long)in);
     }
     float *h = hs->h;
     symmetrize_from_upper(h, in);
-    memcpy(g.w, w, wn * sizeof *g.w);
+    memcpy(g->w, w, wn * sizeof *g->w);
     /* Whole-row parameters come from W before dead columns are zeroed, as
      * in the reference (quantizer.find_params ahead of the dead mask). */
     if (s->group_size <= 0)
-        params_rows(g.w, out, in, 0, in, s->bits, s->sym, g.scale, g.zero);
+        params_rows(g->w, out, in, 0, in, s->bits, s->sym, g->scale, g->zero);
     qz->dead_columns = 0;
     for (int64_t k = 0; k < in; k++) {
         if (h[k * in + k] == 0) {
             h[k * in + k] = 1;
             for (int64_t n = 0; n < out; n++)
-                g.w[n * in + k] = 0;
+                g->w[n * in + k] = 0;
             qz->dead_columns++;
         }
     }
     if (s->static_groups)
         for (int64_t gi = 0; gi < groups; gi++)
             for (int64_t n = 0; n < out; n++)
-                quant_find_params(g.w + n * in + gi * gs, (size_t)gs, 1, s->bits, s->sym,
-                                  &g.gscale[gi * out + n], &g.gzero[gi * out + n]);
+                quant_find_params(g->w + n * in + gi * gs, (size_t)gs, 1, s->bits, s->sym,
+                                  &g->gscale[gi * out + n], &g->gzero[gi * out + n]);
     for (int64_t k = 0; k < in; k++)
-        g.perm[k] = k;
+        g->perm[k] = k;
     if (s->act_order) {
-        if (act_order_perm(h, in, g.perm)) {
-            work_free(&g);
+        if (act_order_perm(h, in, g->perm)) {
+            gptq_work_free(g);
             quantized_free(qz);
             return diag_fail(d, FR_RUNTIME, "out of memory");
         }
         for (int64_t i = 0; i < in; i++)
             for (int64_t j = 0; j < in; j++)
-                g.hp[i * in + j] = h[g.perm[i] * in + g.perm[j]];
-        for (int64_t n = 0; n < out; n++) { /* hinv is free scratch until inverse_factor */
+                g->hp[i * in + j] = h[g->perm[i] * in + g->perm[j]];
+        for (int64_t n = 0; n < out; n++) { /* hinv is free scratch until the inverse */
             for (int64_t k = 0; k < in; k++)
-                g.hinv[k] = g.w[n * in + g.perm[k]];
-            memcpy(g.w + n * in, g.hinv, (size_t)in * sizeof *g.w);
+                g->hinv[k] = g->w[n * in + g->perm[k]];
+            memcpy(g->w + n * in, g->hinv, (size_t)in * sizeof *g->w);
         }
     } else {
-        memcpy(g.hp, h, hn * sizeof *g.hp);
+        memcpy(g->hp, h, hn * sizeof *g->hp);
     }
-    rc = inverse_factor(g.hp, in, s->percdamp, g.hinv, qz, d);
-    if (rc) {
-        work_free(&g);
-        quantized_free(qz);
-        return rc;
-    }
+    return FR_OK;
+}
 
+double gptq_first_damp(const float *h, int64_t n, double percdamp)
+{
+    double mean_diag = 0;
+    for (int64_t i = 0; i < n; i++)
+        mean_diag += h[i * n + i];
+    return percdamp * mean_diag / (double)n;
+}
+
+/* The column sweep: 128-column blocks, each column quantized and its error
+ * spread over the block's later columns, then the trailing GEMM. */
+static double sweep(const struct quant_spec *s, int64_t out, int64_t in, struct gptq_work *g, struct quantized *qz)
+{
+    int64_t gs = g->gs, bs = g->bs;
+    int32_t maxq = quant_maxq(s->bits);
     double loss = 0;
     int64_t next_group = 0;
     for (int64_t i1 = 0; i1 < in; i1 += bs) {
         int64_t i2 = i1 + bs < in ? i1 + bs : in, count = i2 - i1;
         for (int64_t n = 0; n < out; n++)
-            memcpy(g.w1 + n * count, g.w + n * in + i1, (size_t)count * sizeof *g.w1);
+            memcpy(g->w1 + n * count, g->w + n * in + i1, (size_t)count * sizeof *g->w1);
         for (int64_t i = 0; i < count; i++) {
             int64_t col = i1 + i;
-            const float *sc = g.scale, *ze = g.zero;
+            const float *sc = g->scale, *ze = g->zero;
             if (s->group_size > 0 && !s->static_groups && col % gs == 0) {
                 /* from W, which lacks this block's earlier updates, as in the reference */
-                params_rows(g.w, out, in, col, gs, s->bits, s->sym, g.scale, g.zero);
-                memcpy(qz->scale + next_group * out, g.scale, (size_t)out * sizeof *g.scale);
-                memcpy(qz->zero + next_group * out, g.zero, (size_t)out * sizeof *g.zero);
+                params_rows(g->w, out, in, col, gs, s->bits, s->sym, g->scale, g->zero);
+                memcpy(qz->scale + next_group * out, g->scale, (size_t)out * sizeof *g->scale);
+                memcpy(qz->zero + next_group * out, g->zero, (size_t)out * sizeof *g->zero);
                 next_group++;
             } else if (s->static_groups && s->group_size > 0) {
-                int64_t gi = g.perm[col] / gs;
-                sc = g.gscale + gi * out;
-                ze = g.gzero + gi * out;
+                int64_t gi = g->perm[col] / gs;
+                sc = g->gscale + gi * out;
+                ze = g->gzero + gi * out;
             }
-            const float *hrow = g.hinv + col * in + i1; /* Hinv1[i, :] */
+            const float *hrow = g->hinv + col * in + i1; /* Hinv1[i, :] */
             float dd = hrow[i];
             for (int64_t n = 0; n < out; n++) {
-                float *wr = g.w1 + n * count;
+                float *wr = g->w1 + n * count;
                 float wv = wr[i];
                 int32_t code = quant_code(wv, sc[n], ze[n], maxq);
                 float qv = quant_value(code, sc[n], ze[n]);
-                g.q[n * in + col] = code;
+                g->q[n * in + col] = code;
                 float e = (wv - qv) / dd;
                 loss += (double)((wv - qv) * (wv - qv) / (dd * dd)) / 2;
                 for (int64_t j = i; j < count; j++)
                     wr[j] -= e * hrow[j];
-                g.err1[n * count + i] = e;
+                g->err1[n * count + i] = e;
             }
         }
         if (i2 < in)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)out, (int)(in - i2), (int)count, -1.0f,
-                        g.err1, (int)count, g.hinv + i1 * in + i2, (int)in, 1.0f, g.w + i2, (int)in);
+                        g->err1, (int)count, g->hinv + i1 * in + i2, (int)in, 1.0f, g->w + i2, (int)in);
     }
+    return loss;
+}
+
+void gptq_finish(const struct quant_spec *s, struct gptq_work *g, struct quantized *qz, double loss)
+{
+    int64_t out = qz->out, in = qz->in, groups = qz->groups, gs = g->gs;
     if (s->group_size <= 0 || s->static_groups) {
-        memcpy(qz->scale, s->static_groups && s->group_size > 0 ? g.gscale : g.scale,
+        memcpy(qz->scale, s->static_groups && s->group_size > 0 ? g->gscale : g->scale,
                (size_t)(groups * out) * sizeof *qz->scale);
-        memcpy(qz->zero, s->static_groups && s->group_size > 0 ? g.gzero : g.zero,
+        memcpy(qz->zero, s->static_groups && s->group_size > 0 ? g->gzero : g->zero,
                (size_t)(groups * out) * sizeof *qz->zero);
     }
     for (int64_t i = 0; i < in; i++) {
-        int64_t k = g.perm[i];
+        int64_t k = g->perm[i];
         qz->g_idx[k] = (int32_t)(s->static_groups ? k / gs : i / gs);
         for (int64_t n = 0; n < out; n++)
-            qz->q[n * in + k] = g.q[n * in + i];
+            qz->q[n * in + k] = g->q[n * in + i];
     }
     qz->loss = loss;
-    work_free(&g);
+}
+
+int gptq_quantize(const float *w, int64_t out, int64_t in, struct hessian *hs, const struct quant_spec *s,
+                  struct quantized *qz, struct diag *d)
+{
+    struct gptq_work g;
+    int rc = gptq_prepare(w, out, in, hs, s, qz, &g, d);
+    if (rc)
+        return rc;
+    if ((rc = inverse_factor(g.hp, in, s->percdamp, g.hinv, qz, d))) {
+        gptq_work_free(&g);
+        quantized_free(qz);
+        return rc;
+    }
+    gptq_finish(s, &g, qz, sweep(s, out, in, &g, qz));
+    gptq_work_free(&g);
     return FR_OK;
 }
 
