@@ -39,6 +39,12 @@ const char *gpu_versions(char *buf, size_t size);
 
 extern const struct backend backend_cuda;
 
+/* The CUDA backend's gptq_layer (linalg.h): GPTQ with the Hessian, the
+ * inverse factor and the column sweep on the GPU. */
+int gpu_gptq_layer(const float *w, int64_t out, int64_t in, const float *x, int64_t tokens, int64_t samples,
+                   const struct quant_spec *s, struct quantized *qz, double *hessian_seconds, double *quant_seconds,
+                   struct diag *d);
+
 /* Device memory and copies on the backend's stream (synchronous). */
 int gpu_malloc(void **p, size_t bytes, struct diag *d);
 void gpu_free(void *p);

@@ -74,6 +74,12 @@ int hessian_from_activations(struct hessian *h, const float *x, int64_t tokens, 
 int gptq_quantize(const float *w, int64_t out, int64_t in, struct hessian *h, const struct quant_spec *s,
                   struct quantized *qz, struct diag *d);
 
+/* hessian_from_activations then gptq_quantize, each phase timed: the CPU
+ * backend's gptq_layer (linalg.h). */
+int gptq_layer_cpu(const float *w, int64_t out, int64_t in, const float *x, int64_t tokens, int64_t samples,
+                   const struct quant_spec *s, struct quantized *qz, double *hessian_seconds, double *quant_seconds,
+                   struct diag *d);
+
 /* The same in float64 for one weight: exact, since a scale that fits fp16
  * times a small integer needs at most 20 bits. */
 static inline double quantized_value_f64(const struct quantized *qz, int64_t n, int64_t k)

@@ -16,6 +16,8 @@ const char *svd_driver_name(int driver);
 
 struct osft_job;
 struct osft_outcome;
+struct quant_spec;
+struct quantized;
 
 enum gram_side {
     GRAM_COLUMNS, /* Q^T Q: columns of an m x k Q should be orthonormal */
@@ -52,6 +54,14 @@ struct backend {
      * on the CPU; seconds[i] is job i's own elapsed time. */
     int (*osft_matrices)(const struct osft_job *jobs, size_t n, struct osft_outcome *outs, double *seconds,
                          int lanes, struct diag *d);
+
+    /* GPTQ of one layer w (out x in, row-major) from its calibration
+     * activations x (tokens x in, row-major, in `samples` equal runs): the
+     * Hessian and the quantization where the backend computes, timed as two
+     * phases. The same algorithm and options as gptq.h's reference. */
+    int (*gptq_layer)(const float *w, int64_t out, int64_t in, const float *x, int64_t tokens, int64_t samples,
+                      const struct quant_spec *s, struct quantized *qz, double *hessian_seconds,
+                      double *quant_seconds, struct diag *d);
 };
 
 extern const struct backend backend_cpu;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "linalg.h"
+#include "gptq.h"
 #include "osft_matrix.h"
 
 static int too_big(const struct matrix *a, struct diag *d)
@@ -132,6 +133,7 @@ const struct backend backend_cpu = {
     .gram = cpu_gram,
     .osft_matrix = cpu_osft_matrix,
     .osft_matrices = cpu_osft_matrices,
+    .gptq_layer = gptq_layer_cpu,
 };
 
 void blas_set_threads(int n)

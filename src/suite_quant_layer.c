@@ -43,9 +43,10 @@ static int load_activations(const struct quant_config *cfg, uint64_t seed, int64
     return activation_sets_synthetic(&c->synthetic, seed, in, c->tokens, c->held_out, a, d);
 }
 
-static int quantize(const struct quant_config *cfg, const float *w, const struct quant_shape *s,
-                    const struct activation_sets *a, int method, const struct quant_spec *spec, struct quantized *qz,
-                    struct quant_layer_record *r, struct diag *d)
+static int quantize(const struct quant_config *cfg, const struct backend *be, const float *w,
+                    const struct quant_shape *s, const struct activation_sets *a, int method,
+                    const struct quant_spec *spec, struct quantized *qz, struct quant_layer_record *r,
+                    struct diag *d)
 {
     double t0 = now_seconds();
     if (method == QM_RTN) {
@@ -53,16 +54,8 @@ static int quantize(const struct quant_config *cfg, const float *w, const struct
         r->quant_seconds = now_seconds() - t0;
         return rc;
     }
-    struct hessian h;
-    if (hessian_from_activations(&h, a->calib, a->ncalib, s->in, cfg->calib.samples))
-        return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld Hessian", (long long)s->in,
-                         (long long)s->in);
-    double t1 = now_seconds();
-    r->hessian_seconds = t1 - t0;
-    int rc = gptq_quantize(w, s->out, s->in, &h, spec, qz, d);
-    r->quant_seconds = now_seconds() - t1;
-    hessian_free(&h);
-    return rc;
+    return be->gptq_layer(w, s->out, s->in, a->calib, a->ncalib, cfg->calib.samples, spec, qz, &r->hessian_seconds,
+                          &r->quant_seconds, d);
 }
 
 static uint64_t packed_hash(const struct gptq_packed *p)
@@ -123,7 +116,7 @@ int quant_run_layer(const struct quant_config *cfg, const struct run_context *ct
     if (!rc)
         rc = load_activations(cfg, ctx->seed, s->in, &a, d);
     if (!rc)
-        rc = quantize(cfg, w, s, &a, method, &spec, &qz, r, d);
+        rc = quantize(cfg, ctx->backend, w, s, &a, method, &spec, &qz, r, d);
     if (!rc)
         rc = gptq_pack(&qz, (enum zero_format)L->zeros, &p, &r->v1_wrapped, d);
     if (!rc)
