@@ -7,6 +7,8 @@
 
 #include "calibration.h"
 #include "clock.h"
+#include "config.h"
+#include "device.h"
 #include "gptq.h"
 #include "gptq_file.h"
 #include "gptq_pack.h"
@@ -38,6 +40,8 @@ static const char usage[] =
     "  --calib-tensor NAME     their tensor (default: the file's only tensor)\n"
     "  --tokens N              without --calib: synthetic tokens (default 2048, seed --seed)\n"
     "  --seed N                (default 1234)\n"
+    "  --device auto|cpu|cuda  where GPTQ runs (default cpu, the reference; auto: a GPU when\n"
+    "                          one is visible; cuda without one exits 3)\n"
     "exit codes: 0 written, 2 bad input (file, tensor, shape, dtype, NaN), 3 runtime error\n";
 
 struct gptq_args {
@@ -46,6 +50,7 @@ struct gptq_args {
     int method; /* 0 rtn, 1 gptq */
     enum zero_format format;
     int64_t tokens, seed;
+    int device; /* enum device_kind */
 };
 
 static int take(int argc, char **argv, int *i, const char **v, struct diag *d)
@@ -71,7 +76,7 @@ static int take_int(int argc, char **argv, int *i, int64_t lo, int64_t hi, int64
 static int parse_args(int argc, char **argv, struct gptq_args *a, struct diag *d)
 {
     *a = (struct gptq_args){.spec = {.bits = 4, .group_size = 128, .percdamp = 0.01, .block_size = 128},
-                            .method = 1, .format = ZEROS_V2, .tokens = 2048, .seed = 1234};
+                            .method = 1, .format = ZEROS_V2, .tokens = 2048, .seed = 1234, .device = DEVICE_CPU};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = NULL;
         int64_t n;
@@ -104,6 +109,15 @@ static int parse_args(int argc, char **argv, struct gptq_args *a, struct diag *d
             rc = take_int(argc, argv, &i, 2, 1 << 24, &a->tokens, d);
         else if (!strcmp(o, "--seed"))
             rc = take_int(argc, argv, &i, 0, INT64_MAX, &a->seed, d);
+        else if (!strcmp(o, "--device")) {
+            if (!(rc = take(argc, argv, &i, &v, d))) {
+                a->device = !strcmp(v, "cpu") ? DEVICE_CPU : !strcmp(v, "auto") ? DEVICE_AUTO
+                            : !strcmp(v, "cuda")                          ? DEVICE_CUDA
+                                                                          : -1;
+                if (a->device < 0)
+                    rc = diag_fail(d, FR_USAGE, "--device: expected auto, cpu or cuda, found '%s'", v);
+            }
+        }
         else if (!strcmp(o, "--percdamp")) {
             if (!(rc = take(argc, argv, &i, &v, d)) &&
                 (parse_real(v, &a->spec.percdamp, &overflow) || !(a->spec.percdamp > 0)))
@@ -206,8 +220,8 @@ static void layer_prefix(const char *tensor, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)n, tensor);
 }
 
-static int quantize_layer(const struct gptq_args *a, float *w, int64_t out, int64_t in, const float *x,
-                          int64_t ncalib, struct quantized *qz, double *seconds, struct diag *d)
+static int quantize_layer(const struct gptq_args *a, const struct backend *be, float *w, int64_t out, int64_t in,
+                          const float *x, int64_t ncalib, struct quantized *qz, double *seconds, struct diag *d)
 {
     double t0 = now_seconds();
     if (!a->method) {
@@ -215,12 +229,11 @@ static int quantize_layer(const struct gptq_args *a, float *w, int64_t out, int6
         *seconds = now_seconds() - t0;
         return rc;
     }
-    struct hessian h;
-    if (hessian_from_activations(&h, x, ncalib, in, GPTQ_SAMPLES))
-        return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld Hessian", (long long)in, (long long)in);
-    int rc = gptq_quantize(w, out, in, &h, &a->spec, qz, d);
-    hessian_free(&h);
+    double hs, qs;
+    int rc = be->gptq_layer(w, out, in, x, ncalib, GPTQ_SAMPLES, &a->spec, qz, &hs, &qs, d);
     *seconds = now_seconds() - t0;
+    if (!rc)
+        printf("GPTQ on %s: Hessian %.3f s · quantization %.3f s\n", be->name, hs, qs);
     return rc;
 }
 
@@ -300,8 +313,13 @@ int gptq_main(int argc, char **argv)
     }
     if (!rc)
         rc = load_calibration(&a, in, &acts, &d);
+    struct device_choice dev = {0};
     if (!rc)
-        rc = quantize_layer(&a, w, out, in, acts.calib, acts.ncalib, &qz, &seconds, &d);
+        rc = device_select(a.device, 0, &dev, &d);
+    if (!rc)
+        rc = quantize_layer(&a, dev.backend, w, out, in, acts.calib, acts.ncalib, &qz, &seconds, &d);
+    if (dev.backend)
+        device_release(&dev);
     if (!rc)
         rc = gptq_pack(&qz, a.format, &p, &wrapped, &d);
     if (!rc) {

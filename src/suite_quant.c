@@ -23,6 +23,8 @@ static const struct column layer_cols[] = {
     LCOL(COL_I64, calib_tokens, "count"), LCOL(COL_F64, hessian_seconds, "s"), LCOL(COL_F64, quant_seconds, "s"),
     LCOL(COL_I64, packed_hash, ""),    LCOL(COL_I32, roundtrip_ok, ""),  LCOL(COL_I64, v1_wrapped, "count"),
     LCOL(COL_I32, zeros_diagnosis, ""),
+    LCOL(COL_I32, cross_checked, ""),  LCOL(COL_I64, xc_codes_differ, "count"), LCOL(COL_F64, xc_codes_equal, ""),
+    LCOL(COL_F64, xc_error_ratio, ""),
 };
 #define KCOL(kind, field, unit) COL(kind, struct quant_kernel_record, field, unit)
 #define KCOLC(kind, field, unit, cmp) COLC(kind, struct quant_kernel_record, field, unit, cmp)

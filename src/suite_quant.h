@@ -39,6 +39,7 @@ struct quant_layers {
     int sym, static_groups, zeros;
     double percdamp;
     int64_t block_size;
+    int64_t cross_check_every; /* on a GPU: every Nth GPTQ layer task also by the CPU reference */
 };
 
 struct quant_calibration {
@@ -81,6 +82,8 @@ struct quant_bounds {
     double gptq_over_rtn;
     double sqnr_floor[9]; /* dB, by bits */
     double validation_overhead, act_order_overhead, zeros_v1_overhead;
+    double codes_equal;   /* cross-check: least share of codes equal to the CPU reference's */
+    double error_ratio;   /* cross-check: largest |device error / CPU error - 1| */
 };
 
 struct quant_config {
@@ -107,6 +110,11 @@ struct quant_layer_record {
     int32_t roundtrip_ok;
     int64_t v1_wrapped;
     int32_t zeros_diagnosis;
+    /* GPTQ on a GPU against the CPU reference on the same inputs, for a sample */
+    int32_t cross_checked;
+    int64_t xc_codes_differ;
+    double xc_codes_equal;  /* share of codes equal */
+    double xc_error_ratio;  /* rel_out_err of the device's layer / the reference's (fp32 scales) */
 };
 
 struct quant_kernel_record {

@@ -81,6 +81,7 @@ static const struct field layer_fields[] = {
     {.key = "zeros", .type = FT_ENUM, .offset = L(zeros), .choices = zeros_choices},
     {.key = "percdamp", .type = FT_REAL, .offset = L(percdamp), .min = 1e-9, .max = 10},
     {.key = "block_size", .type = FT_INT, .offset = L(block_size), .min = 1, .max = 65536},
+    {.key = "cross_check_every", .type = FT_INT, .offset = L(cross_check_every), .min = 0, .max = 1000000},
     {0},
 };
 
@@ -179,8 +180,14 @@ static const struct field overhead_fields[] = {
     {.key = "zeros_v1", .type = FT_REAL, .offset = B(zeros_v1_overhead), .min = 1, .max = 1e3},
     {0},
 };
+static const struct field cross_check_fields[] = {
+    {.key = "codes_equal", .type = FT_REAL, .offset = B(codes_equal), .min = 0, .max = 1},
+    {.key = "error_ratio", .type = FT_REAL, .offset = B(error_ratio), .min = 0, .max = 1e3},
+    {0},
+};
 static const struct field bound_fields[] = {
     {.key = "gptq_over_rtn", .type = FT_REAL, .offset = B(gptq_over_rtn), .min = 0, .max = 1e3},
+    {.key = "cross_check", .type = FT_MAP, .fields = cross_check_fields},
     {.key = "sqnr_floor_db", .type = FT_MAP, .fields = floor_fields},
     {.key = "overhead", .type = FT_MAP, .fields = overhead_fields},
     {0},
@@ -210,7 +217,8 @@ void quant_defaults(void *vcfg)
     struct quant_config *cfg = vcfg;
     *cfg = (struct quant_config){
         .layers = {.methods = (1u << QM_RTN) | (1u << QM_GPTQ), .bits = {4}, .nbits = 1, .group_sizes = {128},
-                   .ngroups = 1, .act_order = 1u, .zeros = ZEROS_V2, .percdamp = 0.01, .block_size = 128},
+                   .ngroups = 1, .act_order = 1u, .zeros = ZEROS_V2, .percdamp = 0.01, .block_size = 128,
+                   .cross_check_every = 4},
         .calib = {.source = CALIB_SYNTHETIC, .tokens = 4096, .samples = 32, .held_out = 512,
                   .synthetic = {.factors = 16, .correlation = 0.8, .outliers = 8, .outlier_min = 10,
                                 .outlier_max = 100}},
@@ -219,7 +227,8 @@ void quant_defaults(void *vcfg)
                             [ACCUM_FP16] = {.max_abs = 2.5e-2, .rel_mean = 2.5e-4, .per_sqrt_k = 1}},
                     .dequant_max_abs = 1e-6},
         .bounds = {.gptq_over_rtn = 1.0, .sqnr_floor = {[2] = 0, [3] = 6, [4] = 12, [8] = 30},
-                   .validation_overhead = 1.01, .act_order_overhead = 1.25, .zeros_v1_overhead = 1.10},
+                   .validation_overhead = 1.01, .act_order_overhead = 1.25, .zeros_v1_overhead = 1.10,
+                   .codes_equal = 0.999, .error_ratio = 0.01},
     };
 }
 

@@ -58,6 +58,40 @@ static int quantize(const struct quant_config *cfg, const struct backend *be, co
                           &r->quant_seconds, d);
 }
 
+/* GPTQ on a device against the CPU reference on the same weight and
+ * activations: the share of equal codes and the ratio of output errors
+ * (both dequantized with float32 scales). */
+static int cross_check(const struct quant_config *cfg, const float *w, const struct quant_shape *s,
+                       const struct activation_sets *a, const struct quant_spec *spec, const struct quantized *got,
+                       struct quant_layer_record *r, struct diag *d)
+{
+    struct quantized ref = {0};
+    double hs, qs;
+    float *wq = malloc((size_t)(s->out * s->in) * sizeof *wq);
+    int rc = wq ? gptq_layer_cpu(w, s->out, s->in, a->calib, a->ncalib, cfg->calib.samples, spec, &ref, &hs, &qs, d)
+                : diag_fail(d, FR_RUNTIME, "out of memory");
+    struct quant_error eg, er;
+    if (!rc) {
+        int64_t differ = 0, count = s->out * s->in;
+        for (int64_t i = 0; i < count; i++)
+            differ += got->q[i] != ref.q[i];
+        quantized_dequantize(got, wq);
+        int bad = quant_error_compute(w, wq, s->out, s->in, a->held, a->nheld, &eg);
+        quantized_dequantize(&ref, wq);
+        bad |= quant_error_compute(w, wq, s->out, s->in, a->held, a->nheld, &er);
+        if (bad)
+            rc = diag_fail(d, FR_RUNTIME, "out of memory for %lld x %lld outputs", (long long)a->nheld,
+                           (long long)s->out);
+        r->cross_checked = 1;
+        r->xc_codes_differ = differ;
+        r->xc_codes_equal = count ? 1.0 - (double)differ / (double)count : 1;
+        r->xc_error_ratio = er.rel_out_err > 0 ? eg.rel_out_err / er.rel_out_err : NAN;
+    }
+    free(wq);
+    quantized_free(&ref);
+    return rc;
+}
+
 static uint64_t packed_hash(const struct gptq_packed *p)
 {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -117,6 +151,10 @@ int quant_run_layer(const struct quant_config *cfg, const struct run_context *ct
         rc = load_activations(cfg, ctx->seed, s->in, &a, d);
     if (!rc)
         rc = quantize(cfg, ctx->backend, w, s, &a, method, &spec, &qz, r, d);
+    r->xc_codes_equal = r->xc_error_ratio = NAN;
+    if (!rc && method == QM_GPTQ && ctx->backend != &backend_cpu && L->cross_check_every > 0 &&
+        t->id % L->cross_check_every == 0)
+        rc = cross_check(cfg, w, s, &a, &spec, &qz, r, d);
     if (!rc)
         rc = gptq_pack(&qz, (enum zero_format)L->zeros, &p, &r->v1_wrapped, d);
     if (!rc)

@@ -66,6 +66,37 @@ static double gptq_over_rtn(const struct quant_layer_record *r, size_t n, size_t
 
 static double median_of(double *v, size_t n) { return n ? median_seconds(v, (int)n) : NAN; }
 
+/* GPTQ on a GPU against the CPU reference, where layers were cross-checked. */
+static int cross_check_checks(const struct quant_config *cfg, const struct quant_layer_record *r, size_t n,
+                              struct check_list *c, FILE *out)
+{
+    size_t m = 0;
+    int64_t differ = 0, codes = 0;
+    double least = 1, worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!r[i].cross_checked)
+            continue;
+        m++;
+        differ += r[i].xc_codes_differ;
+        codes += (int64_t)r[i].rows * r[i].cols;
+        if (!(r[i].xc_codes_equal >= least))
+            least = r[i].xc_codes_equal;
+        double dev = fabs(r[i].xc_error_ratio - 1);
+        if (!(dev <= worst))
+            worst = dev;
+    }
+    if (!m)
+        return 0;
+    fprintf(out, "  GPTQ on the device against the CPU reference, %zu layers: %lld of %lld codes differ "
+                 "(ties and summation order), worst |error ratio - 1| %.2e\n",
+            m, (long long)differ, (long long)codes, worst);
+    int fail = check_add(c, "quant", "GPTQ codes equal to the CPU reference, least", "xc_codes_equal", least,
+                         cfg->bounds.codes_equal, INFINITY, "");
+    fail |= check_add(c, "quant", "GPTQ error vs CPU reference, |ratio - 1|", "xc_error_ratio", worst, -INFINITY,
+                      cfg->bounds.error_ratio, "");
+    return fail;
+}
+
 static int layer_checks(const struct quant_config *cfg, const struct quant_layer_record *r, size_t n,
                         struct check_list *c, FILE *out)
 {
@@ -107,6 +138,7 @@ static int layer_checks(const struct quant_config *cfg, const struct quant_layer
     if (retried)
         fprintf(out, "  %lld layers needed more damping than percdamp %.3g for the Cholesky factorization\n",
                 (long long)retried, cfg->layers.percdamp);
+    fail |= cross_check_checks(cfg, r, n, c, out);
     fail |= check_add(c, "quant", "NaN/Inf in quantized layer outputs", "nonfinite", (double)nonfinite, 0, 0, "count");
     fail |= check_add(c, "quant", "HF GPTQ pack/unpack round trips not exact", "roundtrip_mismatch",
                       (double)mismatched, 0, 0, "count");

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# GPU verification of the CUDA backend, in one go on a GPU machine (about 8
-# minutes on one H100): build, GPU unit tests, the OSFT sweep of
-# Qwen2.5-1.5B on one rank beside torch.linalg.svd, the whole osft.yaml at
-# -np 2 --device cuda (CPU cross-check, broadcast of the factors), a quick
-# run of every SVD driver in both precisions, and every figure printed.
+# GPU verification of the CUDA backend, in one go on a GPU machine (sized
+# for about 8 minutes on one H100, not yet timed): build, GPU unit tests,
+# the OSFT sweep of Qwen2.5-1.5B on one rank beside torch.linalg.svd, the
+# whole osft.yaml at -np 2 --device cuda (CPU cross-check, broadcast of the
+# factors), a quick run of every SVD driver in both precisions, the quant
+# smoke suite with GPTQ on the GPU cross-checked against the CPU, GPTQ of a
+# 4096x4096 layer beside torch, and every figure printed.
 # Results files and logs go to $OUT (default results/gpu-check).
 #   usage: bash tests/gpu/check.sh            (on the GPU machine; with the device
 #                                              tool: ../shared/gpu-host/pack.sh libcmocka0
@@ -117,7 +119,25 @@ for dt in float32 float64; do
 done
 rm -rf "$OUT/drivers"
 
+step "the quant suite on $DEVICE: configs/quant-smoke.yaml at -np 2, every GPTQ layer cross-checked against the CPU"
+mkdir -p "$OUT/quant"
+mpirun -np 2 ./fidrun configs/quant-smoke.yaml --device "$DEVICE" --out "$OUT/quant" \
+  --set suites.quant.layers.cross_check_every=1 2>&1 | tee "$OUT/quant.log" | grep -Ev '^\[ *[0-9]+/'
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "quant-smoke.yaml at -np 2 --device $DEVICE"
+
+step "GPTQ of a 4096x4096 layer (4-bit, group 128): fidrun gptq --device $DEVICE beside the same algorithm in torch"
+if python3 -c 'import torch' 2>/dev/null; then
+  if [ "$DEVICE" = cuda ]; then
+    python3 tests/gpu/torch_gptq.py --device cuda || fail "GPTQ against torch (goal or error)"
+  else # the same script on a smaller layer: the goal is a GPU's, printed not judged
+    python3 tests/gpu/torch_gptq.py --device cpu --out 512 --in 1024 --tokens 2048 || true
+  fi
+else
+  echo "skipped: no torch"
+  [ "$DEVICE" = cuda ] && fail "GPTQ against torch did not run"
+fi
+
 step "summary"
-for f in "$sweep" "$sweep4" "$np2"; do [ -n "$f" ] && echo "results: $f"; done
+for f in "$sweep" "$sweep4" "$np2" "$(newest "$OUT/quant")"; do [ -n "$f" ] && echo "results: $f"; done
 if [ $failed -eq 0 ]; then echo "GPU CHECK PASSED"; else echo "GPU CHECK: $failed step(s) FAILED"; fi
 [ $failed -eq 0 ]

@@ -437,6 +437,22 @@ save_file({"odd.weight": w}, sys.argv[1] + "/odd.safetensors")
 w = np.ones((64, 128), np.float32); w[3, 7] = np.nan
 save_file({"nan.weight": w, "vec": np.zeros(4, np.float32)}, sys.argv[1] + "/nan.safetensors")
 PY
+  "$py" -c "import numpy as np, sys; from safetensors.numpy import save_file; save_file({'l.weight': np.random.default_rng(7).standard_normal((64, 256)).astype(np.float32) * 0.02}, sys.argv[1])" "$work/dev.safetensors"
+  $FIDRUN gptq --weights "$work/dev.safetensors" --tensor l.weight --out "$work/dev-cpu.safetensors" >"$out" 2>&1
+  rc_cpu=$?
+  $FIDRUN gptq --weights "$work/dev.safetensors" --tensor l.weight --out "$work/dev-auto.safetensors" --device auto >"$out" 2>&1
+  rc=$?
+  if ! nvidia-smi -L >/dev/null 2>&1; then
+    if [ $rc_cpu -eq 0 ] && [ $rc -eq 0 ] && grep -q "GPTQ on cpu" "$out" && cmp -s "$work/dev-cpu.safetensors" "$work/dev-auto.safetensors"; then
+      ok "fidrun gptq --device auto without a GPU: the CPU reference, the same file"
+    else bad "fidrun gptq --device auto" "exit $rc_cpu/$rc"; fi
+    $FIDRUN gptq --weights "$work/dev.safetensors" --tensor l.weight --out "$work/dev-cuda.safetensors" --device cuda >"$out" 2>&1
+    rc=$?
+    if [ $rc -eq 3 ] && grep -q "device 'cuda' was requested" "$out"; then ok "fidrun gptq --device cuda without a GPU exits 3"
+    else bad "fidrun gptq --device cuda without a GPU" "exit $rc"; fi
+  else
+    skip "fidrun gptq --device without a GPU" "this machine has one"
+  fi
   for case in "odd.safetensors odd.weight|100 input columns do not pack" "nan.safetensors nan.weight|NaN at row 3, column 7" \
     "nan.safetensors vec|has 1 dimensions" "nan.safetensors nan.wieght|did you mean 'nan.weight'"; do
     set -- ${case%%|*}
