@@ -39,6 +39,11 @@ const char *gpu_versions(char *buf, size_t size);
 
 extern const struct backend backend_cuda;
 
+/* The CUDA backend's qmatmul_device (qmatmul.h): the dequant-matmul
+ * kernels, validated by the caller and timed beside cuBLAS and copies. */
+struct qmm_device_case;
+int gpu_qmatmul_device(struct qmm_device_case *q, struct diag *d);
+
 /* The CUDA backend's gptq_layer (linalg.h): GPTQ with the Hessian, the
  * inverse factor and the column sweep on the GPU. */
 int gpu_gptq_layer(const float *w, int64_t out, int64_t in, const float *x, int64_t tokens, int64_t samples,

@@ -424,5 +424,5 @@ int gpu_checksum(const void *buf, size_t bytes, uint64_t *sum, struct diag *d)
 
 /* Only whole OSFT jobs run here; the host-matrix primitives are the CPU's. */
 extern "C" const struct backend backend_cuda = {
-    "cuda", NULL, NULL, NULL, gpu_osft_matrix, gpu_osft_matrices, gpu_gptq_layer,
+    "cuda", NULL, NULL, NULL, gpu_osft_matrix, gpu_osft_matrices, gpu_gptq_layer, gpu_qmatmul_device,
 };

@@ -18,6 +18,7 @@ struct osft_job;
 struct osft_outcome;
 struct quant_spec;
 struct quantized;
+struct qmm_device_case;
 
 enum gram_side {
     GRAM_COLUMNS, /* Q^T Q: columns of an m x k Q should be orthonormal */
@@ -62,6 +63,10 @@ struct backend {
     int (*gptq_layer)(const float *w, int64_t out, int64_t in, const float *x, int64_t tokens, int64_t samples,
                       const struct quant_spec *s, struct quantized *qz, double *hessian_seconds,
                       double *quant_seconds, struct diag *d);
+
+    /* Optional: the dequant-matmul kernels on a device (qmatmul.h); NULL
+     * where the CPU's own kernels run. */
+    int (*qmatmul_device)(struct qmm_device_case *c, struct diag *d);
 };
 
 extern const struct backend backend_cpu;

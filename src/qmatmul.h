@@ -61,6 +61,31 @@ const char *qmatmul_isa(void);
 int qmatmul_reference(const struct gptq_packed *p, enum zero_format as, const uint16_t *x, int64_t batch, double *y,
                       struct diag *d);
 
+/* The same products on a device (the CUDA backend's qmatmul_device): the
+ * prepared layers of one kernel case (plain, act-order, v1 zeros, as the
+ * CPU prepares them) uploaded once, run, validated by the caller against
+ * the fp64 reference through y, and timed as llm.c's dev/cuda does:
+ * warm-up calls, then device events around each call with the L2 cache
+ * flushed before it, interleaved over the variants. Beside them, in the
+ * same run: device-to-device copy bandwidth and cuBLAS fp16 GEMM
+ * (cublasGemmEx) on the dequantized weights. */
+#define QMM_VARIANTS 3
+struct qmm_device_case {
+    const struct qmm_layer *layers[QMM_VARIANTS];
+    const uint16_t *x; /* batch x in, fp16 bits */
+    int64_t batch;
+    enum accum_mode mode;
+    int warmup, repeats;
+    double copy_bytes;           /* size of each copied array, at least 4x the L2 cache is used */
+    float *y[QMM_VARIANTS];      /* out: each variant's batch x out result (caller-allocated) */
+    double median[QMM_VARIANTS]; /* out: seconds per call */
+    double worst;                /* out: slowest call of variant 0 */
+    double readback_seconds;     /* out: copying y to the host (what validating a call adds) */
+    double copy_gbps;            /* out: device copy, 2 x bytes / time, best of the repeats */
+    double blas_median;          /* out: cublasGemmEx fp16 in, fp32 accumulate, on the dequantized weights */
+    char device[16];             /* out: "sm_90" */
+};
+
 /* Comparison with the reference: max |y - ref| and mean|y - ref| / mean|ref|. */
 struct kernel_error {
     double max_abs;

@@ -143,8 +143,10 @@ static int build_case(uint64_t seed, const struct quant_shape *s, int bits, int6
     return FR_OK;
 }
 
-/* Worst error over the variants, and their degenerate-output findings. */
-static int check_variants(struct kernel_case *c, enum accum_mode mode, struct quant_kernel_record *r, struct diag *d)
+/* Worst error over the variants, and their degenerate-output findings.
+ * device_y: each variant's result from a device, or NULL to run the CPU's. */
+static int check_variants(struct kernel_case *c, enum accum_mode mode, float *const *device_y,
+                          struct quant_kernel_record *r, struct diag *d)
 {
     int64_t n = c->batch * c->out;
     /* v1 zeros must encode the very weights the plain layer holds, so both
@@ -157,7 +159,9 @@ static int check_variants(struct kernel_case *c, enum accum_mode mode, struct qu
             rc = qmatmul_reference(&c->packed[ref], c->as[ref], c->x, c->batch, c->ref, d);
             have = ref;
         }
-        if (!rc)
+        if (!rc && device_y)
+            memcpy(c->y, device_y[v], (size_t)n * sizeof *c->y);
+        else if (!rc)
             rc = qmatmul_run(&c->prepared[v], c->x, c->batch, mode, c->y, d);
         if (rc)
             return rc;
@@ -280,6 +284,46 @@ static int time_variants(const struct quant_config *cfg, struct kernel_case *c, 
     return rc;
 }
 
+/* The kernels on the backend's device: run, timed beside copies and cuBLAS
+ * there, and validated here against the same fp64 reference. */
+static int run_on_device(const struct quant_config *cfg, const struct backend *be, struct kernel_case *c,
+                         enum accum_mode mode, struct quant_kernel_record *r, struct diag *d)
+{
+    struct qmm_device_case q = {.x = c->x, .batch = c->batch, .mode = mode, .warmup = (int)cfg->kernels.warmup,
+                                .repeats = (int)cfg->kernels.repeats,
+                                .copy_bytes = cfg->kernels.copy_mib * 1048576.0};
+    static const int order[QMM_VARIANTS] = {V_PLAIN, V_ACT, V_V1};
+    int rc = FR_OK;
+    for (int v = 0; v < QMM_VARIANTS && !rc; v++) {
+        q.layers[v] = &c->prepared[order[v]];
+        if (!(q.y[v] = malloc((size_t)(c->batch * c->out) * sizeof(float))))
+            rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    }
+    if (!rc)
+        rc = be->qmatmul_device(&q, d);
+    if (!rc) {
+        float *ys[V_COUNT];
+        for (int v = 0; v < QMM_VARIANTS; v++)
+            ys[order[v]] = q.y[v];
+        rc = check_variants(c, mode, ys, r, d);
+    }
+    if (!rc) {
+        double plain = q.median[0];
+        r->median_seconds = plain;
+        r->worst_seconds = q.worst;
+        r->act_order_ratio = q.median[1] / plain;
+        r->zeros_v1_ratio = q.median[2] / plain;
+        r->validation_ratio = (plain + q.readback_seconds) / plain;
+        r->blas_median_seconds = q.blas_median;
+        r->speedup_vs_blas = q.blas_median / plain;
+        r->copy_gbytes_per_s = q.copy_gbps;
+        snprintf(r->isa, sizeof r->isa, "%s", q.device);
+    }
+    for (int v = 0; v < QMM_VARIANTS; v++)
+        free(q.y[v]);
+    return rc;
+}
+
 int quant_run_kernel(const struct quant_config *cfg, const struct run_context *ctx, const struct task *t,
                      struct quant_kernel_record *r, struct diag *d)
 {
@@ -291,17 +335,24 @@ int quant_run_kernel(const struct quant_config *cfg, const struct run_context *c
     int64_t batch = ks->batches[t->dims[3] >> 1];
     enum accum_mode mode = (enum accum_mode)(t->dims[3] & 1);
     struct kernel_case c;
-    r->copy_gbytes_per_s = stream_copy_gbps((size_t)(cfg->kernels.copy_mib * 1048576.0), 5);
+    /* the GPU kernels take whole-word widths (2, 4, 8 bits) and outputs in
+     * fours; other layers run the CPU's kernels, and isa says so */
+    const struct backend *be = ctx->backend;
+    if (bits == 3 || s->out % 4 != 0)
+        be = &backend_cpu;
+    snprintf(r->isa, sizeof r->isa, "%s", qmatmul_isa());
+    if (!be->qmatmul_device)
+        r->copy_gbytes_per_s = stream_copy_gbps((size_t)(cfg->kernels.copy_mib * 1048576.0), 5);
     int rc = build_case(ctx->seed, s, bits, ks->group_size, batch, &c, &r->v1_wrapped, d);
-    if (!rc)
-        rc = check_variants(&c, mode, r, d);
+    if (!rc && !be->qmatmul_device)
+        rc = check_variants(&c, mode, NULL, r, d);
     float *w32 = rc ? NULL : malloc((size_t)(s->out * s->in) * sizeof *w32);
     if (!rc && !w32)
         rc = diag_fail(d, FR_RUNTIME, "out of memory for the fp32 weights of %s", s->name);
     if (!rc && isnan(r->dequant_max_abs_diff = dequant_difference(&c.packed[V_PLAIN], w32, d)))
         rc = d->code ? d->code : FR_RUNTIME;
     if (!rc)
-        rc = time_variants(cfg, &c, mode, w32, r, d);
+        rc = be->qmatmul_device ? run_on_device(cfg, be, &c, mode, r, d) : time_variants(cfg, &c, mode, w32, r, d);
     free(w32);
     if (!rc) {
         const struct gptq_packed *p = &c.packed[V_PLAIN];
@@ -309,7 +360,6 @@ int quant_run_kernel(const struct quant_config *cfg, const struct run_context *c
         snprintf(r->name, sizeof r->name, "%s", t->name);
         snprintf(r->layer, sizeof r->layer, "%s", s->name);
         snprintf(r->accum, sizeof r->accum, "%s", accum_mode_name(mode));
-        snprintf(r->isa, sizeof r->isa, "%s", qmatmul_isa());
         r->rows = (int32_t)s->out;
         r->cols = (int32_t)s->in;
         r->bits = bits;

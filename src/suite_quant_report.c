@@ -31,9 +31,18 @@ static void print_kernels(FILE *out, const struct quant_kernel_record *r, size_t
 {
     if (!n)
         return;
-    fprintf(out, "Dequant-matmul kernels (CPU, %s) · %zu cases · errors against fp64 · GB/s of packed weights + "
-                 "activations · copy = STREAM-style copy measured in the same task\n",
-            r[0].isa, n);
+    size_t on_gpu = 0;
+    for (size_t i = 0; i < n; i++)
+        on_gpu += strncmp(r[i].isa, "sm_", 3) == 0;
+    if (on_gpu)
+        fprintf(out, "Dequant-matmul kernels (GPU %s; %zu of %zu cases) · errors against fp64 · device events, L2 "
+                     "flushed before each call · copy = device-to-device copy · xBLAS = cublasGemmEx fp16 on the "
+                     "dequantized weights, all measured in the same task\n",
+                r[0].isa, on_gpu, n);
+    else
+        fprintf(out, "Dequant-matmul kernels (CPU, %s) · %zu cases · errors against fp64 · GB/s of packed weights + "
+                     "activations · copy = STREAM-style copy measured in the same task\n",
+                r[0].isa, n);
     fprintf(out, "  %-44s %5s %4s %9s %9s %3s %4s %7s %6s %7s %6s %6s %6s %6s\n", "case", "batch", "acc", "max|dy|",
             "rel.mean", "tol", "degn", "GB/s", "/copy", "GFLOP/s", "xBLAS", "act", "v1", "valid");
     for (size_t i = 0; i < n; i++)

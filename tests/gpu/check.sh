@@ -125,6 +125,42 @@ mpirun -np 2 ./fidrun configs/quant-smoke.yaml --device "$DEVICE" --out "$OUT/qu
   --set suites.quant.layers.cross_check_every=1 2>&1 | tee "$OUT/quant.log" | grep -Ev '^\[ *[0-9]+/'
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "quant-smoke.yaml at -np 2 --device $DEVICE"
 
+step "dequant-matmul kernels on $DEVICE: configs/quant-kernels.yaml on one rank (alone on the GPU, for clean timings)"
+mkdir -p "$OUT/kernels"
+only=()
+[ "$DEVICE" = cpu ] && only=(--only 'squares/square-1024*') # the CPU plumbing check: one small shape
+mpirun -np 1 ./fidrun configs/quant-kernels.yaml --device "$DEVICE" --out "$OUT/kernels" "${only[@]}" 2>&1 |
+  tee "$OUT/kernels.log" | grep -Ev '^\[ *[0-9]+/'
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "quant-kernels.yaml --device $DEVICE"
+kern=$(newest "$OUT/kernels")
+if [ -n "$kern" ]; then
+  $H5 csv "$kern" quant/kernels >"$OUT/kernels.csv"
+  python3 - "$OUT/kernels.csv" "$DEVICE" <<'PY' || { [ "$DEVICE" = cuda ] && fail "kernel goals"; }
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print(f"  {'kernel':44} {'GB/s':>8} {'of copy':>8} {'TFLOP/s':>8} {'vs cuBLAS':>9}  isa")
+for r in rows:
+    print(f"  {r['name'].strip(chr(34)):44} {float(r['gbytes_per_s']):8.1f} {float(r['bandwidth_ratio']):8.2f} "
+          f"{float(r['gflops']) / 1e3:8.2f} {float(r['speedup_vs_blas']):8.2f}x  {r['isa'].strip(chr(34))}")
+big = lambda r: int(r["rows"]) * int(r["cols"]) >= 4096 * 4096
+gemv = [r for r in rows if r["batch"] == "1" and r["bits"] == "4" and big(r)]
+gemm = [r for r in rows if r["batch"] == "16" and r["bits"] == "4"]
+ok = True
+if gemv:
+    worst = min(float(r["bandwidth_ratio"]) for r in gemv)
+    good = worst >= 0.85
+    ok &= good
+    print(f"  goal: W4A16 GEMV at batch 1 >= 85% of copy bandwidth on the large shapes: worst {worst:.2f} "
+          f"{'PASSED' if good else 'FAILED'}")
+if gemm:
+    worst = min(float(r["speedup_vs_blas"]) for r in gemm)
+    good = worst >= 3
+    ok &= good
+    print(f"  goal: W4A16 GEMM at batch 16 >= 3x cuBLAS fp16: worst {worst:.2f}x {'PASSED' if good else 'FAILED'}")
+sys.exit(0 if ok else 1)
+PY
+fi
+
 step "GPTQ of a 4096x4096 layer (4-bit, group 128): fidrun gptq --device $DEVICE beside the same algorithm in torch"
 if python3 -c 'import torch' 2>/dev/null; then
   if [ "$DEVICE" = cuda ]; then
@@ -138,6 +174,6 @@ else
 fi
 
 step "summary"
-for f in "$sweep" "$sweep4" "$np2" "$(newest "$OUT/quant")"; do [ -n "$f" ] && echo "results: $f"; done
+for f in "$sweep" "$sweep4" "$np2" "$(newest "$OUT/quant")" "$kern"; do [ -n "$f" ] && echo "results: $f"; done
 if [ $failed -eq 0 ]; then echo "GPU CHECK PASSED"; else echo "GPU CHECK: $failed step(s) FAILED"; fi
 [ $failed -eq 0 ]

@@ -9,7 +9,10 @@
 #ifdef FIDRUN_CUDA
 #include "calibration.h"
 #include "gptq.h"
+#include "gptq_pack.h"
 #include "gpu.h"
+#include "half.h"
+#include "qmatmul.h"
 
 static int setup(void **state)
 {
@@ -136,9 +139,72 @@ static void test_gptq_against_cpu(void **state)
     run_gptq(128, 512, 256, 0, 0, 0); /* groups spanning two 128-column blocks */
 }
 
+/* The dequant-matmul kernels against the fp64 reference: fp32 within the
+ * suite's default bound, fp16 within its sqrt(K) bound, for the GEMV and
+ * the GEMM, 2/4/8 bits, with act-order (sorted groups) and v1 zeros. */
+static void run_kernels(int bits, int64_t out, int64_t in, int64_t gs, int64_t batch, int act_order,
+                        enum zero_format zf, enum accum_mode mode)
+{
+    struct matrix wm = test_weight("model.layers.2.self_attn.o_proj.weight", in, out, DT_F32);
+    struct quant_spec s = {.bits = bits, .group_size = gs, .percdamp = 0.01, .block_size = 128};
+    struct quantized qz = {0};
+    struct gptq_packed p = {0};
+    struct qmm_layer L = {0};
+    struct diag d = {0};
+    assert_int_equal(rtn_quantize(wm.data, out, in, &s, &qz, &d), FR_OK);
+    if (act_order) /* scattered groups: column k in group (k * 7) % groups */
+        for (int64_t k = 0; k < in; k++)
+            qz.g_idx[k] = (int32_t)((k * 7) % qz.groups);
+    assert_int_equal(gptq_pack(&qz, zf, &p, NULL, &d), FR_OK);
+    assert_int_equal(qmatmul_prepare(&p, zf, &L, &d), FR_OK);
+    uint16_t *x = malloc((size_t)(batch * in) * sizeof *x);
+    double *ref = malloc((size_t)(batch * out) * sizeof *ref);
+    float *y[QMM_VARIANTS];
+    for (int v = 0; v < QMM_VARIANTS; v++)
+        y[v] = malloc((size_t)(batch * out) * sizeof *y[v]);
+    for (int64_t i = 0; i < batch * in; i++)
+        x[i] = half_bits((float)(((i * 7919) % 2001) - 1000) / 1000.0f);
+    struct qmm_device_case q = {.layers = {&L, &L, &L}, .x = x, .batch = batch, .mode = mode, .warmup = 1,
+                                .repeats = 2, .copy_bytes = 1 << 20, .y = {y[0], y[1], y[2]}};
+    if (gpu_qmatmul_device(&q, &d))
+        fail_msg("%d-bit %lld x %lld batch %lld: %s", bits, (long long)out, (long long)in, (long long)batch, d.msg);
+    assert_int_equal(qmatmul_reference(&p, zf, x, batch, ref, &d), FR_OK);
+    struct kernel_error e;
+    kernel_error_compute(y[0], ref, batch * out, &e);
+    double k = mode == ACCUM_FP16 ? sqrt((double)in) : 1;
+    double bound_abs = mode == ACCUM_FP16 ? 2.5e-2 * k : 1e-4, bound_rel = mode == ACCUM_FP16 ? 2.5e-4 * k : 1e-6;
+    if (!(e.max_abs <= bound_abs && e.rel_mean <= bound_rel))
+        fail_msg("%d-bit %lld x %lld batch %lld %s: max|dy| %.3g (<= %.3g), rel %.3g (<= %.3g)", bits, (long long)out,
+                 (long long)in, (long long)batch, accum_mode_name(mode), e.max_abs, bound_abs, e.rel_mean, bound_rel);
+    assert_true(q.median[0] > 0 && q.copy_gbps > 0 && q.blas_median > 0);
+    for (int v = 0; v < QMM_VARIANTS; v++)
+        free(y[v]);
+    free(x);
+    free(ref);
+    qmatmul_release(&L);
+    gptq_packed_free(&p);
+    quantized_free(&qz);
+    mat_free(&wm);
+}
+
+static void test_kernels_against_fp64(void **state)
+{
+    (void)state;
+    need_gpu();
+    for (int mode = ACCUM_FP32; mode <= ACCUM_FP16; mode++) {
+        run_kernels(4, 512, 1024, 128, 1, 0, ZEROS_V2, (enum accum_mode)mode);
+        run_kernels(4, 512, 1024, 128, 16, 0, ZEROS_V2, (enum accum_mode)mode);
+        run_kernels(8, 256, 512, 64, 5, 0, ZEROS_V2, (enum accum_mode)mode);
+        run_kernels(2, 256, 512, 128, 1, 0, ZEROS_V1, (enum accum_mode)mode);
+        run_kernels(4, 512, 1024, 128, 3, 1, ZEROS_V2, (enum accum_mode)mode);
+        run_kernels(4, 256, 1024, -1, 64, 0, ZEROS_V1, (enum accum_mode)mode);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kernels_against_fp64),
         cmocka_unit_test(test_binding),
         cmocka_unit_test(test_osft_every_driver),
         cmocka_unit_test(test_gptq_against_cpu),
