@@ -173,6 +173,18 @@ else
   [ "$DEVICE" = cuda ] && fail "GPTQ against torch did not run"
 fi
 
+step "the whole quant study: configs/quant.yaml at -np 2 --device $DEVICE (at most ${QUANT_LIMIT:-240} s here)"
+if [ "$DEVICE" = cuda ]; then
+  mkdir -p "$OUT/quantfull"
+  timeout "${QUANT_LIMIT:-240}" mpirun -np 2 ./fidrun configs/quant.yaml --device cuda --out "$OUT/quantfull" 2>&1 |
+    tee "$OUT/quantfull.log" | grep -Ev '^\[ *[0-9]+/' | tail -n 40
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 124 ]; then echo "stopped after ${QUANT_LIMIT:-240} s (the check's time budget); run it alone for its figures"
+  elif [ "$rc" -ne 0 ]; then fail "quant.yaml at -np 2 --device cuda (exit $rc)"; fi
+else
+  echo "skipped on the CPU (make bench-quant measures it there)"
+fi
+
 step "summary"
 for f in "$sweep" "$sweep4" "$np2" "$(newest "$OUT/quant")" "$kern"; do [ -n "$f" ] && echo "results: $f"; done
 if [ $failed -eq 0 ]; then echo "GPU CHECK PASSED"; else echo "GPU CHECK: $failed step(s) FAILED"; fi
