@@ -3,10 +3,11 @@
  * column sweep by a kernel with one thread per output row (each row's
  * updates within a 128-column block are independent of the others) and
  * the trailing update by cuBLAS GEMM. The host steps before and after
- * (groups, dead columns, act-order permutation, unpermuting) are the CPU
- * reference's own code (gptq_impl.h). Arithmetic inside the sweep uses
- * explicitly rounded operations (no fused multiply-add) as the reference
- * does, so codes differ only where cuBLAS sums in another order. */
+ * (groups, dead columns, act-order permutation, unpermuting) and the
+ * quantizer are the CPU reference's own code (gptq_impl.h, quantizer.h);
+ * the sweep's updates use explicitly rounded operations (no fused
+ * multiply-add) as the reference computes them, so codes differ only
+ * where cuBLAS sums in another order. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,38 +29,6 @@ static double wall(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* quant_find_params of values x[0], x[stride], ... in float32, as the
- * reference computes it. */
-__device__ void find_params(const float *x, int64_t n, int64_t stride, int bits, int sym, float *scale, float *zero)
-{
-    float xmin = 0, xmax = 0;
-    for (int64_t i = 0; i < n; i++) {
-        float v = x[i * stride];
-        xmin = v < xmin ? v : xmin;
-        xmax = v > xmax ? v : xmax;
-    }
-    if (sym) {
-        xmax = fabsf(xmin) > xmax ? fabsf(xmin) : xmax;
-        if (xmin < 0)
-            xmin = -xmax;
-    }
-    if (xmin == 0 && xmax == 0) {
-        xmin = -1;
-        xmax = 1;
-    }
-    float maxq = (float)((1u << bits) - 1u);
-    *scale = __fdiv_rn(__fsub_rn(xmax, xmin), maxq);
-    *zero = sym ? (maxq + 1) / 2 : rintf(__fdiv_rn(-xmin, *scale));
-}
-
-__device__ int32_t code_of(float w, float scale, float zero, int32_t maxq)
-{
-    float q = __fadd_rn(rintf(__fdiv_rn(w, scale)), zero);
-    if (!(q > 0))
-        return 0;
-    return q > (float)maxq ? maxq : (int32_t)q;
-}
-
 struct sweep_args {
     float *w;            /* out x in, column-major (W(n, k) at n + k out), permuted columns */
     float *w1, *err1;    /* out x block, column-major */
@@ -79,7 +48,7 @@ __global__ void sweep_block(struct sweep_args a)
     int64_t n = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
     if (n >= a.out)
         return;
-    int32_t maxq = (int32_t)((1u << a.bits) - 1u);
+    int32_t maxq = quant_maxq(a.bits);
     for (int64_t j = 0; j < a.count; j++)
         a.w1[j * a.out + n] = a.w[(a.i1 + j) * a.out + n];
     float sc = a.cur_scale[n], ze = a.cur_zero[n];
@@ -88,7 +57,7 @@ __global__ void sweep_block(struct sweep_args a)
         int64_t col = a.i1 + i;
         if (a.grouped && !a.static_groups && col % a.gs == 0) {
             /* from W, which lacks this block's earlier updates, as in the reference */
-            find_params(a.w + col * a.out + n, a.gs, a.out, a.bits, a.sym, &sc, &ze);
+            quant_find_params(a.w + col * a.out + n, (size_t)a.gs, (size_t)a.out, a.bits, a.sym, &sc, &ze);
             a.qscale[(col / a.gs) * a.out + n] = sc;
             a.qzero[(col / a.gs) * a.out + n] = ze;
         } else if (a.grouped && a.static_groups) {
@@ -99,8 +68,8 @@ __global__ void sweep_block(struct sweep_args a)
         const float *hrow = a.hinv + col * a.in + a.i1;
         float dd = hrow[i];
         float wv = a.w1[i * a.out + n];
-        int32_t code = code_of(wv, sc, ze, maxq);
-        float qv = __fmul_rn(sc, __fsub_rn((float)code, ze));
+        int32_t code = quant_code(wv, sc, ze, maxq);
+        float qv = quant_value(code, sc, ze);
         a.q[col * a.out + n] = code;
         float diff = __fsub_rn(wv, qv), e = __fdiv_rn(diff, dd);
         loss += (double)__fdiv_rn(__fmul_rn(diff, diff), __fmul_rn(dd, dd)) / 2;
@@ -281,9 +250,7 @@ static int inverse_factor_gpu(struct gpu_lane *c, struct gptq_dev *g, const floa
             return FR_OK;
         }
     }
-    return diag_fail(d, FR_RUNTIME,
-                     "the Hessian is not positive definite even with damping %.3g (%d retries from percdamp %g)",
-                     damp / 10, GPTQ_MAX_DAMP_RETRIES, percdamp);
+    return gptq_damp_failed(d, damp / 10, percdamp);
 }
 
 static int sweep_on_gpu(struct gpu_lane *c, struct gptq_dev *g, const struct quant_spec *s, struct gptq_work *wk,

@@ -164,9 +164,14 @@ static int inverse_factor(const float *h, int64_t n, double percdamp, float *hin
             return FR_OK;
         }
     }
+    return gptq_damp_failed(d, damp / 10, percdamp);
+}
+
+int gptq_damp_failed(struct diag *d, double last_damp, double percdamp)
+{
     return diag_fail(d, FR_RUNTIME,
                      "the Hessian is not positive definite even with damping %.3g (%d retries from percdamp %g)",
-                     damp / 10, GPTQ_MAX_DAMP_RETRIES, percdamp);
+                     last_damp, GPTQ_MAX_DAMP_RETRIES, percdamp);
 }
 
 struct keyed {

@@ -30,6 +30,9 @@ int gptq_prepare(const float *w, int64_t out, int64_t in, struct hessian *hs, co
 /* percdamp * mean(diag(H)): the first damping tried. */
 double gptq_first_damp(const float *h, int64_t n, double percdamp);
 
+/* The error when every damping up to last_damp failed. */
+int gptq_damp_failed(struct diag *d, double last_damp, double percdamp);
+
 /* With g->q (permuted codes) and, for grouped non-static specs, qz's
  * scales and zeros filled by the sweep: the rest of qz. */
 void gptq_finish(const struct quant_spec *s, struct gptq_work *g, struct quantized *qz, double loss);

@@ -19,14 +19,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline int32_t quant_maxq(int bits) { return (int32_t)((1u << bits) - 1u); }
+/* The same code serves the CPU and the GPU sweep (cuda/gptq_gpu.cu); none
+ * of it has a multiply-add a compiler could fuse, so both round alike. */
+#ifdef __CUDACC__
+#define QUANT_HD __host__ __device__
+#else
+#define QUANT_HD
+#endif
+
+static inline QUANT_HD int32_t quant_maxq(int bits) { return (int32_t)((1u << bits) - 1u); }
 
 static inline int quant_bits_supported(int bits) { return bits == 2 || bits == 3 || bits == 4 || bits == 8; }
 
 /* Scale and zero of values x[0], x[stride], ... x[(n-1) stride]. */
-void quant_find_params(const float *x, size_t n, size_t stride, int bits, int sym, float *scale, float *zero);
+static inline QUANT_HD void quant_find_params(const float *x, size_t n, size_t stride, int bits, int sym,
+                                              float *scale, float *zero)
+{
+    float xmin = 0, xmax = 0;
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i * stride];
+        xmin = v < xmin ? v : xmin;
+        xmax = v > xmax ? v : xmax;
+    }
+    if (sym) {
+        xmax = fabsf(xmin) > xmax ? fabsf(xmin) : xmax;
+        if (xmin < 0)
+            xmin = -xmax;
+    }
+    if (xmin == 0 && xmax == 0) {
+        xmin = -1;
+        xmax = 1;
+    }
+    float maxq = (float)quant_maxq(bits);
+    *scale = (xmax - xmin) / maxq;
+    *zero = sym ? (maxq + 1) / 2 : rintf(-xmin / *scale);
+}
 
-static inline int32_t quant_code(float w, float scale, float zero, int32_t maxq)
+static inline QUANT_HD int32_t quant_code(float w, float scale, float zero, int32_t maxq)
 {
     float q = rintf(w / scale) + zero;
     if (!(q > 0)) /* also NaN -> 0 */
@@ -34,6 +63,6 @@ static inline int32_t quant_code(float w, float scale, float zero, int32_t maxq)
     return q > (float)maxq ? maxq : (int32_t)q;
 }
 
-static inline float quant_value(int32_t q, float scale, float zero) { return scale * ((float)q - zero); }
+static inline QUANT_HD float quant_value(int32_t q, float scale, float zero) { return scale * ((float)q - zero); }
 
 #endif
