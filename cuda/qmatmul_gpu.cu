@@ -11,14 +11,21 @@
  * scale once: scale (sum x q - zero sum x), as the CPU's fp32 mode does.
  * The fp16 mode dequantizes each weight to fp16 and accumulates with hfma
  * inside a chunk; chunks are then summed in fp32. Batch 1 is the GEMV
- * (one batch row per block); batches 2-64 run 8 rows per block (GEMM),
- * reading each packed word once for 8 rows.
+ * (one batch row per block). Batches 2-64 are a GEMM on the tensor cores
+ * (WMMA 16x16x16): each warp owns 16 outputs x 16 batch rows; per 16-input
+ * step it unpacks its 16 x 16 tile of codes into shared memory, as fp16
+ * codes (exact: at most 255) for the fp32 mode, whose fp32 accumulator
+ * then holds sum x q exactly as the CPU forms it before the group's scale,
+ * or as fp16 weights with an fp16 accumulator for the fp16 mode. Outputs
+ * that are not a multiple of 16 take the CUDA-core kernel (8 rows a block).
  *
  * The harness times it as llm.c's dev/cuda does: warm-up, cudaEvents around
  * each call, the L2 cache flushed before each, and beside it in the same
  * run device-to-device copy bandwidth and cublasGemmEx on fp16 weights. */
 #include <cuda_fp16.h>
 #include <math.h>
+#include <mma.h>
+#include <type_traits>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +117,86 @@ __global__ void qmm_kernel(const int32_t *qw, const float *scale, const float *z
     }
 }
 
+/* The tensor-core GEMM: 4 warps a block, each 16 outputs x 16 batch rows,
+ * over one chunk of inputs inside one group. */
+#define WM_WARPS 4
+#define XS_LD (CHUNK + 8)
+#define WS_LD 24
+#define CS_LD 20
+template <int BITS, bool HALF>
+__global__ void qmm_wmma(const int32_t *qw, const float *scale, const float *zero, const __half *x, float *y,
+                         int64_t in, int64_t out, int64_t batch, int64_t group_size, int64_t chunk)
+{
+    using namespace nvcuda;
+    constexpr int VALS = 32 / BITS;
+    constexpr uint32_t MASK = (1u << BITS) - 1u;
+    typedef typename std::conditional<HALF, __half, float>::type acc_t;
+    __shared__ __align__(32) __half xs[16][XS_LD];
+    __shared__ __align__(32) __half ws[WM_WARPS][16][WS_LD];
+    __shared__ __align__(32) float cs[WM_WARPS][16][CS_LD];
+    __shared__ float sx[16];
+    int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    int64_t k0 = blockIdx.y * chunk, b0 = blockIdx.z * 16, n0 = (blockIdx.x * WM_WARPS + warp) * 16;
+    for (int64_t i = threadIdx.x; i < 16 * chunk; i += blockDim.x) {
+        int64_t b = i / chunk, k = i % chunk;
+        xs[b][k] = b0 + b < batch ? x[(b0 + b) * in + k0 + k] : __float2half(0.0f);
+    }
+    __syncthreads();
+    if (threadIdx.x < 16) {
+        float s = 0;
+        for (int64_t k = 0; k < chunk; k++)
+            s += __half2float(xs[threadIdx.x][k]);
+        sx[threadIdx.x] = s;
+    }
+    __syncthreads();
+    if (n0 >= out) /* no block-wide synchronisation below this */
+        return;
+    int64_t g = k0 / group_size, n = n0 + lane % 16;
+    float sc = scale[g * out + n], ze = zero[g * out + n];
+    wmma::fragment<wmma::accumulator, 16, 16, 16, acc_t> acc;
+    wmma::fill_fragment(acc, (acc_t)0.0f);
+    for (int64_t kk = 0; kk < chunk; kk += 16) {
+        /* lane: output n, inputs kk + 8 (lane / 16) .. + 7 */
+        int kh = 8 * (lane / 16);
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            int64_t k = k0 + kk + kh + j;
+            uint32_t word = (uint32_t)qw[(k / VALS) * out + n];
+            float q = (float)((word >> (BITS * (k % VALS))) & MASK);
+            if constexpr (HALF)
+                ws[warp][kh + j][lane % 16] = __float2half(sc * (q - ze));
+            else
+                ws[warp][kh + j][lane % 16] = __float2half(q);
+        }
+        __syncwarp();
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> a;
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> b;
+        wmma::load_matrix_sync(a, &xs[0][kk], XS_LD);
+        wmma::load_matrix_sync(b, &ws[warp][0][0], WS_LD);
+        wmma::mma_sync(acc, a, b, acc);
+        __syncwarp();
+    }
+    if constexpr (HALF) {
+        /* fragments' element order is opaque: through memory, then widened (ws is free now) */
+        wmma::store_matrix_sync(&ws[warp][0][0], acc, WS_LD, wmma::mem_row_major);
+        __syncwarp();
+        for (int e = lane; e < 256; e += 32)
+            cs[warp][e / 16][e % 16] = __half2float(ws[warp][e / 16][e % 16]);
+    } else {
+        wmma::store_matrix_sync(&cs[warp][0][0], acc, CS_LD, wmma::mem_row_major);
+    }
+    __syncwarp();
+    for (int e = lane; e < 256; e += 32) {
+        int b = e / 16, c = e % 16;
+        if (b0 + b >= batch)
+            continue;
+        float v = cs[warp][b][c];
+        if constexpr (!HALF) /* the group's scale once: scale (sum x q - zero sum x) */
+            v = scale[g * out + n0 + c] * (v - zero[g * out + n0 + c] * sx[b]);
+        atomicAdd(&y[(b0 + b) * out + n0 + c], v);
+    }
+}
+
 __global__ void gather_columns(const __half *x, const int32_t *perm, __half *xs, int64_t batch, int64_t in)
 {
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < batch * in; i += (int64_t)gridDim.x * blockDim.x)
@@ -177,6 +264,17 @@ static void free_layer(struct dev_layer *g)
 template <int BITS>
 static void launch_bits(const struct dev_layer *g, const __half *x, float *y, int64_t batch, int half, cudaStream_t st)
 {
+    if (batch > 1 && g->out % 16 == 0 && g->chunk % 16 == 0) {
+        dim3 grid((unsigned)((g->out / 16 + WM_WARPS - 1) / WM_WARPS), (unsigned)(g->in / g->chunk),
+                  (unsigned)((batch + 15) / 16));
+        if (half)
+            qmm_wmma<BITS, true><<<grid, 32 * WM_WARPS, 0, st>>>(g->qw, g->scale, g->zero, x, y, g->in, g->out, batch,
+                                                                 g->group_size, g->chunk);
+        else
+            qmm_wmma<BITS, false><<<grid, 32 * WM_WARPS, 0, st>>>(g->qw, g->scale, g->zero, x, y, g->in, g->out,
+                                                                  batch, g->group_size, g->chunk);
+        return;
+    }
     int64_t bt = batch == 1 ? 1 : 8;
     dim3 grid((unsigned)((g->out / 4 + QT - 1) / QT), (unsigned)(g->in / g->chunk), (unsigned)((batch + bt - 1) / bt));
     if (batch == 1 && half)
