@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "model_size.h"
 #include "safetensors.h"
+#include "st_model.h"
 
 static const char usage[] =
     "usage: fidrun detect-size NAME|FOLDER [...] [--json]\n"
@@ -30,9 +31,27 @@ struct sized {
     int files;
 };
 
-/* Sum of every tensor's element count over the folder's .safetensors files. */
+/* Sum of every tensor's element count: over the model a HuggingFace folder
+ * describes (model.safetensors, or the shards its index names, validated),
+ * else over the folder's .safetensors files. */
 static int count_folder(const char *dir, double *billions, int *files, struct diag *d)
 {
+    char probe[4096];
+    struct stat st;
+    snprintf(probe, sizeof probe, "%s/model.safetensors.index.json", dir);
+    int hf = stat(probe, &st) == 0;
+    snprintf(probe, sizeof probe, "%s/model.safetensors", dir);
+    hf |= stat(probe, &st) == 0;
+    if (hf) {
+        struct st_model m;
+        int rc = st_model_open(dir, &m, d);
+        if (!rc) {
+            *billions = st_model_numel(&m) / 1e9;
+            *files = (int)m.nshards;
+            st_model_close(&m);
+        }
+        return rc;
+    }
     DIR *dp = opendir(dir);
     if (!dp)
         return diag_fail(d, FR_USAGE, "%s: cannot read the folder", dir);

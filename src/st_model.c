@@ -1,0 +1,151 @@
+#include "st_model.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define INDEX_FILE "model.safetensors.index.json"
+#define SINGLE_FILE "model.safetensors"
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void st_model_close(struct st_model *m)
+{
+    for (size_t i = 0; i < m->nshards; i++)
+        st_close(&m->shards[i]);
+    free(m->shards);
+    m->shards = NULL;
+    m->nshards = 0;
+}
+
+static int add_shard(struct st_model *m, const char *file, struct diag *d)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", m->dir, file);
+    for (size_t i = 0; i < m->nshards; i++)
+        if (strcmp(m->shards[i].path, path) == 0)
+            return FR_OK;
+    if (!file_exists(path))
+        return diag_fail(d, FR_USAGE, "%s/%s names shard '%s', which is not in the folder", m->dir, INDEX_FILE, file);
+    struct st_file *grown = realloc(m->shards, (m->nshards + 1) * sizeof *grown);
+    if (!grown)
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    m->shards = grown;
+    int rc = st_open(path, &m->shards[m->nshards], d);
+    if (!rc)
+        m->nshards++;
+    return rc;
+}
+
+/* weight_map: every entry's shard exists and holds the tensor. */
+static int read_index(struct st_model *m, struct diag *d)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", m->dir, INDEX_FILE);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root)
+        return diag_fail(d, FR_USAGE, "%s:%d:%d: not valid JSON: %s", path, je.line, je.column, je.text);
+    json_t *map = json_object_get(root, "weight_map");
+    int rc = FR_OK;
+    if (!json_is_object(root) || !json_is_object(map))
+        rc = diag_fail(d, FR_USAGE, "%s: expected an object with a \"weight_map\" object", path);
+    const char *name;
+    json_t *v;
+    json_object_foreach(map, name, v)
+    {
+        if (rc)
+            break;
+        if (!json_is_string(v)) {
+            rc = diag_fail(d, FR_USAGE, "%s: weight_map[\"%s\"] is not a file name", path, name);
+            break;
+        }
+        const char *file = json_string_value(v);
+        if (strchr(file, '/')) {
+            rc = diag_fail(d, FR_USAGE, "%s: weight_map[\"%s\"] = \"%s\" points outside the folder", path, name, file);
+            break;
+        }
+        if ((rc = add_shard(m, file, d)))
+            break;
+        char shard[1024];
+        snprintf(shard, sizeof shard, "%s/%s", m->dir, file);
+        const struct st_file *in = NULL;
+        for (size_t i = 0; i < m->nshards && !in; i++)
+            if (!strcmp(m->shards[i].path, shard))
+                in = &m->shards[i];
+        if (!st_find(in, name))
+            rc = diag_fail(d, FR_USAGE, "%s: weight_map places tensor '%s' in %s, which does not have it", path, name,
+                           file);
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* A tensor name in two shards is ambiguous: which copy is the model's? */
+static int check_duplicates(const struct st_model *m, struct diag *d)
+{
+    for (size_t a = 0; a < m->nshards; a++)
+        for (size_t i = 0; i < m->shards[a].n; i++)
+            for (size_t b = a + 1; b < m->nshards; b++)
+                if (st_find(&m->shards[b], m->shards[a].tensors[i].name))
+                    return diag_fail(d, FR_USAGE, "tensor '%s' is in two shards: %s and %s",
+                                     m->shards[a].tensors[i].name, m->shards[a].path, m->shards[b].path);
+    return FR_OK;
+}
+
+int st_model_open(const char *dir, struct st_model *m, struct diag *d)
+{
+    memset(m, 0, sizeof *m);
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (len >= sizeof m->dir)
+        return diag_fail(d, FR_USAGE, "%s: path too long", dir);
+    memcpy(m->dir, dir, len);
+    m->dir[len] = '\0';
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", m->dir, INDEX_FILE);
+    int rc;
+    if (file_exists(path)) {
+        m->indexed = 1;
+        rc = read_index(m, d);
+    } else {
+        snprintf(path, sizeof path, "%s/%s", m->dir, SINGLE_FILE);
+        rc = file_exists(path) ? add_shard(m, SINGLE_FILE, d)
+                               : diag_fail(d, FR_USAGE, "%s: no %s or %s (not a HuggingFace model folder?)", m->dir,
+                                           SINGLE_FILE, INDEX_FILE);
+    }
+    if (!rc)
+        rc = check_duplicates(m, d);
+    if (rc)
+        st_model_close(m);
+    return rc;
+}
+
+const struct st_tensor *st_model_find(const struct st_model *m, const char *name, const struct st_file **shard)
+{
+    for (size_t i = 0; i < m->nshards; i++) {
+        const struct st_tensor *t = st_find(&m->shards[i], name);
+        if (t) {
+            if (shard)
+                *shard = &m->shards[i];
+            return t;
+        }
+    }
+    return NULL;
+}
+
+double st_model_numel(const struct st_model *m)
+{
+    double total = 0;
+    for (size_t i = 0; i < m->nshards; i++)
+        for (size_t j = 0; j < m->shards[i].n; j++)
+            total += (double)m->shards[i].tensors[j].numel;
+    return total;
+}

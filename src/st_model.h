@@ -1,0 +1,31 @@
+/* A model's weights as a folder holds them: one model.safetensors, or
+ * shards named by model.safetensors.index.json. Every shard is mapped
+ * (headers parsed and validated, data read only when a tensor is used), so
+ * each rank reads just the matrices it processes. Strict: an index naming
+ * a missing shard, a tensor the index places in a shard that lacks it, or a
+ * name in two shards is an error naming the file and tensor (exit 2). */
+#ifndef FIDRUN_ST_MODEL_H
+#define FIDRUN_ST_MODEL_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "safetensors.h"
+
+struct st_model {
+    char dir[512];
+    struct st_file *shards;
+    size_t nshards;
+    int indexed; /* the folder had an index file */
+};
+
+int st_model_open(const char *dir, struct st_model *m, struct diag *d);
+void st_model_close(struct st_model *m);
+
+/* The tensor and the shard holding it, or NULL. */
+const struct st_tensor *st_model_find(const struct st_model *m, const char *name, const struct st_file **shard);
+
+/* Total elements over every tensor of every shard. */
+double st_model_numel(const struct st_model *m);
+
+#endif
