@@ -2,8 +2,10 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rng.h"
+#include "st_model.h"
 
 enum { STREAM_NOISE = 0, STREAM_LEFT = 1, STREAM_RIGHT = 2 };
 
@@ -55,9 +57,45 @@ int synthetic_weight(uint64_t seed, const char *name, const struct synthetic_spe
     return 0;
 }
 
+static int load_from_checkpoint(const struct st_model *m, const char *name, int64_t rows, int64_t cols,
+                                enum dtype dtype, struct matrix *out, struct diag *d)
+{
+    const struct st_file *shard;
+    const struct st_tensor *t = st_model_find(m, name, &shard);
+    if (!t)
+        return diag_fail(d, FR_USAGE, "%s: no tensor '%s'", m->dir, name);
+    if (t->ndim != 2 || t->shape[0] != rows || t->shape[1] != cols)
+        return diag_fail(d, FR_USAGE, "%s: tensor '%s' is not %lld x %lld", shard->path, name, (long long)rows,
+                         (long long)cols);
+    float *rowmajor = malloc((size_t)(rows * cols) * sizeof *rowmajor);
+    if (!rowmajor || mat_alloc(out, dtype, rows, cols)) {
+        free(rowmajor);
+        return diag_fail(d, FR_RUNTIME, "out of memory for %s (%lld x %lld)", name, (long long)rows, (long long)cols);
+    }
+    int rc = FR_OK;
+    if (t->dtype == ST_F64) { /* as it is: float32 would lose what a float64 run measures */
+        for (int64_t i = 0; i < rows; i++)
+            for (int64_t j = 0; j < cols; j++) {
+                double v;
+                memcpy(&v, (const char *)t->data + (size_t)(i * cols + j) * sizeof v, sizeof v);
+                mat_set(out, i, j, v);
+            }
+    } else if (!(rc = st_to_f32(shard, t, rowmajor, d))) {
+        for (int64_t i = 0; i < rows; i++)
+            for (int64_t j = 0; j < cols; j++)
+                mat_set(out, i, j, rowmajor[i * cols + j]);
+    }
+    free(rowmajor);
+    if (rc)
+        mat_free(out);
+    return rc;
+}
+
 int matrix_source_load(const struct matrix_source *src, const char *name, int64_t rows, int64_t cols,
                        enum dtype dtype, struct matrix *out, struct diag *d)
 {
+    if (src->kind == SOURCE_CHECKPOINT)
+        return load_from_checkpoint(src->checkpoint, name, rows, cols, dtype, out, d);
     if (mat_alloc(out, dtype, rows, cols))
         return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld %s matrix", (long long)rows,
                          (long long)cols, dtype_name(dtype));

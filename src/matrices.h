@@ -21,15 +21,20 @@ struct synthetic_spectrum {
     double decay;
 };
 
-enum matrix_source_kind { SOURCE_SYNTHETIC };
+enum matrix_source_kind { SOURCE_SYNTHETIC, SOURCE_CHECKPOINT };
+
+struct st_model;
 
 struct matrix_source {
     enum matrix_source_kind kind;
     uint64_t seed;
     struct synthetic_spectrum spectrum;
+    const struct st_model *checkpoint; /* SOURCE_CHECKPOINT: the weights, by tensor name */
 };
 
-/* Makes the named rows x cols weight (allocated here, column-major). */
+/* Makes the named rows x cols weight (allocated here, column-major): drawn,
+ * or read from the checkpoint (a rows x cols tensor, as nn.Linear stores
+ * it; F64/F32/F16/BF16 widened or rounded to dtype). */
 int matrix_source_load(const struct matrix_source *src, const char *name, int64_t rows, int64_t cols,
                        enum dtype dtype, struct matrix *out, struct diag *d);
 

@@ -46,6 +46,7 @@ static const struct column osft_cols[] = {
     COL(COL_F64, struct osft_record, xc_sigma_ratio, ""),
     COL(COL_F64, struct osft_record, xc_resid_ratio, ""),
     COL(COL_F64, struct osft_record, xc_orth_ratio, ""),
+    COLC(COL_F64, struct osft_record, bytes_read, "B", CMP_IGNORE),
 };
 static const struct table_desc osft_table = TABLE_DESC("matrices", struct osft_record, osft_cols);
 static const struct table_desc *const osft_tables[] = {&osft_table};
@@ -59,7 +60,8 @@ static const struct choice svd_driver_choices[] = {{"auto", SVD_AUTO},     {"ges
                                                    {"gesvdp", SVD_GESVDP}, {NULL, 0}};
 static const struct choice broadcast_choices[] = {
     {"auto", BCAST_AUTO}, {"nccl", BCAST_NCCL}, {"mpi", BCAST_MPI}, {"off", BCAST_OFF}, {NULL, 0}};
-static const struct choice source_choices[] = {{"synthetic", SOURCE_SYNTHETIC}, {NULL, 0}};
+static const struct choice source_choices[] = {
+    {"synthetic", SOURCE_SYNTHETIC}, {"checkpoint", SOURCE_CHECKPOINT}, {NULL, 0}};
 static const struct choice target_choices[] = {
     {"q_proj", T_Q},   {"k_proj", T_K},       {"v_proj", T_V},   {"o_proj", T_O}, {"gate_proj", T_GATE},
     {"up_proj", T_UP}, {"down_proj", T_DOWN}, {"q", T_Q},        {"k", T_K},      {"v", T_V},
@@ -95,7 +97,9 @@ static const struct field synthetic_fields[] = {
 };
 
 static const struct field osft_fields[] = {
-    {.key = "model", .type = FT_CUSTOM, .custom = parse_model, .required = 1},
+    {.key = "model", .type = FT_CUSTOM, .custom = parse_model},
+    {.key = "path", .type = FT_STRING, .offset = offsetof(struct osft_config, path),
+     .size = sizeof(((struct osft_config *)0)->path)},
     OSFT_FIELD("layers", FT_INT, layers, 1, 100000),
     {.key = "targets", .type = FT_ENUM_SET, .offset = offsetof(struct osft_config, targets),
      .choices = target_choices},
@@ -149,6 +153,13 @@ static int osft_configure(const struct ynode *node, const char *path, void *vcfg
     }
     if (schema_apply(osft_fields, node, path, cfg, d))
         return d->code;
+    if (cfg->source == SOURCE_CHECKPOINT)
+        return osft_checkpoint_open(cfg, node, path, d);
+    if (!cfg->model) {
+        char sub[300];
+        return schema_error(d, &node->loc, join_path(sub, sizeof sub, path, "model"),
+                            "synthetic weights need 'model:' for their shapes (or source: checkpoint with path:)");
+    }
     if (cfg->layers > cfg->model->num_hidden_layers) {
         const struct ynode *l = ytree_get(node, "layers");
         char sub[300];
@@ -162,6 +173,8 @@ static int osft_configure(const struct ynode *node, const char *path, void *vcfg
 
 static int64_t osft_layers(const struct osft_config *cfg)
 {
+    if (cfg->source == SOURCE_CHECKPOINT)
+        return cfg->nmatrices ? cfg->matrices[cfg->nmatrices - 1].layer + 1 : 0;
     return cfg->layers > 0 ? cfg->layers : cfg->model->num_hidden_layers;
 }
 
@@ -171,12 +184,17 @@ static void osft_describe(const void *vcfg, char *buf, size_t size)
     char xc[48] = "no CPU cross-check";
     if (cfg->cross_check_every > 0)
         snprintf(xc, sizeof xc, "CPU cross-check every %lld", (long long)cfg->cross_check_every);
+    char what[600];
+    if (cfg->source == SOURCE_CHECKPOINT)
+        snprintf(what, sizeof what, "checkpoint %s · %zu matrices of %lld layers", cfg->path, cfg->nmatrices,
+                 (long long)osft_layers(cfg));
+    else
+        snprintf(what, sizeof what, "%s · %lld of %d layers", cfg->model->id, (long long)osft_layers(cfg),
+                 cfg->model->num_hidden_layers);
     snprintf(buf, size,
-             "OSFT fidelity · %s · %lld of %d layers · %s · unfreeze ratio %.2f · atol %.0e rtol %.0e · "
-             "svd %s · %s · broadcast %s",
-             cfg->model->id, (long long)osft_layers(cfg), cfg->model->num_hidden_layers, dtype_name(cfg->dtype),
-             cfg->unfreeze_rank_ratio, cfg->atol, cfg->rtol, svd_driver_name(cfg->svd_driver), xc,
-             bcast_method_name(cfg->broadcast));
+             "OSFT fidelity · %s · %s · unfreeze ratio %.2f · atol %.0e rtol %.0e · svd %s · %s · broadcast %s",
+             what, dtype_name(cfg->dtype), cfg->unfreeze_rank_ratio, cfg->atol, cfg->rtol,
+             svd_driver_name(cfg->svd_driver), xc, bcast_method_name(cfg->broadcast));
 }
 
 /* ---- plan and run ---- */
@@ -193,6 +211,17 @@ int64_t osft_split_rank(int64_t m, int64_t n, double ratio)
 static int osft_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
 {
     const struct osft_config *cfg = vcfg;
+    for (size_t i = 0; cfg->source == SOURCE_CHECKPOINT && i < cfg->nmatrices; i++) {
+        const struct osft_checkpoint_matrix *m = &cfg->matrices[i];
+        double kmin = m->rows < m->cols ? m->rows : m->cols;
+        struct task task = {.cost = (double)m->rows * m->cols * kmin, .dims = {m->rows, m->cols, m->layer, m->target}};
+        snprintf(task.name, sizeof task.name, "%s", m->name);
+        snprintf(task.group, sizeof task.group, "model.layers.%lld", (long long)m->layer);
+        if (task_list_push(tasks, &task))
+            return diag_fail(d, FR_RUNTIME, "out of memory while planning");
+    }
+    if (cfg->source == SOURCE_CHECKPOINT)
+        return FR_OK;
     for (int64_t layer = 0; layer < osft_layers(cfg); layer++) {
         for (int t = 0; t < T_COUNT; t++) {
             if (!((cfg->targets >> t) & 1u))
@@ -286,7 +315,7 @@ static int load_job(const struct osft_config *cfg, const struct run_context *ctx
                     struct matrix *w, struct osft_job *job, struct diag *d)
 {
     int64_t m = t->dims[0], n = t->dims[1];
-    struct matrix_source src = {SOURCE_SYNTHETIC, ctx->seed, cfg->spectrum};
+    struct matrix_source src = {(enum matrix_source_kind)cfg->source, ctx->seed, cfg->spectrum, cfg->checkpoint};
     int rc = matrix_source_load(&src, t->name, m, n, (enum dtype)cfg->dtype, w, d);
     *job = (struct osft_job){
         .w = w,
@@ -306,6 +335,7 @@ static int finish_job(const struct osft_config *cfg, const struct run_context *c
 {
     fill_record(cfg, t, job->k_split, o, r);
     r->batch = 1;
+    r->bytes_read = osft_checkpoint_bytes(cfg, t->name);
     int rc = wants_cross_check(cfg, ctx, t, o->driver) ? cross_check(job, o, r, d) : FR_OK;
     if (!rc && job->keep_factors)
         osft_state_keep(ctx->state, t->id, &o->held);
@@ -399,6 +429,27 @@ static void print_matrix_row(FILE *out, const struct osft_record *r)
     fprintf(out, "  %-40s %5d×%-5d %9.1e %10.1e %9.1e %6.2f %6.2f %6.2f %6.2f  %d  %s\n", r->name, r->rows, r->cols,
             r->max_abs_err, r->mean_abs_err, r->rel_fro_err, r->resid_ratio, r->orth_u_ratio, r->orth_v_ratio,
             r->svd_seconds, r->head.rank, r->pass ? "ok" : "FAIL");
+}
+
+/* A checkpoint's bytes, by the rank that read them (each reads only its own matrices). */
+static void summarize_reads(const struct osft_record *rec, size_t n, FILE *out)
+{
+    double total = 0;
+    int ranks = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += rec[i].bytes_read;
+        ranks = rec[i].head.rank + 1 > ranks ? rec[i].head.rank + 1 : ranks;
+    }
+    if (total <= 0)
+        return;
+    fprintf(out, "  checkpoint read: %.1f MB in all, by rank:", total / 1e6);
+    for (int r = 0; r < ranks; r++) {
+        double mine = 0;
+        for (size_t i = 0; i < n; i++)
+            mine += rec[i].head.rank == r ? rec[i].bytes_read : 0;
+        fprintf(out, " %.1f", mine / 1e6);
+    }
+    fprintf(out, " MB\n");
 }
 
 /* Which SVD driver ran, per shape (auto may pick differently per shape). */
@@ -572,6 +623,7 @@ static int osft_summarize(const void *vcfg, const void *const *records, const si
     fail |= check_add(checks, "osft", "singular values out of order or < 0", "sv_violations", (double)sv_bad, 0, 0,
                       "count");
     fail |= summarize_drivers(rec, n, out);
+    summarize_reads(rec, n, out);
     fail |= summarize_cross_check(cfg, rec, n, out, checks);
     if (counts[1])
         fail |= summarize_broadcast(records[1], counts[1], out, checks);
@@ -591,6 +643,7 @@ const struct suite suite_osft = {
     .record_tables = osft_tables,
     .ntables = 1,
     .summarize = osft_summarize,
+    .release = osft_checkpoint_close,
     .state_new = osft_state_new,
     .state_free = osft_state_free,
     .after_tasks = osft_broadcast,

@@ -9,8 +9,19 @@
 #include "models.h"
 #include "task.h"
 
+/* A matrix of a checkpoint the suite decomposes. */
+struct osft_checkpoint_matrix {
+    char name[TASK_NAME_MAX];
+    int64_t rows, cols, layer;
+    int target;
+};
+
 struct osft_config {
-    const struct model_preset *model;
+    const struct model_preset *model; /* synthetic weights: the shapes */
+    char path[512];                   /* source: checkpoint: the model folder */
+    struct st_model *checkpoint;
+    struct osft_checkpoint_matrix *matrices;
+    size_t nmatrices;
     int64_t layers; /* 0: all of the model's layers */
     unsigned targets;
     int dtype;
@@ -50,6 +61,7 @@ struct osft_record {
     int32_t cross_checked;
     double xc_sigma_ratio; /* max |s - s_cpu| / (s_cpu,max * max(m, n) * eps) */
     double xc_resid_ratio, xc_orth_ratio; /* the CPU's own ratios */
+    double bytes_read; /* of the checkpoint, by the rank that ran the task (0 for synthetic weights) */
 };
 
 /* One row per rank: the broadcast of every matrix's factors to every rank. */

