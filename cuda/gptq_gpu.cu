@@ -11,23 +11,16 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gpu_context.h"
 extern "C" {
+#include "clock.h"
 #include "gptq_impl.h"
 #include "quantizer.h"
 }
 #include "gpu.h"
 
 #define SWEEP_THREADS 128
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 struct sweep_args {
     float *w;            /* out x in, column-major (W(n, k) at n + k out), permuted columns */
@@ -354,9 +347,9 @@ extern "C" int gpu_gptq_layer(const float *w, int64_t out, int64_t in, const flo
     struct hessian h = {0, 0, NULL};
     struct gptq_work wk;
     memset(&wk, 0, sizeof wk);
-    double t0 = wall();
+    double t0 = now_seconds();
     int rc = hessian_on_gpu(c, &g, x, tokens, in, samples, &h, d);
-    double t1 = wall();
+    double t1 = now_seconds();
     *hessian_seconds = t1 - t0;
     int prepared = 0;
     if (!rc && !(rc = gptq_prepare(w, out, in, &h, s, qz, &wk, d)))
@@ -368,7 +361,7 @@ extern "C" int gpu_gptq_layer(const float *w, int64_t out, int64_t in, const flo
         rc = sweep_on_gpu(c, &g, s, &wk, qz, &loss, d);
     if (!rc)
         gptq_finish(s, &wk, qz, loss);
-    *quant_seconds = wall() - t1;
+    *quant_seconds = now_seconds() - t1;
     dev_free(&g, c->stream[0]);
     if (prepared)
         gptq_work_free(&wk);

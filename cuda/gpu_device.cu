@@ -125,6 +125,21 @@ struct gpu_lane *gpu_lane_get(struct gpu_context *c, int i, struct diag *d)
     return rc ? NULL : &c->lane[i];
 }
 
+/* Ordinal, host index, name, memory, compute capability and PCI bus id. */
+static int describe(int ordinal, struct gpu_binding *b, struct diag *d)
+{
+    cudaDeviceProp p;
+    CUDA_TRY(cudaGetDeviceProperties(&p, ordinal), d);
+    b->index = ordinal;
+    b->host_index = host_index_of(ordinal);
+    snprintf(b->name, sizeof b->name, "%.*s", (int)sizeof b->name - 1, p.name);
+    b->memory_gib = (double)p.totalGlobalMem / (1024.0 * 1024.0 * 1024.0);
+    b->cc_major = p.major;
+    b->cc_minor = p.minor;
+    CUDA_TRY(cudaDeviceGetPCIBusId(b->pci_bus_id, (int)sizeof b->pci_bus_id, ordinal), d);
+    return FR_OK;
+}
+
 int gpu_bind(int local_rank, struct gpu_binding *b, struct diag *d)
 {
     memset(b, 0, sizeof *b);
@@ -132,16 +147,10 @@ int gpu_bind(int local_rank, struct gpu_binding *b, struct diag *d)
     b->visible = gpu_visible_count(why, sizeof why);
     if (b->visible <= 0)
         return diag_fail(d, FR_RUNTIME, "no GPU to bind: %s", why);
-    b->index = local_rank % b->visible;
-    b->host_index = host_index_of(b->index);
+    int rc = describe(local_rank % b->visible, b, d);
+    if (rc)
+        return rc;
     CUDA_TRY(cudaSetDevice(b->index), d);
-    cudaDeviceProp p;
-    CUDA_TRY(cudaGetDeviceProperties(&p, b->index), d);
-    snprintf(b->name, sizeof b->name, "%.*s", (int)sizeof b->name - 1, p.name);
-    b->memory_gib = (double)p.totalGlobalMem / (1024.0 * 1024.0 * 1024.0);
-    b->cc_major = p.major;
-    b->cc_minor = p.minor;
-    CUDA_TRY(cudaDeviceGetPCIBusId(b->pci_bus_id, (int)sizeof b->pci_bus_id, b->index), d);
     ctx.device = b->index;
     ctx.bound = 1;
     if (!gpu_lane_get(&ctx, 0, d)) {
@@ -153,18 +162,9 @@ int gpu_bind(int local_rank, struct gpu_binding *b, struct diag *d)
 
 int gpu_bound(struct gpu_binding *b)
 {
-    if (!ctx.bound)
-        return FR_RUNTIME;
+    struct diag d = {};
     memset(b, 0, sizeof *b);
-    cudaDeviceProp p;
-    if (cudaGetDeviceProperties(&p, ctx.device) != cudaSuccess ||
-        cudaDeviceGetPCIBusId(b->pci_bus_id, (int)sizeof b->pci_bus_id, ctx.device) != cudaSuccess)
-        return FR_RUNTIME;
-    b->index = ctx.device;
-    b->host_index = host_index_of(ctx.device);
-    snprintf(b->name, sizeof b->name, "%.*s", (int)sizeof b->name - 1, p.name);
-    b->memory_gib = (double)p.totalGlobalMem / (1024.0 * 1024.0 * 1024.0);
-    return FR_OK;
+    return ctx.bound ? describe(ctx.device, b, &d) : FR_RUNTIME;
 }
 
 void gpu_unbind(void)

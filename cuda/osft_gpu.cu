@@ -7,12 +7,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gpu_context.h"
 #include "osft_kernels.h"
 #include "svd_gpu.h"
 extern "C" {
+#include "clock.h"
 #include "factors.h"
 #include "osft_matrix.h"
 }
@@ -338,13 +338,6 @@ struct lane_work {
     struct diag d;
 };
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void *lane_main(void *arg)
 {
     struct lane_work *w = (struct lane_work *)arg;
@@ -354,9 +347,9 @@ static void *lane_main(void *arg)
         return NULL;
     }
     for (size_t i = (size_t)w->index; i < w->n && !w->rc; i += (size_t)w->lanes) {
-        double t0 = now();
+        double t0 = now_seconds();
         w->rc = osft_on_lane(w->lane, &w->jobs[i], &w->outs[i], &w->d);
-        w->seconds[i] = now() - t0;
+        w->seconds[i] = now_seconds() - t0;
     }
     return NULL;
 }

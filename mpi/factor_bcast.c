@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "comm.h"
 #include "factors.h"
 #ifdef FIDRUN_CUDA
@@ -19,13 +19,6 @@ const char *bcast_method_name(int method)
 {
     static const char *const names[] = {"auto", "nccl", "mpi", "off"};
     return method >= 0 && method <= BCAST_OFF ? names[method] : "?";
-}
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 _Noreturn static void fail_in_flight(const char *what, const struct diag *d)
@@ -201,10 +194,6 @@ static int decide_hold(const struct bcast_run *b, double recv_bytes)
     /* host memory is shared by the host's ranks, a GPU's by the ranks bound to it */
     double avail = 0;
     int sharing = 1;
-    struct comm_info ci;
-    comm_self(&ci);
-    MPI_Comm local;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ci.rank, MPI_INFO_NULL, &local);
     if (b->req->on_device) {
 #ifdef FIDRUN_CUDA
         size_t fr = 0, total = 0;
@@ -215,9 +204,8 @@ static int decide_hold(const struct bcast_run *b, double recv_bytes)
         sharing = b->gpu_sharers;
     } else {
         avail = host_available_bytes();
-        MPI_Comm_size(local, &sharing);
+        sharing = b->req->local_size > 0 ? b->req->local_size : 1;
     }
-    MPI_Comm_free(&local);
     int fits = recv_bytes <= b->req->memory_share * avail / sharing, all = 0;
     MPI_Allreduce(&fits, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     return all;
@@ -238,7 +226,7 @@ static double move_window(struct bcast_run *b, void **bufs, size_t lo, size_t hi
     struct diag d = {0};
     (void)d; /* used by the GPU paths */
     MPI_Barrier(MPI_COMM_WORLD);
-    double t0 = wall();
+    double t0 = now_seconds();
     if (b->method == BCAST_NCCL) {
 #ifdef FIDRUN_NCCL
         size_t n = hi - lo;
@@ -271,7 +259,7 @@ static double move_window(struct bcast_run *b, void **bufs, size_t lo, size_t hi
 #endif
         }
     }
-    return wall() - t0;
+    return now_seconds() - t0;
 }
 
 /* Testing hook: FIDRUN_INJECT_BCAST_FLIP=R makes rank R flip one bit of

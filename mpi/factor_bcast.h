@@ -28,6 +28,7 @@ struct bcast_request {
     const struct bcast_item *items;
     size_t n;
     double memory_share; /* share of free memory the received copies may take (0.5) */
+    int local_size;      /* ranks on this host, which share its memory */
     const char *failed;  /* set when this rank could not prepare its part: every rank returns this error */
 };
 

@@ -87,6 +87,7 @@ int osft_broadcast(const void *vcfg, const struct run_context *ctx, void *vrow, 
         .items = items,
         .n = n,
         .memory_share = cfg->broadcast_memory_share,
+        .local_size = ctx->local_size,
         .failed = items ? NULL : "out of memory for the list of matrices to broadcast",
     };
     struct bcast_result res;

@@ -17,7 +17,7 @@
 static inline struct matrix test_weight(const char *name, int64_t m, int64_t n, enum dtype t)
 {
     struct synthetic_spectrum sp = {.std = 0.02, .spikes = 8, .strength = 4.0, .decay = 0.7};
-    struct matrix_source src = {SOURCE_SYNTHETIC, 1234, sp};
+    struct matrix_source src = {.kind = SOURCE_SYNTHETIC, .seed = 1234, .spectrum = sp};
     struct matrix w;
     struct diag d = {0};
     assert_int_equal(matrix_source_load(&src, name, m, n, t, &w, &d), FR_OK);
