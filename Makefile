@@ -54,9 +54,10 @@ ifneq ($(and $(NVCC),$(CUSOLVER_OK),$(CUBLAS_OK)),)
   CUDA_DEFS := -DFIDRUN_CUDA $(if $(and $(NCCL_INC),$(NCCL_LIB)),-DFIDRUN_NCCL)
   CUDA_INCS := -Icuda -I$(CUDA_ROOT)/include $(if $(NCCL_INC),-I$(NCCL_INC))
   NVCCFLAGS ?= -O3 -lineinfo
+  NVCC_WERROR ?= -Werror all-warnings
   override NVCCFLAGS += -std=c++17 $(foreach a,$(GPU_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
       -gencode arch=compute_$(lastword $(GPU_ARCH)),code=compute_$(lastword $(GPU_ARCH)) \
-      -Xcompiler -Wall,-Wextra -Werror all-warnings $(CUDA_DEFS) -Ibuild -Isrc -Impi $(CUDA_INCS) -MMD -MP
+      -Xcompiler -Wall,-Wextra $(NVCC_WERROR) $(CUDA_DEFS) -Ibuild -Isrc -Impi $(CUDA_INCS) -MMD -MP
   override CFLAGS += $(CUDA_DEFS) $(CUDA_INCS)
   NCCL_LDLIBS := -L$(NCCL_LIB) -Wl,-rpath,$(NCCL_LIB) -lnccl
   LDLIBS += -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) $(if $(and $(NCCL_INC),$(NCCL_LIB)),$(NCCL_LDLIBS)) \
