@@ -20,11 +20,12 @@ extern "C" {
 }
 #include "gpu.h"
 
-#define SWEEP_THREADS 128
+#define SWEEP_ROWS 32     /* output rows a block sweeps: one warp's lanes quantize them */
+#define SWEEP_THREADS 128 /* the block's threads share each column's trailing update */
 
 struct sweep_args {
-    float *w;            /* out x in, column-major (W(n, k) at n + k out), permuted columns */
-    float *w1, *err1;    /* out x block, column-major */
+    const float *w;      /* out x in, column-major (W(n, k) at n + k out), permuted columns */
+    float *err1;         /* out x block, column-major */
     int32_t *q;          /* out x in, column-major, permuted columns */
     const float *hinv;   /* in x in, row-major upper factor */
     float *cur_scale, *cur_zero; /* out: whole-row or current group */
@@ -36,43 +37,77 @@ struct sweep_args {
     int bits, sym, grouped, static_groups;
 };
 
+/* One block of columns [i1, i1 + count) for SWEEP_ROWS rows. The rows'
+ * block of W lives in shared memory (tile[j][r], count x SWEEP_ROWS); per
+ * column, the first warp quantizes it (one lane a row) and the whole block
+ * then applies the column's error to the columns after it. Each entry sees
+ * the same rounded operations in the same order as the CPU reference. */
 __global__ void sweep_block(struct sweep_args a)
 {
-    int64_t n = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-    if (n >= a.out)
-        return;
+    extern __shared__ float tile[];
+    __shared__ float err[SWEEP_ROWS];
+    __shared__ double row_loss[SWEEP_ROWS];
+    int r = threadIdx.x;
+    int64_t n0 = blockIdx.x * (int64_t)SWEEP_ROWS, n = n0 + r;
+    for (int64_t t = threadIdx.x; t < a.count * SWEEP_ROWS; t += SWEEP_THREADS) {
+        int64_t j = t / SWEEP_ROWS, row = n0 + t % SWEEP_ROWS;
+        tile[t] = row < a.out ? a.w[(a.i1 + j) * a.out + row] : 0.0f;
+    }
+    int quantizer = r < SWEEP_ROWS && n < a.out;
     int32_t maxq = quant_maxq(a.bits);
-    for (int64_t j = 0; j < a.count; j++)
-        a.w1[j * a.out + n] = a.w[(a.i1 + j) * a.out + n];
-    float sc = a.cur_scale[n], ze = a.cur_zero[n];
+    float sc = 0, ze = 0;
     double loss = 0;
+    if (quantizer) {
+        sc = a.cur_scale[n];
+        ze = a.cur_zero[n];
+    }
+    __syncthreads();
     for (int64_t i = 0; i < a.count; i++) {
         int64_t col = a.i1 + i;
-        if (a.grouped && !a.static_groups && col % a.gs == 0) {
-            /* from W, which lacks this block's earlier updates, as in the reference */
-            quant_find_params(a.w + col * a.out + n, (size_t)a.gs, (size_t)a.out, a.bits, a.sym, &sc, &ze);
-            a.qscale[(col / a.gs) * a.out + n] = sc;
-            a.qzero[(col / a.gs) * a.out + n] = ze;
-        } else if (a.grouped && a.static_groups) {
-            int64_t gi = a.perm[col] / a.gs;
-            sc = a.gscale[gi * a.out + n];
-            ze = a.gzero[gi * a.out + n];
-        }
         const float *hrow = a.hinv + col * a.in + a.i1;
-        float dd = hrow[i];
-        float wv = a.w1[i * a.out + n];
-        int32_t code = quant_code(wv, sc, ze, maxq);
-        float qv = quant_value(code, sc, ze);
-        a.q[col * a.out + n] = code;
-        float diff = __fsub_rn(wv, qv), e = __fdiv_rn(diff, dd);
-        loss += (double)__fdiv_rn(__fmul_rn(diff, diff), __fmul_rn(dd, dd)) / 2;
-        for (int64_t j = i; j < a.count; j++)
-            a.w1[j * a.out + n] = __fsub_rn(a.w1[j * a.out + n], __fmul_rn(e, hrow[j]));
-        a.err1[i * a.out + n] = e;
+        if (r < SWEEP_ROWS) {
+            float e = 0;
+            if (quantizer) {
+                if (a.grouped && !a.static_groups && col % a.gs == 0) {
+                    /* from W, which lacks this block's earlier updates, as in the reference */
+                    quant_find_params(a.w + col * a.out + n, (size_t)a.gs, (size_t)a.out, a.bits, a.sym, &sc, &ze);
+                    a.qscale[(col / a.gs) * a.out + n] = sc;
+                    a.qzero[(col / a.gs) * a.out + n] = ze;
+                } else if (a.grouped && a.static_groups) {
+                    int64_t gi = a.perm[col] / a.gs;
+                    sc = a.gscale[gi * a.out + n];
+                    ze = a.gzero[gi * a.out + n];
+                }
+                float dd = hrow[i], wv = tile[i * SWEEP_ROWS + r];
+                int32_t code = quant_code(wv, sc, ze, maxq);
+                float qv = quant_value(code, sc, ze);
+                a.q[col * a.out + n] = code;
+                float diff = __fsub_rn(wv, qv);
+                e = __fdiv_rn(diff, dd);
+                loss += (double)__fdiv_rn(__fmul_rn(diff, diff), __fmul_rn(dd, dd)) / 2;
+                a.err1[i * a.out + n] = e;
+            }
+            err[r] = e;
+        }
+        __syncthreads();
+        for (int64_t t = (i + 1) * SWEEP_ROWS + threadIdx.x; t < a.count * SWEEP_ROWS; t += SWEEP_THREADS)
+            tile[t] = __fsub_rn(tile[t], __fmul_rn(err[t % SWEEP_ROWS], hrow[t / SWEEP_ROWS]));
+        __syncthreads();
     }
-    a.cur_scale[n] = sc;
-    a.cur_zero[n] = ze;
-    atomicAdd(a.loss, loss);
+    if (r < SWEEP_ROWS) {
+        if (quantizer) {
+            a.cur_scale[n] = sc;
+            a.cur_zero[n] = ze;
+        }
+        row_loss[r] = loss;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) { /* one atomic a block, summed in row order */
+        double sum = 0;
+        for (int i = 0; i < SWEEP_ROWS; i++)
+            sum += row_loss[i];
+        atomicAdd(a.loss, sum);
+    }
 }
 
 /* a += damp on the diagonal; symmetrize from the lower triangle; clear the
@@ -99,7 +134,7 @@ __global__ void clear_upper(float *a, int64_t n)
 
 /* Device buffers of one layer. */
 struct gptq_dev {
-    float *x, *h, *w, *w1, *err1, *hinv, *cur_scale, *cur_zero, *gscale, *gzero, *qscale, *qzero;
+    float *x, *h, *w, *err1, *hinv, *cur_scale, *cur_zero, *gscale, *gzero, *qscale, *qzero;
     int32_t *q;
     int64_t *perm;
     double *loss;
@@ -109,7 +144,7 @@ struct gptq_dev {
 
 static void dev_free(struct gptq_dev *g, cudaStream_t st)
 {
-    void *all[] = {g->x, g->h, g->w, g->w1, g->err1, g->hinv, g->cur_scale, g->cur_zero, g->gscale,
+    void *all[] = {g->x, g->h, g->w, g->err1, g->hinv, g->cur_scale, g->cur_zero, g->gscale,
                    g->gzero, g->qscale, g->qzero, g->q, g->perm, g->loss, g->info, g->ws};
     cudaStreamSynchronize(st);
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -253,7 +288,6 @@ static int sweep_on_gpu(struct gpu_lane *c, struct gptq_dev *g, const struct qua
     int64_t out = qz->out, in = qz->in, groups = qz->groups, bs = wk->bs;
     int grouped = s->group_size > 0;
     DEV_ALLOC(g->w, out * in, d);
-    DEV_ALLOC(g->w1, out * bs, d);
     DEV_ALLOC(g->err1, out * bs, d);
     DEV_ALLOC(g->q, out * in, d);
     DEV_ALLOC(g->cur_scale, out, d);
@@ -290,15 +324,26 @@ static int sweep_on_gpu(struct gpu_lane *c, struct gptq_dev *g, const struct qua
     CUDA_TRY(cudaMemcpyAsync(g->cur_zero, wk->zero, (size_t)out * sizeof(float), cudaMemcpyHostToDevice, st), d);
     CUDA_TRY(cudaMemcpyAsync(g->perm, wk->perm, (size_t)in * sizeof(int64_t), cudaMemcpyHostToDevice, st), d);
     CUDA_TRY(cudaMemsetAsync(g->loss, 0, sizeof(double), st), d);
-    struct sweep_args a = {g->w, g->w1, g->err1, g->q, g->hinv, g->cur_scale, g->cur_zero, g->gscale, g->gzero,
+    struct sweep_args a = {g->w, g->err1, g->q, g->hinv, g->cur_scale, g->cur_zero, g->gscale, g->gzero,
                            g->qscale, g->qzero, g->perm, g->loss, out, in, wk->gs, 0, 0, s->bits, s->sym, grouped,
                            s->static_groups};
-    unsigned blocks = (unsigned)((out + SWEEP_THREADS - 1) / SWEEP_THREADS);
+    unsigned blocks = (unsigned)((out + SWEEP_ROWS - 1) / SWEEP_ROWS);
+    size_t tile_bytes = (size_t)bs * SWEEP_ROWS * sizeof(float);
+    int device = 0, shared_max = 0;
+    CUDA_TRY(cudaGetDevice(&device), d);
+    CUDA_TRY(cudaDeviceGetAttribute(&shared_max, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), d);
+    size_t static_bytes = SWEEP_ROWS * (sizeof(float) + sizeof(double));
+    if (tile_bytes + static_bytes > (size_t)shared_max)
+        return diag_fail(d, FR_USAGE, "block_size %lld is too large for the GPU's column sweep, which holds %d "
+                         "rows x block_size floats in %d bytes of shared memory: at most %lld",
+                         (long long)bs, SWEEP_ROWS, shared_max,
+                         (long long)(((size_t)shared_max - static_bytes) / (SWEEP_ROWS * sizeof(float))));
+    CUDA_TRY(cudaFuncSetAttribute(sweep_block, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)tile_bytes), d);
     for (int64_t i1 = 0; i1 < in; i1 += bs) {
         int64_t i2 = i1 + bs < in ? i1 + bs : in, count = i2 - i1;
         a.i1 = i1;
         a.count = count;
-        sweep_block<<<blocks, SWEEP_THREADS, 0, st>>>(a);
+        sweep_block<<<blocks, SWEEP_THREADS, tile_bytes, st>>>(a);
         CUDA_TRY(cudaGetLastError(), d);
         if (i2 < in) {
             /* W[:, i2:] -= Err1 Hinv[i1:i2, i2:]; the row-major block of Hinv is the column-major

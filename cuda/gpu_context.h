@@ -20,9 +20,13 @@ extern "C" {
 #define GPU_LANES 8
 #define GPU_TUNED_MAX 64
 
+/* What auto learned about one shape: each candidate's time on the first
+ * matrix, and the drivers whose result missed the run's tolerance. */
 struct tuned_shape {
     int64_t rows, cols;
-    int dtype, driver;
+    int dtype;
+    double seconds[SVD_DRIVER_COUNT]; /* NaN: not tried or failed */
+    unsigned rejected;                /* 1 << driver */
 };
 
 struct gpu_context;

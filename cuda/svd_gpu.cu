@@ -151,31 +151,70 @@ static int run_driver(struct svd_call *k, int driver, double *seconds, double *e
     return rc;
 }
 
+/* The shape's entry; the caller holds the lock. */
+static struct tuned_shape *tuned_entry(struct gpu_context *c, int dtype, int64_t ma, int64_t na)
+{
+    for (int i = 0; i < c->ntuned; i++)
+        if (c->tuned[i].rows == ma && c->tuned[i].cols == na && c->tuned[i].dtype == dtype)
+            return &c->tuned[i];
+    return NULL;
+}
+
+/* The fastest candidate not rejected; gesvd (QR iteration, the most
+ * robust) when every faster one was. */
+static int fastest_kept(const struct tuned_shape *t)
+{
+    int best = SVD_GESVD;
+    double best_s = INFINITY;
+    for (int i = 0; i < SVD_DRIVER_COUNT; i++)
+        if (!(t->rejected & (1u << i)) && t->seconds[i] < best_s) {
+            best_s = t->seconds[i];
+            best = i;
+        }
+    return best;
+}
+
 static int find_tuned(struct gpu_context *c, int dtype, int64_t ma, int64_t na)
 {
-    int driver = SVD_AUTO;
     pthread_mutex_lock(&c->lock);
-    for (int i = 0; i < c->ntuned && driver == SVD_AUTO; i++)
-        if (c->tuned[i].rows == ma && c->tuned[i].cols == na && c->tuned[i].dtype == dtype)
-            driver = c->tuned[i].driver;
+    struct tuned_shape *t = tuned_entry(c, dtype, ma, na);
+    int driver = t ? fastest_kept(t) : SVD_AUTO;
     pthread_mutex_unlock(&c->lock);
     return driver;
 }
 
 /* Two lanes may tune the same shape at once; the first result stays. */
-static void remember_tuned(struct gpu_context *c, int dtype, int64_t ma, int64_t na, int driver)
+static int remember_tuned(struct gpu_context *c, int dtype, int64_t ma, int64_t na, const double *seconds)
 {
     pthread_mutex_lock(&c->lock);
-    int known = 0;
-    for (int i = 0; i < c->ntuned && !known; i++)
-        known = c->tuned[i].rows == ma && c->tuned[i].cols == na && c->tuned[i].dtype == dtype;
-    if (!known && c->ntuned < GPU_TUNED_MAX)
-        c->tuned[c->ntuned++] = (struct tuned_shape){ma, na, dtype, driver};
+    struct tuned_shape *t = tuned_entry(c, dtype, ma, na);
+    if (!t && c->ntuned < GPU_TUNED_MAX) {
+        t = &c->tuned[c->ntuned++];
+        *t = (struct tuned_shape){ma, na, dtype, {}, 0};
+        memcpy(t->seconds, seconds, sizeof t->seconds);
+    }
+    struct tuned_shape mine = {ma, na, dtype, {}, 0};
+    memcpy(mine.seconds, seconds, sizeof mine.seconds);
+    int driver = fastest_kept(t ? t : &mine);
     pthread_mutex_unlock(&c->lock);
+    return driver;
 }
 
-/* Times gesvd, gesvdj and gesvdp on a copy of the matrix each; the fastest
- * that converged is remembered for the shape. */
+int svd_gpu_reject(struct gpu_context *c, int dtype, int64_t ma, int64_t na, int driver)
+{
+    pthread_mutex_lock(&c->lock);
+    struct tuned_shape *t = tuned_entry(c, dtype, ma, na);
+    int next = driver;
+    if (t && driver != SVD_GESVD) {
+        t->rejected |= 1u << driver;
+        next = fastest_kept(t);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return next;
+}
+
+/* Times gesvd, gesvdj and gesvdp on a copy of the matrix each; the times
+ * are remembered for the shape and the fastest that converged is used. */
 static int tune(struct svd_call *k, struct svd_gpu_result *out, int *chosen, struct diag *d)
 {
     static const int candidates[] = {SVD_GESVD, SVD_GESVDJ, SVD_GESVDP};
@@ -183,8 +222,7 @@ static int tune(struct svd_call *k, struct svd_gpu_result *out, int *chosen, str
     size_t bytes = (size_t)k->ma * (size_t)k->na * (k->dtype == DT_F32 ? 4 : 8);
     void *orig = k->a, *scratch = NULL;
     CUDA_TRY(cudaMallocAsync(&scratch, bytes, st), d);
-    int best = SVD_AUTO;
-    double best_s = INFINITY;
+    int converged = 0;
     for (int i = 0; i < SVD_DRIVER_COUNT; i++)
         out->tune_seconds[i] = NAN;
     for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
@@ -196,19 +234,15 @@ static int tune(struct svd_call *k, struct svd_gpu_result *out, int *chosen, str
         if (run_driver(k, candidates[i], &secs, &err, &ignored))
             continue; /* a driver that fails here is simply not a candidate */
         out->tune_seconds[candidates[i]] = secs;
-        if (secs < best_s) {
-            best_s = secs;
-            best = candidates[i];
-        }
+        converged++;
     }
     k->a = orig;
     cudaFreeAsync(scratch, st);
-    if (best == SVD_AUTO)
+    if (!converged)
         return diag_fail(d, FR_RUNTIME, "no cuSOLVER SVD driver succeeded on a %lld x %lld matrix", (long long)k->ma,
                          (long long)k->na);
-    remember_tuned(k->c->owner, k->dtype, k->ma, k->na, best);
+    *chosen = remember_tuned(k->c->owner, k->dtype, k->ma, k->na, out->tune_seconds);
     out->tuned = 1;
-    *chosen = best;
     return FR_OK;
 }
 

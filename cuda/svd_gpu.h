@@ -20,4 +20,9 @@ struct svd_gpu_result {
 int svd_gpu_tall(struct gpu_lane *c, int dtype, int64_t ma, int64_t na, void *a, void *s, void *p, void *q,
                  int driver, struct svd_gpu_result *out, struct diag *d);
 
+/* Auto's result for this shape missed the run's tolerance: the driver is
+ * not used for the shape again. Returns the driver auto uses next (the same
+ * one when nothing is left: gesvd is never rejected). */
+int svd_gpu_reject(struct gpu_context *c, int dtype, int64_t ma, int64_t na, int driver);
+
 #endif

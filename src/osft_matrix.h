@@ -32,8 +32,9 @@ struct held_factors {
 struct osft_outcome {
     struct diff_stats ds;      /* W against W' */
     double defect_u, defect_v; /* ||I - U^T U||_1, ||I - V^T V||_1 */
-    double svd_seconds;        /* the SVD call alone */
+    double svd_seconds;        /* the SVD calls alone (with auto, any it rejected included) */
     int driver;                /* enum svd_driver that ran */
+    unsigned rejected;         /* auto: 1 << driver for each whose result on this matrix missed the tolerance */
     int tuned;                 /* auto timed every candidate on this matrix first */
     double err_sigma;          /* gesvdp's h_err_sigma; NaN for other drivers */
     double tune_seconds[SVD_DRIVER_COUNT]; /* when tuned: each candidate's time (NaN: not tried or failed) */

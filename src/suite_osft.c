@@ -36,6 +36,7 @@ static const struct column osft_cols[] = {
     COL(COL_F64, struct osft_record, sigma_min, ""),
     COL(COL_F64, struct osft_record, svd_seconds, "s"),
     COLC(COL_STR, struct osft_record, svd_driver, "", CMP_IGNORE),
+    COLC(COL_STR, struct osft_record, auto_rejected, "", CMP_IGNORE),
     COLC(COL_I32, struct osft_record, tuned, "", CMP_IGNORE),
     COLC(COL_F64, struct osft_record, err_sigma, "", CMP_IGNORE),
     COLC(COL_F64, struct osft_record, tune_gesvd_s, "s", CMP_IGNORE),
@@ -302,6 +303,12 @@ static void fill_record(const struct osft_config *cfg, const struct task *t, int
     r->sigma_min = mat_get(&o->s, k - 1, 0);
     r->svd_seconds = o->svd_seconds;
     snprintf(r->svd_driver, sizeof r->svd_driver, "%s", svd_driver_name(o->driver));
+    size_t used = 0;
+    r->auto_rejected[0] = 0;
+    for (int i = 0; i < SVD_DRIVER_COUNT; i++)
+        if (o->rejected & (1u << i))
+            used += (size_t)snprintf(r->auto_rejected + used, sizeof r->auto_rejected - used, "%s%s",
+                                     used ? "," : "", svd_driver_name(i));
     r->tuned = o->tuned;
     r->err_sigma = o->err_sigma;
     r->tune_gesvd_s = o->tune_seconds[SVD_GESVD];
@@ -474,6 +481,21 @@ static int summarize_drivers(const struct osft_record *rec, size_t n, FILE *out)
     if (worst_err > 0)
         fprintf(out, " · gesvdp h_err_sigma worst %.1e", worst_err);
     fprintf(out, "\n");
+    for (size_t i = 0; i < n; i++) {
+        if (!rec[i].auto_rejected[0])
+            continue;
+        int seen = 0, count = 0;
+        for (size_t j = 0; j < n; j++) {
+            int same = rec[j].rows == rec[i].rows && rec[j].cols == rec[i].cols &&
+                       strcmp(rec[j].auto_rejected, rec[i].auto_rejected) == 0 &&
+                       strcmp(rec[j].svd_driver, rec[i].svd_driver) == 0;
+            seen |= same && j < i;
+            count += same;
+        }
+        if (!seen)
+            fprintf(out, "  auto reran %d %d×%d matri%s on %s: %s missed the tolerance\n", count, rec[i].rows,
+                    rec[i].cols, count == 1 ? "x" : "ces", rec[i].svd_driver, rec[i].auto_rejected);
+    }
     for (size_t i = 0; i < n; i++)
         if (rec[i].tuned)
             fprintf(out, "  auto timed on %s (%d×%d, rank %d): gesvd %.4f s · gesvdj %.4f s · gesvdp %.4f s → %s\n",

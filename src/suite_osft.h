@@ -53,6 +53,7 @@ struct osft_record {
     double sigma_max, sigma_split, sigma_min;
     double svd_seconds;
     char svd_driver[8]; /* the driver that ran */
+    char auto_rejected[24]; /* auto: the drivers whose result on this matrix missed the tolerance, rerun */
     int32_t tuned;      /* auto timed every candidate driver on this matrix */
     double err_sigma;   /* gesvdp's h_err_sigma (NaN otherwise) */
     double tune_gesvd_s, tune_gesvdj_s, tune_gesvdp_s; /* when tuned: each candidate's time (NaN otherwise) */

@@ -40,18 +40,23 @@ def norm1(a):
     return a.abs().sum(dim=0).max().item()
 
 
-def ratios(w, u, s, vh, ks, eps):
-    """LAPACK's xBDT01 residual and xORT01 orthogonality ratios, in float64."""
+def ratios(w, u, s, vh, ks, eps, atol, rtol):
+    """LAPACK's xBDT01 residual and xORT01 orthogonality ratios, in float64,
+    and whether W' = U S V^T is within fidrun's atol + rtol |W| everywhere
+    (W' rebuilt in float32, split at ks, as fidrun rebuilds it)."""
     m, n = w.shape
     w64, u64, s64, vh64 = w.double(), u.double(), s.double(), vh.double()
     us = u64 * s64
     rebuilt = us[:, :ks] @ vh64[:ks] + us[:, ks:] @ vh64[ks:]
     resid = norm1(w64 - rebuilt) / (norm1(w64) * max(m, n) * eps)
+    us32 = u * s
+    rebuilt32 = us32[:, :ks] @ vh[:ks] + us32[:, ks:] @ vh[ks:]
+    within = bool(((w - rebuilt32).abs() <= atol + rtol * w.abs()).all())
     k = s.shape[0]
     eye = torch.eye(k, dtype=torch.float64, device=w.device)
     orth_u = norm1(eye - u64.T @ u64) / (m * eps)
     orth_v = norm1(eye - vh64 @ vh64.T) / (n * eps)
-    return resid, orth_u, orth_v
+    return (resid, orth_u, orth_v), within
 
 
 def main():
@@ -63,6 +68,8 @@ def main():
     ap.add_argument("--decay", type=float, default=0.7)
     ap.add_argument("--goal", type=float, default=2.0, help="required speedup of fidrun over torch")
     ap.add_argument("--slack", type=float, default=1.1, help="fidrun's worst ratios may be this times torch's")
+    ap.add_argument("--atol", type=float, default=1e-5, help="fidrun's tolerance (osft.yaml's)")
+    ap.add_argument("--rtol", type=float, default=1e-5)
     ap.add_argument("--device", default="cuda", help="cuda, or cpu to compare a CPU run (one torch thread)")
     a = ap.parse_args()
     if a.device == "cuda" and not torch.cuda.is_available():
@@ -82,6 +89,7 @@ def main():
     t_torch = t_fid = 0.0
     worst_torch = [0.0, 0.0, 0.0]
     worst_fid = [0.0, 0.0, 0.0]
+    torch_within = fid_within = 0
     for r in rows:
         m, n, ks = int(r["rows"]), int(r["cols"]), int(r["k_split"])
         w = weight(m, n, a.std, a.spikes, a.strength, a.decay, gen, dev).float()
@@ -97,7 +105,9 @@ def main():
             t0 = time.perf_counter()
             u, s, vh = torch.linalg.svd(w, full_matrices=False)
             secs = time.perf_counter() - t0
-        rt = ratios(w, u, s, vh, ks, eps)
+        rt, within = ratios(w, u, s, vh, ks, eps, a.atol, a.rtol)
+        torch_within += within
+        fid_within += r["pass"] == "1"
         rf = (float(r["resid_ratio"]), float(r["orth_u_ratio"]), float(r["orth_v_ratio"]))
         worst_torch = [max(x, y) for x, y in zip(worst_torch, rt)]
         worst_fid = [max(x, y) for x, y in zip(worst_fid, rf)]
@@ -123,6 +133,8 @@ def main():
         ok = ft <= a.slack * tt
         no_worse &= ok
         print(f"  worst {name} ratio: fidrun {ft:.3f} · torch {tt:.3f} · {'no worse' if ok else 'WORSE'}")
+    print(f"  within atol {a.atol:g} + rtol {a.rtol:g} |W| everywhere: fidrun {fid_within} of {len(rows)} matrices · "
+          f"torch {torch_within} of {len(rows)}")
     return 0 if speedup >= a.goal and no_worse else 1
 
 
