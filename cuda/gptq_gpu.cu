@@ -110,6 +110,20 @@ __global__ void sweep_block(struct sweep_args a)
     }
 }
 
+/* dst (cols x rows) = src (rows x cols)^T, row-major int32, by 32 x 32 tiles */
+__global__ void transpose_codes(const int32_t *src, int32_t *dst, int64_t rows, int64_t cols)
+{
+    __shared__ int32_t t[32][33];
+    int64_t r0 = blockIdx.y * 32, c0 = blockIdx.x * 32;
+    for (int i = threadIdx.y; i < 32; i += blockDim.y)
+        if (r0 + i < rows && c0 + threadIdx.x < cols)
+            t[i][threadIdx.x] = src[(r0 + i) * cols + c0 + threadIdx.x];
+    __syncthreads();
+    for (int i = threadIdx.y; i < 32; i += blockDim.y)
+        if (c0 + i < cols && r0 + threadIdx.x < rows)
+            dst[(c0 + i) * rows + r0 + threadIdx.x] = t[threadIdx.x][i];
+}
+
 /* a += damp on the diagonal; symmetrize from the lower triangle; clear the
  * strict upper triangle (all column-major n x n). */
 __global__ void add_diagonal(float *a, int64_t n, float damp)
@@ -354,11 +368,16 @@ static int sweep_on_gpu(struct gpu_lane *c, struct gptq_dev *g, const struct qua
                        d);
         }
     }
-    /* codes back row-major (permuted order) for gptq_finish */
-    int32_t *qc = (int32_t *)malloc((size_t)(out * in) * sizeof *qc);
-    if (!qc)
-        return diag_fail(d, FR_RUNTIME, "out of memory");
-    e = cudaMemcpyAsync(qc, g->q, (size_t)(out * in) * sizeof *qc, cudaMemcpyDeviceToHost, st);
+    /* codes back row-major (permuted order) for gptq_finish, transposed on
+     * the GPU: on the host each code of the transpose is a cache miss */
+    int32_t *qt = NULL;
+    CUDA_TRY(cudaMallocAsync((void **)&qt, (size_t)(out * in) * sizeof *qt, st), d);
+    transpose_codes<<<dim3((unsigned)((out + 31) / 32), (unsigned)((in + 31) / 32)), dim3(32, 8), 0, st>>>(g->q, qt, in,
+                                                                                                          out);
+    e = cudaGetLastError();
+    if (e == cudaSuccess)
+        e = cudaMemcpyAsync(wk->q, qt, (size_t)(out * in) * sizeof *qt, cudaMemcpyDeviceToHost, st);
+    cudaFreeAsync(qt, st);
     if (e == cudaSuccess && grouped && !s->static_groups) {
         e = cudaMemcpyAsync(qz->scale, g->qscale, (size_t)(groups * out) * sizeof(float), cudaMemcpyDeviceToHost, st);
         if (e == cudaSuccess)
@@ -368,14 +387,8 @@ static int sweep_on_gpu(struct gpu_lane *c, struct gptq_dev *g, const struct qua
         e = cudaMemcpyAsync(loss, g->loss, sizeof *loss, cudaMemcpyDeviceToHost, st);
     if (e == cudaSuccess)
         e = cudaStreamSynchronize(st);
-    if (e != cudaSuccess) {
-        free(qc);
+    if (e != cudaSuccess)
         return gpu_cuda_fail(e, "download of the codes", __FILE__, __LINE__, d);
-    }
-    for (int64_t k = 0; k < in; k++)
-        for (int64_t n = 0; n < out; n++)
-            wk->q[n * in + k] = qc[k * out + n];
-    free(qc);
     return FR_OK;
 }
 

@@ -122,11 +122,16 @@ void hessian_free(struct hessian *h)
     h->h = NULL;
 }
 
+/* By 64 x 64 tiles: row by row, each read of the transpose would be a
+ * cache miss once n is in the thousands. */
 static void symmetrize_from_upper(float *a, int64_t n)
 {
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < i; j++)
-            a[i * n + j] = a[j * n + i];
+    enum { T = 64 };
+    for (int64_t i0 = 0; i0 < n; i0 += T)
+        for (int64_t j0 = 0; j0 <= i0; j0 += T)
+            for (int64_t i = i0; i < i0 + T && i < n; i++)
+                for (int64_t j = j0; j < j0 + T && j < i; j++)
+                    a[i * n + j] = a[j * n + i];
 }
 
 static void symmetrize_from_lower(float *a, int64_t n)
@@ -369,9 +374,10 @@ void gptq_finish(const struct quant_spec *s, struct gptq_work *g, struct quantiz
     for (int64_t i = 0; i < in; i++) {
         int64_t k = g->perm[i];
         qz->g_idx[k] = (int32_t)(s->static_groups ? k / gs : i / gs);
-        for (int64_t n = 0; n < out; n++)
-            qz->q[n * in + k] = g->q[n * in + i];
     }
+    for (int64_t n = 0; n < out; n++) /* row by row: the permutation stays inside one row */
+        for (int64_t i = 0; i < in; i++)
+            qz->q[n * in + g->perm[i]] = g->q[n * in + i];
     qz->loss = loss;
 }
 
