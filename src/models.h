@@ -5,23 +5,28 @@
 
 #include <stddef.h>
 
+/* The decoder's linear layers as the OSFT tooling targets them: split
+ * projections (qwen, llama, mistral, gemma, granite) or phi3's fused
+ * qkv_proj and gate_up_proj. */
 enum target {
-    T_Q, T_K, T_V, T_O, T_GATE, T_UP, T_DOWN,
+    T_Q, T_K, T_V, T_O, T_GATE, T_UP, T_DOWN, T_QKV, T_GATE_UP,
     T_COUNT
 };
 
-#define TARGETS_ALL ((1u << T_COUNT) - 1)
+#define TARGET_BIT(t) (1u << (t))
+#define TARGETS_SPLIT (TARGET_BIT(T_QKV) - 1)
+#define TARGETS_FUSED (TARGET_BIT(T_QKV) | TARGET_BIT(T_O) | TARGET_BIT(T_GATE_UP) | TARGET_BIT(T_DOWN))
 
 struct model_preset {
     const char *id;           /* HuggingFace repository id */
-    const char *family;       /* "qwen2", "llama" */
+    const char *source;       /* where the numbers come from */
+    const char *family;       /* config.json's model_type: "qwen2", "llama", "mistral", "phi3" */
     int hidden_size;
     int intermediate_size;
     int num_hidden_layers;
     int num_attention_heads;
     int num_key_value_heads;
     int head_dim;             /* hidden_size / num_attention_heads unless the config says otherwise */
-    const char *source;       /* where the numbers come from */
 };
 
 struct linear_shape {
@@ -36,6 +41,14 @@ const struct model_preset *model_at(size_t i);
  * ("self_attn.q_proj"). */
 const char *target_name(enum target t);
 const char *target_module(enum target t);
+
+/* The targets a family's checkpoints have: TARGETS_FUSED for phi3, else
+ * TARGETS_SPLIT. */
+unsigned family_targets(const char *family);
+unsigned model_targets(const struct model_preset *m);
+
+/* "q_proj, k_proj, ..." for a mask, into buf. */
+const char *targets_text(unsigned mask, char *buf, size_t size);
 
 struct linear_shape model_linear_shape(const struct model_preset *m, enum target t);
 

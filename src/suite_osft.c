@@ -66,7 +66,8 @@ static const struct choice source_choices[] = {
 static const struct choice target_choices[] = {
     {"q_proj", T_Q},   {"k_proj", T_K},       {"v_proj", T_V},   {"o_proj", T_O}, {"gate_proj", T_GATE},
     {"up_proj", T_UP}, {"down_proj", T_DOWN}, {"q", T_Q},        {"k", T_K},      {"v", T_V},
-    {"o", T_O},        {"gate", T_GATE},      {"up", T_UP},      {"down", T_DOWN}, {NULL, 0}};
+    {"o", T_O},        {"gate", T_GATE},      {"up", T_UP},      {"down", T_DOWN}, {"qkv_proj", T_QKV},
+    {"gate_up_proj", T_GATE_UP}, {"qkv", T_QKV}, {"gate_up", T_GATE_UP}, {NULL, 0}};
 
 static int parse_model(const struct ynode *node, const char *path, void *obj, struct diag *d)
 {
@@ -127,7 +128,7 @@ static void osft_defaults(void *vcfg)
 {
     struct osft_config *cfg = vcfg;
     *cfg = (struct osft_config){
-        .targets = TARGETS_ALL,
+        .targets = 0, /* the model's own layout */
         .dtype = DT_F32,
         .source = SOURCE_SYNTHETIC,
         .unfreeze_rank_ratio = 0.5,
@@ -160,6 +161,15 @@ static int osft_configure(const struct ynode *node, const char *path, void *vcfg
         char sub[300];
         return schema_error(d, &node->loc, join_path(sub, sizeof sub, path, "model"),
                             "synthetic weights need 'model:' for their shapes (or source: checkpoint with path:)");
+    }
+    unsigned own = model_targets(cfg->model);
+    if (cfg->targets & ~own) {
+        const struct ynode *t = ytree_get(node, "targets");
+        char sub[300], missing[128], has[128];
+        return schema_error(d, &t->loc, join_path(sub, sizeof sub, path, "targets"),
+                            "%s (%s) has no %s; its layers are %s", cfg->model->id, cfg->model->family,
+                            targets_text(cfg->targets & ~own, missing, sizeof missing),
+                            targets_text(own, has, sizeof has));
     }
     if (cfg->layers > cfg->model->num_hidden_layers) {
         const struct ynode *l = ytree_get(node, "layers");
@@ -223,9 +233,10 @@ static int osft_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
     }
     if (cfg->source == SOURCE_CHECKPOINT)
         return FR_OK;
+    unsigned want = cfg->targets ? cfg->targets : model_targets(cfg->model);
     for (int64_t layer = 0; layer < osft_layers(cfg); layer++) {
         for (int t = 0; t < T_COUNT; t++) {
-            if (!((cfg->targets >> t) & 1u))
+            if (!(want & TARGET_BIT(t)))
                 continue;
             struct linear_shape s = model_linear_shape(cfg->model, (enum target)t);
             double kmin = s.out < s.in ? s.out : s.in;
@@ -597,7 +608,7 @@ static int osft_summarize(const void *vcfg, const void *const *records, const si
         sum_mean += r->mean_abs_err;
     }
     fprintf(out, "OSFT fidelity · %zu matrices · %s\n", n, dtype_name(cfg->dtype));
-    fprintf(out, "  %-9s %-11s %4s %10s %11s %9s %6s %7s %7s %7s\n", "target", "shape", "n", "max|W-W'|",
+    fprintf(out, "  %-12s %-11s %4s %10s %11s %9s %6s %7s %7s %7s\n", "target", "shape", "n", "max|W-W'|",
             "mean|W-W'|", "rel.fro", "resid", "orth.U", "orth.V", "svd s");
     for (int t = 0; t < T_COUNT; t++) {
         const struct target_summary *s = &ts[t];
@@ -605,7 +616,7 @@ static int osft_summarize(const void *vcfg, const void *const *records, const si
             continue;
         char shape[32];
         snprintf(shape, sizeof shape, "%d×%d", s->rows, s->cols);
-        fprintf(out, "  %-9s %-11s %4zu %10.1e %11.1e %9.1e %6.2f %7.2f %7.2f %7.2f\n", target_name((enum target)t),
+        fprintf(out, "  %-12s %-11s %4zu %10.1e %11.1e %9.1e %6.2f %7.2f %7.2f %7.2f\n", target_name((enum target)t),
                 shape, s->n, s->max_abs, s->sum_mean / (double)s->n, s->max_rel, s->max_resid, s->max_orth_u,
                 s->max_orth_v, s->sum_svd / (double)s->n);
     }

@@ -1,12 +1,16 @@
 /* OSFT on a real model: the 2-D attention and MLP weights of a HuggingFace
- * folder (single file or sharded), as the OSFT tooling targets them for
- * the qwen/llama/mistral/gemma/granite layouts. Every rank opens the folder
- * (headers only) and lists the same matrices, so the plan needs no
- * messages; a rank reads a matrix's bytes only when it processes it. */
+ * folder (single file or sharded), as the OSFT tooling targets them: the
+ * split projections of the qwen/llama/mistral/gemma/granite layouts, phi3's
+ * fused qkv_proj and gate_up_proj. With a config.json beside the weights,
+ * its model_type picks the targets and every weight must have the shape
+ * the config gives it. Every rank opens the folder (headers only) and lists
+ * the same matrices, so the plan needs no messages; a rank reads a matrix's
+ * bytes only when it processes it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hf_config.h"
 #include "schema.h"
 #include "st_model.h"
 #include "suite_osft_impl.h"
@@ -38,6 +42,30 @@ static int parse_name(const char *name, int64_t *layer, int *target)
     return 0;
 }
 
+/* dir/config.json into c; *have = 0 when there is none. */
+static int read_hf_config(const char *dir, char *origin, size_t size, struct hf_config *c, int *have, struct diag *d)
+{
+    snprintf(origin, size, "%s/config.json", dir);
+    *have = 0;
+    FILE *f = fopen(origin, "rb");
+    if (!f)
+        return FR_OK;
+    char *text = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    size_t got = 0;
+    if (n >= 0 && n < (1L << 24) && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)n + 1)))
+        got = fread(text, 1, (size_t)n, f);
+    fclose(f);
+    if (!text || got != (size_t)n) {
+        free(text);
+        return diag_fail(d, FR_USAGE, "%s: cannot be read (or is over 16 MiB)", origin);
+    }
+    int rc = hf_config_parse(text, got, origin, c, d);
+    free(text);
+    *have = rc == FR_OK;
+    return rc;
+}
+
 static int floating(enum st_dtype t)
 {
     return t == ST_F64 || t == ST_F32 || t == ST_F16 || t == ST_BF16;
@@ -59,6 +87,20 @@ int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, cons
         return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"), "%s", inner.msg);
     }
     const struct st_model *m = cfg->checkpoint;
+    char origin[sizeof cfg->path + 16], missing[128], has[128];
+    struct hf_config hc;
+    int have_config;
+    if (read_hf_config(cfg->path, origin, sizeof origin, &hc, &have_config, &inner))
+        return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"), "%s", inner.msg);
+    unsigned own = have_config ? model_targets(&hc.shape) : TARGETS_SPLIT | TARGETS_FUSED;
+    if (cfg->targets & ~own) {
+        const struct ynode *t = ytree_get(node, "targets");
+        return schema_error(d, &t->loc, join_path(sub, sizeof sub, path, "targets"),
+                            "%s says model_type '%s', which has no %s; its layers are %s", origin, hc.model_type,
+                            targets_text(cfg->targets & ~own, missing, sizeof missing),
+                            targets_text(own, has, sizeof has));
+    }
+    unsigned want = cfg->targets ? cfg->targets : own;
     size_t cap = 0;
     for (size_t s = 0; s < m->nshards; s++)
         cap += m->shards[s].n;
@@ -70,9 +112,19 @@ int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, cons
             const struct st_tensor *t = &m->shards[s].tensors[i];
             int64_t layer;
             int target;
-            if (t->ndim != 2 || !parse_name(t->name, &layer, &target) || !((cfg->targets >> target) & 1u) ||
+            if (t->ndim != 2 || !parse_name(t->name, &layer, &target) || !(want & TARGET_BIT(target)) ||
                 (cfg->layers > 0 && layer >= cfg->layers))
                 continue;
+            struct linear_shape expect = have_config ? model_linear_shape(&hc.shape, (enum target)target)
+                                                     : (struct linear_shape){(int)t->shape[0], (int)t->shape[1]};
+            if (t->shape[0] != expect.out || t->shape[1] != expect.in)
+                return diag_fail(d, FR_USAGE, "%s: tensor '%s' is %lld x %lld, but %s (model_type '%s', "
+                                              "hidden_size %d, intermediate_size %d, %d heads, %d key-value "
+                                              "heads of %d) makes it %d x %d",
+                                 m->shards[s].path, t->name, (long long)t->shape[0], (long long)t->shape[1], origin,
+                                 hc.model_type, hc.shape.hidden_size, hc.shape.intermediate_size,
+                                 hc.shape.num_attention_heads, hc.shape.num_key_value_heads, hc.shape.head_dim,
+                                 expect.out, expect.in);
             if (!floating(t->dtype))
                 return diag_fail(d, FR_USAGE, "%s: tensor '%s' is %s; OSFT needs floating-point weights "
                                               "(a quantized checkpoint?)", m->shards[s].path, t->name,
@@ -87,7 +139,8 @@ int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, cons
     if (!cfg->nmatrices)
         return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"),
                             "%s has no 2-D weights named model.layers.N.{self_attn,mlp}.*_proj.weight for the "
-                            "targets%s", cfg->path, cfg->layers > 0 ? " in the layers asked for" : "");
+                            "targets (%s)%s", cfg->path, targets_text(want, has, sizeof has),
+                            cfg->layers > 0 ? " in the layers asked for" : "");
     qsort(cfg->matrices, cfg->nmatrices, sizeof *cfg->matrices, by_layer_then_target);
     return FR_OK;
 }

@@ -70,7 +70,8 @@ size_t quant_shape_list(const struct quant_shapes *s, struct quant_shape *out)
     for (size_t m = 0; m < s->nmodels; m++) {
         size_t first = n;
         for (int t = 0; t < T_COUNT; t++) {
-            if (!((s->targets ? s->targets : TARGETS_ALL) >> t & 1u))
+            if (!((s->targets ? s->targets : model_targets(s->models[m])) & model_targets(s->models[m]) &
+                  TARGET_BIT(t)))
                 continue;
             struct linear_shape ls = model_linear_shape(s->models[m], (enum target)t);
             size_t same = first;

@@ -19,7 +19,7 @@ static const struct choice mode_choices[] = {{"fp32", ACCUM_FP32}, {"fp16", ACCU
 static const struct choice calib_choices[] = {{"synthetic", CALIB_SYNTHETIC}, {"file", CALIB_FILE}, {NULL, 0}};
 static const struct choice target_choices[] = {
     {"q_proj", T_Q},   {"k_proj", T_K},       {"v_proj", T_V}, {"o_proj", T_O}, {"gate_proj", T_GATE},
-    {"up_proj", T_UP}, {"down_proj", T_DOWN}, {NULL, 0}};
+    {"up_proj", T_UP}, {"down_proj", T_DOWN}, {"qkv_proj", T_QKV}, {"gate_up_proj", T_GATE_UP}, {NULL, 0}};
 
 static int parse_models(const struct ynode *node, const char *path, struct quant_shapes *s, struct diag *d)
 {

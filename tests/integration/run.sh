@@ -261,6 +261,20 @@ out=$work/single.log
 timeout $LIMIT $FIDRUN $smoke --out "$work/single" --only 'model.layers.1.self_attn.v_proj' >"$out" 2>&1
 rc=$?
 check_rc "runs without mpirun" 0
+# a phi3 preset plans its fused layout (qkv_proj, o_proj, gate_up_proj, down_proj); split targets are refused
+out=$work/validate-phi3.log
+printf 'suites:\n  osft:\n    model: microsoft/Phi-3-mini-4k-instruct\n' >"$work/phi3-preset.yaml"
+$FIDRUN validate "$work/phi3-preset.yaml" --ranks 2 >"$out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q "plan: 128 tasks over 2 ranks" "$out"; then
+  ok "validate plans Phi-3-mini's fused layout: 4 targets x 32 layers"
+else bad "validate a phi3 preset" "exit $rc: $(head -c 300 "$out")"; fi
+printf 'suites:\n  osft:\n    model: microsoft/Phi-3-mini-4k-instruct\n    targets: [q_proj, down_proj]\n' >"$work/phi3-split.yaml"
+$FIDRUN validate "$work/phi3-split.yaml" >"$out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "phi3-split.yaml:4:14: suites.osft.targets: microsoft/Phi-3-mini-4k-instruct (phi3) has no q_proj; its layers are" "$out"; then
+  ok "split targets on a phi3 preset exit 2, naming file, line and key"
+else bad "split targets on a phi3 preset" "exit $rc: $(head -c 300 "$out")"; fi
 out=$work/validate.log
 $FIDRUN validate configs/osft.yaml --ranks 4 >"$out" 2>&1
 rc=$?
@@ -552,6 +566,43 @@ PY
   if [ $rc -eq 2 ] && grep -q "ck-empty.yaml:4:11: suites.osft.path: .*no model.safetensors" "$out"; then
     ok "a folder without model files exits 2 naming file, line and key"
   else bad "checkpoint folder without model files" "exit $rc: $(head -c 300 "$out")"; fi
+  # phi3's fused layout, picked by config.json's model_type; the config's shapes are enforced
+  ph=$work/fake-phi3
+  mkdir -p "$ph"
+  "$py" - "$ph" <<'PY'
+import json, sys, numpy as np
+from safetensors.numpy import save_file
+d = sys.argv[1]
+rng = np.random.default_rng(7)
+h, inter, heads, kv, hd = 64, 96, 4, 2, 16
+json.dump({"model_type": "phi3", "hidden_size": h, "intermediate_size": inter, "num_hidden_layers": 2,
+           "num_attention_heads": heads, "num_key_value_heads": kv}, open(f"{d}/config.json", "w"))
+shapes = {"self_attn.qkv_proj": ((heads + 2 * kv) * hd, h), "self_attn.o_proj": (h, heads * hd),
+          "mlp.gate_up_proj": (2 * inter, h), "mlp.down_proj": (h, inter)}
+t = {f"model.layers.{l}.{m}.weight": (rng.standard_normal(s) * 0.02).astype(np.float32)
+     for l in range(2) for m, s in shapes.items()}
+save_file(t, f"{d}/model.safetensors")
+PY
+  printf 'suites:\n  osft:\n    source: checkpoint\n    path: %s\n' "$ph" >"$work/phi3.yaml"
+  for np in 1 2; do
+    mpirun_fidrun $np "$work/phi3.yaml" --out "$work/ph$np" -q
+    check_rc "OSFT on a phi3 folder (fused qkv_proj, gate_up_proj) at -np $np passes" 0
+  done
+  if cmp=$($H5 compare "$(newest "$work/ph1")" "$(newest "$work/ph2")" osft 2>&1) &&
+    targets=$($H5 csv "$(newest "$work/ph1")" osft | cut -d, -f6 | tail -n +2 | sort | uniq -c | tr '\n' ' ' | tr -s ' ') &&
+    [ "$targets" = ' 2 "down_proj" 2 "gate_up_proj" 2 "o_proj" 2 "qkv_proj" ' ]; then
+    ok "phi3 folder: its 4 fused-layout targets x 2 layers, -np 2 identical to -np 1 ($cmp)"
+  else bad "phi3 folder targets or -np 2 against -np 1" "${targets:-} $cmp"; fi
+  printf 'suites:\n  osft:\n    source: checkpoint\n    path: %s\n    targets: [q_proj, o_proj]\n' "$ph" >"$work/phi3-q.yaml"
+  mpirun_fidrun 1 "$work/phi3-q.yaml"
+  if [ $rc -eq 2 ] && grep -q "phi3-q.yaml:5:14: suites.osft.targets: .*config.json says model_type 'phi3', which has no q_proj; its layers are o_proj, down_proj, qkv_proj, gate_up_proj" "$out"; then
+    ok "targets a phi3 folder lacks exit 2, naming file, line, key and the layers it has"
+  else bad "phi3 folder with split targets" "exit $rc: $(head -c 400 "$out")"; fi
+  "$py" -c 'import json, sys; c = json.load(open(sys.argv[1])); c["intermediate_size"] = 80; json.dump(c, open(sys.argv[1], "w"))' "$ph/config.json"
+  mpirun_fidrun 1 "$work/phi3.yaml"
+  if [ $rc -eq 2 ] && grep -q "model.safetensors: tensor 'model.layers.0.mlp.down_proj.weight' is 64 x 96, but .*config.json (model_type 'phi3', hidden_size 64, intermediate_size 80, .*) makes it 64 x 80" "$out"; then
+    ok "a weight whose shape config.json contradicts exits 2, naming tensor, file and both shapes"
+  else bad "checkpoint shape against config.json" "exit $rc: $(head -c 400 "$out")"; fi
 else
   skip "OSFT on a checkpoint" "no python3 with numpy and safetensors"
 fi

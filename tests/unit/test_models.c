@@ -24,7 +24,7 @@ static void test_qwen25_15b(void **state)
     expect_shape(m, T_GATE, 8960, 1536);
     expect_shape(m, T_UP, 8960, 1536);
     expect_shape(m, T_DOWN, 1536, 8960);
-    assert_int_equal(model_matrix_count(m, 0, TARGETS_ALL), 196);
+    assert_int_equal(model_matrix_count(m, 0, TARGETS_SPLIT), 196);
     assert_int_equal(model_matrix_count(m, 3, (1u << T_Q) | (1u << T_DOWN)), 6);
 }
 
@@ -39,7 +39,7 @@ static void test_qwen25_05b(void **state)
     expect_shape(m, T_O, 896, 896);
     expect_shape(m, T_GATE, 4864, 896);
     expect_shape(m, T_DOWN, 896, 4864);
-    assert_int_equal(model_matrix_count(m, 0, TARGETS_ALL), 168);
+    assert_int_equal(model_matrix_count(m, 0, TARGETS_SPLIT), 168);
 }
 
 static void test_llama31_8b(void **state)
@@ -55,7 +55,7 @@ static void test_llama31_8b(void **state)
     expect_shape(m, T_GATE, 14336, 4096);
     expect_shape(m, T_UP, 14336, 4096);
     expect_shape(m, T_DOWN, 4096, 14336);
-    assert_int_equal(model_matrix_count(m, 0, TARGETS_ALL), 224);
+    assert_int_equal(model_matrix_count(m, 0, TARGETS_SPLIT), 224);
 }
 
 static void test_every_preset_is_consistent(void **state)
