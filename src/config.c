@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config_profile.h"
 #include "schema.h"
 
 static const struct choice device_choices[] = {{"auto", DEVICE_AUTO}, {"cpu", DEVICE_CPU}, {"cuda", DEVICE_CUDA},
@@ -65,6 +66,8 @@ static const struct field top_fields[] = {
     {.key = "balance", .type = FT_ENUM, .offset = offsetof(struct run_config, balance), .choices = balance_choices},
     {.key = "output", .type = FT_STRING, .offset = offsetof(struct run_config, output), .size = 512, .min = 1},
     {.key = "threads", .type = FT_INT, .offset = offsetof(struct run_config, threads), .min = 1, .max = 1024},
+    {.key = "profile", .type = FT_STRING, .offset = offsetof(struct run_config, profile), .size = 128, .min = 1},
+    {.key = "model", .type = FT_STRING, .offset = offsetof(struct run_config, model), .size = 256, .min = 1},
     {.key = "suites", .type = FT_CUSTOM, .custom = parse_suites, .required = 1},
     {0},
 };
@@ -196,14 +199,18 @@ int config_load(const char *path, const struct config_override *ov, size_t nov, 
     if (root->kind != YN_MAP) {
         char found[300];
         rc = schema_error(d, &root->loc, "", "expected a mapping at the top level (keys name, seed, device, "
-                          "balance, output, threads, suites), found %s", describe_found(root, found, sizeof found));
+                          "balance, output, threads, profile, model, suites), found %s", describe_found(root, found, sizeof found));
     }
+    if (rc == FR_OK)
+        rc = config_apply_profile(&root, cfg, d);
     for (size_t i = 0; rc == FR_OK && i < nov; i++)
         rc = apply_override(&root, &ov[i], d);
     if (rc == FR_OK)
         rc = schema_apply(top_fields, root, "", cfg, d);
     if (rc == FR_OK)
         rc = check_name(cfg, root, d);
+    if (rc == FR_OK && !(cfg->resolved = ytree_leaves_text(root)))
+        rc = diag_fail(d, FR_RUNTIME, "out of memory");
     ytree_free(root);
     return rc;
 }
@@ -258,5 +265,7 @@ void config_free(struct run_config *cfg)
         suite_slot_free(&cfg->suites[i]);
     free(cfg->text);
     free(cfg->overrides);
+    free(cfg->profile_scaled);
+    free(cfg->resolved);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -39,6 +39,12 @@ struct run_config {
     int64_t threads;
     struct suite_slot suites[CONFIG_MAX_SUITES];
     size_t nsuites;
+    char profile[128];         /* profile: as written */
+    char model[256];           /* model: the model a profile scales for */
+    char profile_path[512];    /* the profile file read */
+    char profile_source[1024]; /* where the profile's values say they come from */
+    char *profile_scaled;      /* the scaled workload, "key = value  (source)" lines */
+    char *resolved;            /* every value set, "key.path = value  (source)" lines; others are defaults */
 };
 
 int config_load(const char *path, const struct config_override *ov, size_t nov, struct run_config *cfg,

@@ -70,6 +70,11 @@ static int validate(const struct cli *c)
                 cfg.suites[i].suite->describe(cfg.suites[i].cfg, line, sizeof line);
                 printf("%s\n", line);
             }
+            if (cfg.profile_path[0])
+                printf("profile %s for %s:\n%s", cfg.profile_path, cfg.model, cfg.profile_scaled);
+            if (c->verbose || cfg.profile_path[0])
+                printf("resolved values (--set > the YAML > the profile > defaults; keys not listed are "
+                       "defaults):\n%s", cfg.resolved);
             plan_print(&plan, stdout, c->verbose);
         }
     }

@@ -2,6 +2,7 @@
 
 #include "array.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,4 +464,140 @@ int ytree_set_path(struct ynode **root, const char *path, struct ynode *value, c
 oom:
     ytree_free(value);
     return diag_fail(d, FR_RUNTIME, "out of memory");
+}
+
+struct ynode *ytree_clone(const struct ynode *src)
+{
+    struct ynode *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->kind = src->kind;
+    n->loc = src->loc;
+    n->quoted = src->quoted;
+    if (src->text && !(n->text = strdup(src->text)))
+        goto fail;
+    for (size_t i = 0; i < src->n; i++) {
+        int map = src->kind == YN_MAP;
+        struct ynode *v = ytree_clone(map ? src->entries[i].value : src->items[i]);
+        char *k = v && map ? strdup(src->entries[i].key) : NULL;
+        if (!v || (map && !k) || (map ? map_append(n, k, src->entries[i].key_loc, v) : seq_append(n, v))) {
+            free(k);
+            ytree_free(v);
+            goto fail;
+        }
+    }
+    return n;
+fail:
+    ytree_free(n);
+    return NULL;
+}
+
+struct ynode *ytree_scalar_new(const char *text, struct yloc loc)
+{
+    struct ynode *n = calloc(1, sizeof *n);
+    if (n && !(n->text = strdup(text))) {
+        free(n);
+        return NULL;
+    }
+    if (n) {
+        n->kind = YN_SCALAR;
+        n->loc = loc;
+    }
+    return n;
+}
+
+struct ynode *ytree_seq_new(struct yloc loc)
+{
+    struct ynode *n = calloc(1, sizeof *n);
+    if (n) {
+        n->kind = YN_SEQ;
+        n->loc = loc;
+    }
+    return n;
+}
+
+int ytree_seq_push(struct ynode *seq, struct ynode *item)
+{
+    if (!item || seq_append(seq, item)) {
+        ytree_free(item);
+        return -1;
+    }
+    return 0;
+}
+
+struct leaves {
+    char *buf;
+    size_t len, cap;
+    int oom;
+};
+
+static void leaves_add(struct leaves *l, const char *fmt, ...)
+{
+    va_list ap;
+    for (int tries = 0; tries < 2 && !l->oom; tries++) {
+        va_start(ap, fmt);
+        int n = vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            l->oom = 1;
+        } else if ((size_t)n < l->cap - l->len) {
+            l->len += (size_t)n;
+            return;
+        } else if (array_reserve((void **)&l->buf, &l->cap, l->len + (size_t)n + 1, 1, 256)) {
+            l->oom = 1;
+        }
+    }
+}
+
+static int scalar_seq(const struct ynode *n)
+{
+    for (size_t i = 0; i < n->n; i++)
+        if (n->items[i]->kind != YN_SCALAR)
+            return 0;
+    return 1;
+}
+
+static void leaves_walk(struct leaves *l, const struct ynode *n, char *path, size_t plen, size_t size)
+{
+    char where[600];
+    if (n->kind == YN_MAP) {
+        for (size_t i = 0; i < n->n; i++) {
+            int w = snprintf(path + plen, size - plen, "%s%s", plen ? "." : "", n->entries[i].key);
+            if (w > 0 && (size_t)w < size - plen)
+                leaves_walk(l, n->entries[i].value, path, plen + (size_t)w, size);
+            path[plen] = 0;
+        }
+    } else if (n->kind == YN_SEQ && !scalar_seq(n)) {
+        for (size_t i = 0; i < n->n; i++) {
+            int w = snprintf(path + plen, size - plen, "[%zu]", i);
+            if (w > 0 && (size_t)w < size - plen)
+                leaves_walk(l, n->items[i], path, plen + (size_t)w, size);
+            path[plen] = 0;
+        }
+    } else {
+        leaves_add(l, "%s = ", path);
+        if (n->kind == YN_SEQ) {
+            leaves_add(l, "[");
+            for (size_t i = 0; i < n->n; i++)
+                leaves_add(l, "%s%s", i ? ", " : "", n->items[i]->text);
+            leaves_add(l, "]");
+        } else {
+            leaves_add(l, "%s", n->text);
+        }
+        leaves_add(l, "  (%s)\n", yloc_format(&n->loc, where, sizeof where));
+    }
+}
+
+char *ytree_leaves_text(const struct ynode *root)
+{
+    struct leaves l = {0};
+    char path[1024] = "";
+    leaves_add(&l, "%s", "");
+    if (root)
+        leaves_walk(&l, root, path, 0, sizeof path);
+    if (l.oom) {
+        free(l.buf);
+        return NULL;
+    }
+    return l.buf;
 }

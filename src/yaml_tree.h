@@ -57,6 +57,19 @@ int ytree_is_null(const struct ynode *node);
 int ytree_set_path(struct ynode **root, const char *path, struct ynode *value,
                    const char *source, struct diag *d);
 
+/* A deep copy (NULL when out of memory), with the same locations. */
+struct ynode *ytree_clone(const struct ynode *node);
+
+/* A new scalar or empty sequence at loc (NULL when out of memory); a
+ * sequence takes items with ytree_seq_push (which takes ownership). */
+struct ynode *ytree_scalar_new(const char *text, struct yloc loc);
+struct ynode *ytree_seq_new(struct yloc loc);
+int ytree_seq_push(struct ynode *seq, struct ynode *item);
+
+/* Every scalar leaf as "key.path = value  (source)" lines, sequences of
+ * scalars as one "[a, b]" value, into a malloc'ed string. */
+char *ytree_leaves_text(const struct ynode *root);
+
 /* "file:line:col" or the command-line source. */
 const char *yloc_format(const struct yloc *loc, char *buf, size_t size);
 

@@ -275,6 +275,48 @@ rc=$?
 if [ $rc -eq 2 ] && grep -q "phi3-split.yaml:4:14: suites.osft.targets: microsoft/Phi-3-mini-4k-instruct (phi3) has no q_proj; its layers are" "$out"; then
   ok "split targets on a phi3 preset exit 2, naming file, line and key"
 else bad "split targets on a phi3 preset" "exit $rc: $(head -c 300 "$out")"; fi
+# hardware profiles: a profile scaled for a model fills what the YAML leaves out; --set > YAML > profile
+out=$work/validate-profile.log
+mkdir -p "$work/profiles"
+printf 'gpus: 2\ngpu_memory_gib: 40\ntier: medium\nrack: b7\n' >"$work/profiles/lab.yaml"
+printf 'profile: lab\nmodel: Qwen/Qwen2.5-32B\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n  quant:\n    layers: ~\n    calibration: {tokens: 64}\n    kernels:\n      studies:\n        - {name: sq, sizes: [256], bits: [4], group_size: 64, modes: [fp32]}\n        - {name: own, sizes: [256], bits: [4], group_size: 64, batches: [1, 3], modes: [fp32]}\n  balance:\n    packing:\n      budget: 9000\n      distributions: [{name: r, dist: realistic, n: 50}]\n' >"$work/profiled.yaml"
+$FIDRUN validate "$work/profiled.yaml" --set suites.osft.layers=3 >"$out" 2>&1
+rc=$?
+src="profile $work/profiles/lab.yaml scaled for Qwen/Qwen2.5-32B"
+if [ $rc -eq 0 ] && grep -qF "suites.osft.layers = 3  (--set suites.osft.layers=3)" "$out" &&
+  grep -qF "suites.balance.packing.budget = 9000  ($work/profiled.yaml:15:15)" "$out" &&
+  grep -qF "suites.quant.calibration.samples = 32  ($src)" "$out" &&
+  grep -qF "suites.quant.kernels.studies[0].batches = [1, 8]  ($src)" "$out" &&
+  grep -qF "suites.quant.kernels.studies[1].batches = [1, 3]  ($work/profiled.yaml" "$out" &&
+  grep -qF "suites.balance.packing.ranks = [8, 64]  ($src)" "$out"; then
+  ok "a profile scaled for a 32 B model fills what the YAML leaves out; --set > YAML > profile, each value's source shown"
+else bad "profile precedence" "exit $rc: $(head -c 600 "$out")"; fi
+printf 'profile: lab\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n' >"$work/profile-nomodel.yaml"
+$FIDRUN validate "$work/profile-nomodel.yaml" >"$out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "profile-nomodel.yaml:1:10: model: profile: needs model:" "$out"; then
+  ok "profile: without model: exits 2 naming file, line and key"
+else bad "profile without model" "exit $rc: $(head -c 300 "$out")"; fi
+printf 'profile: nosuch\nmodel: llama-3.1-8b\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n' >"$work/profile-missing.yaml"
+$FIDRUN validate "$work/profile-missing.yaml" >"$out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "profile-missing.yaml:1:10: profile: no profile 'nosuch' (looked for .*profiles/nosuch.yaml, configs/profiles/nosuch.yaml)" "$out"; then
+  ok "an unknown profile exits 2, saying where it looked"
+else bad "unknown profile" "exit $rc: $(head -c 300 "$out")"; fi
+printf 'tier: huge\n' >"$work/profiles/bad.yaml"
+printf 'profile: bad\nmodel: llama-3.1-8b\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n' >"$work/profile-bad.yaml"
+$FIDRUN validate "$work/profile-bad.yaml" >"$out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "profiles/bad.yaml:1:7: profile tier 'huge' is not one of small, medium, large, xlarge" "$out"; then
+  ok "a profile with an unknown tier exits 2, naming the profile's file and line"
+else bad "profile with an unknown tier" "exit $rc: $(head -c 300 "$out")"; fi
+bundled_bad=""
+for p in configs/profiles/*.yaml; do
+  printf 'profile: %s\nmodel: Qwen/Qwen2.5-7B\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n' "$PWD/$p" >"$work/bundled.yaml"
+  $FIDRUN validate "$work/bundled.yaml" >"$out" 2>&1 || bundled_bad="$bundled_bad $p: $(head -c 200 "$out")"
+done
+if [ -z "$bundled_bad" ]; then ok "every bundled profile in configs/profiles scales for Qwen2.5-7B"
+else bad "bundled profiles" "$bundled_bad"; fi
 out=$work/validate.log
 $FIDRUN validate configs/osft.yaml --ranks 4 >"$out" 2>&1
 rc=$?
