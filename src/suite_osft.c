@@ -1,5 +1,6 @@
 #include "suite_osft.h"
 
+#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,79 @@ static const struct choice target_choices[] = {
     {"o", T_O},        {"gate", T_GATE},      {"up", T_UP},      {"down", T_DOWN}, {"qkv_proj", T_QKV},
     {"gate_up_proj", T_GATE_UP}, {"qkv", T_QKV}, {"gate_up", T_GATE_UP}, {NULL, 0}};
 
+/* One entry of targets: a name from target_choices, or a glob (with * ? [)
+ * matched against the names (q_proj) and the module paths (self_attn.q_proj). */
+static int target_entry(const struct ynode *n, const char *path, unsigned *mask, unsigned *patterns,
+                        struct diag *d)
+{
+    char known[400];
+    if (n->kind != YN_SCALAR)
+        return schema_error(d, &n->loc, path, "expected a target name or pattern, found %s", ynode_kind_name(n));
+    if (strpbrk(n->text, "*?[")) {
+        unsigned m = 0;
+        for (int t = 0; t < T_COUNT; t++)
+            if (fnmatch(n->text, target_name((enum target)t), 0) == 0 ||
+                fnmatch(n->text, target_module((enum target)t), 0) == 0)
+                m |= TARGET_BIT(t);
+        if (!m)
+            return schema_error(d, &n->loc, path, "pattern '%s' matches no target (targets: %s)", n->text,
+                                targets_text(TARGETS_SPLIT | TARGETS_FUSED, known, sizeof known));
+        *patterns |= m;
+        return FR_OK;
+    }
+    for (const struct choice *c = target_choices; c->name; c++)
+        if (strcmp(c->name, n->text) == 0) {
+            if (*mask & TARGET_BIT(c->value))
+                return schema_error(d, &n->loc, path, "'%s' is listed twice", n->text);
+            *mask |= TARGET_BIT(c->value);
+            return FR_OK;
+        }
+    return schema_error(d, &n->loc, path, "unknown target '%s' (targets: %s, their short names q, k, ..., or a "
+                                          "pattern such as 'mlp.*')",
+                        n->text, targets_text(TARGETS_SPLIT | TARGETS_FUSED, known, sizeof known));
+}
+
+static int parse_targets(const struct ynode *node, const char *path, void *obj, struct diag *d)
+{
+    unsigned mask = 0, patterns = 0;
+    if (ytree_is_null(node)) { /* targets: ~ is the model's own layout */
+        ((struct osft_config *)obj)->targets = ((struct osft_config *)obj)->target_patterns = 0;
+        return FR_OK;
+    }
+    if (node->kind == YN_SEQ && node->n == 0)
+        return schema_error(d, &node->loc, path, "expected at least one target, found an empty list");
+    size_t n = node->kind == YN_SEQ ? node->n : 1;
+    for (size_t i = 0; i < n; i++) {
+        char item[340];
+        snprintf(item, sizeof item, "%.300s[%zu]", path, i);
+        if (target_entry(node->kind == YN_SEQ ? node->items[i] : node, node->kind == YN_SEQ ? item : path, &mask,
+                         &patterns, d))
+            return FR_USAGE;
+    }
+    ((struct osft_config *)obj)->targets = mask;
+    ((struct osft_config *)obj)->target_patterns = patterns;
+    return FR_OK;
+}
+
+int osft_resolve_targets(struct osft_config *cfg, unsigned own, const char *whose, const struct ynode *node,
+                         const char *path, struct diag *d)
+{
+    const struct ynode *t = ytree_get(node, "targets");
+    if (t && ytree_is_null(t))
+        t = NULL;
+    char sub[300], missing[128], has[128];
+    if (cfg->targets & ~own)
+        return schema_error(d, &t->loc, join_path(sub, sizeof sub, path, "targets"), "%s has no %s; its layers are %s",
+                            whose, targets_text(cfg->targets & ~own, missing, sizeof missing),
+                            targets_text(own, has, sizeof has));
+    if (t && !cfg->targets && !(cfg->target_patterns & own))
+        return schema_error(d, &t->loc, join_path(sub, sizeof sub, path, "targets"),
+                            "the patterns match none of the layers of %s (%s)", whose,
+                            targets_text(own, has, sizeof has));
+    cfg->targets = t ? cfg->targets | (cfg->target_patterns & own) : own;
+    return FR_OK;
+}
+
 static int parse_model(const struct ynode *node, const char *path, void *obj, struct diag *d)
 {
     struct osft_config *cfg = obj;
@@ -103,8 +177,7 @@ static const struct field osft_fields[] = {
     {.key = "path", .type = FT_STRING, .offset = offsetof(struct osft_config, path),
      .size = sizeof(((struct osft_config *)0)->path)},
     OSFT_FIELD("layers", FT_INT, layers, 1, 100000),
-    {.key = "targets", .type = FT_ENUM_SET, .offset = offsetof(struct osft_config, targets),
-     .choices = target_choices},
+    {.key = "targets", .type = FT_CUSTOM, .custom = parse_targets},
     {.key = "dtype", .type = FT_ENUM, .offset = offsetof(struct osft_config, dtype), .choices = dtype_choices},
     {.key = "source", .type = FT_ENUM, .offset = offsetof(struct osft_config, source), .choices = source_choices},
     OSFT_FIELD("unfreeze_rank_ratio", FT_REAL, unfreeze_rank_ratio, 0, 1),
@@ -162,15 +235,10 @@ static int osft_configure(const struct ynode *node, const char *path, void *vcfg
         return schema_error(d, &node->loc, join_path(sub, sizeof sub, path, "model"),
                             "synthetic weights need 'model:' for their shapes (or source: checkpoint with path:)");
     }
-    unsigned own = model_targets(cfg->model);
-    if (cfg->targets & ~own) {
-        const struct ynode *t = ytree_get(node, "targets");
-        char sub[300], missing[128], has[128];
-        return schema_error(d, &t->loc, join_path(sub, sizeof sub, path, "targets"),
-                            "%s (%s) has no %s; its layers are %s", cfg->model->id, cfg->model->family,
-                            targets_text(cfg->targets & ~own, missing, sizeof missing),
-                            targets_text(own, has, sizeof has));
-    }
+    char whose[200];
+    snprintf(whose, sizeof whose, "%s (%s)", cfg->model->id, cfg->model->family);
+    if (osft_resolve_targets(cfg, model_targets(cfg->model), whose, node, path, d))
+        return d->code;
     if (cfg->layers > cfg->model->num_hidden_layers) {
         const struct ynode *l = ytree_get(node, "layers");
         char sub[300];
@@ -233,7 +301,7 @@ static int osft_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
     }
     if (cfg->source == SOURCE_CHECKPOINT)
         return FR_OK;
-    unsigned want = cfg->targets ? cfg->targets : model_targets(cfg->model);
+    unsigned want = cfg->targets;
     for (int64_t layer = 0; layer < osft_layers(cfg); layer++) {
         for (int t = 0; t < T_COUNT; t++) {
             if (!(want & TARGET_BIT(t)))

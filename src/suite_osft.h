@@ -23,7 +23,8 @@ struct osft_config {
     struct osft_checkpoint_matrix *matrices;
     size_t nmatrices;
     int64_t layers; /* 0: all of the model's layers */
-    unsigned targets;
+    unsigned targets;          /* named in targets: (0: the model's own layout); resolved at configure */
+    unsigned target_patterns;  /* what the patterns in targets: match, among every layout's targets */
     int dtype;
     int source;
     double unfreeze_rank_ratio;

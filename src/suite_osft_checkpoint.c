@@ -80,20 +80,20 @@ int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, cons
         return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"), "%s", inner.msg);
     }
     const struct st_model *m = cfg->checkpoint;
-    char origin[sizeof cfg->path + 16], missing[128], has[128];
+    char origin[sizeof cfg->path + 16], has[128];
     struct hf_config hc;
     int have_config;
     if (read_hf_config(cfg->path, origin, sizeof origin, &hc, &have_config, &inner))
         return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"), "%s", inner.msg);
     unsigned own = have_config ? model_targets(&hc.shape) : TARGETS_SPLIT | TARGETS_FUSED;
-    if (cfg->targets & ~own) {
-        const struct ynode *t = ytree_get(node, "targets");
-        return schema_error(d, &t->loc, join_path(sub, sizeof sub, path, "targets"),
-                            "%s says model_type '%s', which has no %s; its layers are %s", origin, hc.model_type,
-                            targets_text(cfg->targets & ~own, missing, sizeof missing),
-                            targets_text(own, has, sizeof has));
-    }
-    unsigned want = cfg->targets ? cfg->targets : own;
+    char whose[sizeof origin + 64];
+    if (have_config)
+        snprintf(whose, sizeof whose, "%s (model_type '%s')", origin, hc.model_type);
+    else
+        snprintf(whose, sizeof whose, "%s", cfg->path);
+    if (osft_resolve_targets(cfg, own, whose, node, path, d))
+        return d->code;
+    unsigned want = cfg->targets;
     size_t cap = 0;
     for (size_t s = 0; s < m->nshards; s++)
         cap += m->shards[s].n;

@@ -28,4 +28,10 @@ double osft_checkpoint_bytes(const struct osft_config *cfg, const char *name);
 /* after_tasks: every matrix's factors to every rank. */
 int osft_broadcast(const void *cfg, const struct run_context *ctx, void *row, struct diag *d);
 
+/* cfg->targets made final for a layout `own` (whose: the model, in errors):
+ * the names listed, each of which own must have, plus what the patterns
+ * match in own; own when targets: is absent. */
+int osft_resolve_targets(struct osft_config *cfg, unsigned own, const char *whose, const struct ynode *node,
+                         const char *path, struct diag *d);
+
 #endif

@@ -637,7 +637,7 @@ PY
   else bad "phi3 folder targets or -np 2 against -np 1" "${targets:-} $cmp"; fi
   printf 'suites:\n  osft:\n    source: checkpoint\n    path: %s\n    targets: [q_proj, o_proj]\n' "$ph" >"$work/phi3-q.yaml"
   mpirun_fidrun 1 "$work/phi3-q.yaml"
-  if [ $rc -eq 2 ] && grep -q "phi3-q.yaml:5:14: suites.osft.targets: .*config.json says model_type 'phi3', which has no q_proj; its layers are o_proj, down_proj, qkv_proj, gate_up_proj" "$out"; then
+  if [ $rc -eq 2 ] && grep -q "phi3-q.yaml:5:14: suites.osft.targets: .*config.json (model_type 'phi3') has no q_proj; its layers are o_proj, down_proj, qkv_proj, gate_up_proj" "$out"; then
     ok "targets a phi3 folder lacks exit 2, naming file, line, key and the layers it has"
   else bad "phi3 folder with split targets" "exit $rc: $(head -c 400 "$out")"; fi
   "$py" -c 'import json, sys; c = json.load(open(sys.argv[1])); c["intermediate_size"] = 80; json.dump(c, open(sys.argv[1], "w"))' "$ph/config.json"

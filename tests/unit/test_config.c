@@ -49,7 +49,7 @@ static void test_good_config(void **state)
     const struct osft_config *o = cfg.suites[0].cfg;
     assert_string_equal(o->model->id, "Qwen/Qwen2.5-0.5B-Instruct");
     assert_int_equal(o->layers, 2);
-    assert_int_equal(o->targets, 0); /* the model's own layout */
+    assert_int_equal(o->targets, TARGETS_SPLIT); /* absent: the model's own layout */
     assert_true(o->atol == 1e-5 && o->rtol == 1e-5 && o->unfreeze_rank_ratio == 0.5);
     config_free(&cfg);
 }
@@ -132,7 +132,7 @@ static void test_wrong_type(void **state)
     expect_error("suites: {osft: {model: Qwen/Qwen2.5-0.5B, targets: {q: 1}}}\n", "suites.osft.targets",
                  "found a mapping");
     expect_error("suites: {osft: {model: Qwen/Qwen2.5-0.5B, targets: [q, qq]}}\n", "suites.osft.targets[1]",
-                 "unknown value 'qq'");
+                 "unknown target 'qq'");
     expect_error("suites: {osft: {model: Qwen/Qwen2.5-0.5B, targets: [q, q_proj]}}\n", "listed twice", NULL);
     expect_error("suites: {osft: 5}\n", "suites.osft: expected a mapping", NULL);
     expect_error("suites: {osft: }\n", "suites.osft: expected a mapping with at least 'model:'", NULL);
@@ -297,6 +297,39 @@ static void test_select_suites(void **state)
     unlink(path);
 }
 
+/* targets: names, short names and glob patterns over names and module paths */
+static unsigned targets_of(const char *list)
+{
+    char text[300];
+    snprintf(text, sizeof text, "suites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B\n    targets: %s\n", list);
+    struct run_config cfg;
+    struct diag d = {0};
+    if (load_text(text, &cfg, &d))
+        fail_msg("%s: %s", list, d.msg);
+    unsigned mask = ((const struct osft_config *)cfg.suites[0].cfg)->targets;
+    config_free(&cfg);
+    return mask;
+}
+
+static void test_target_patterns(void **state)
+{
+    (void)state;
+    assert_int_equal(targets_of("['mlp.*']"), TARGET_BIT(T_GATE) | TARGET_BIT(T_UP) | TARGET_BIT(T_DOWN));
+    assert_int_equal(targets_of("['self_attn.*', down]"), TARGET_BIT(T_Q) | TARGET_BIT(T_K) | TARGET_BIT(T_V) |
+                                                           TARGET_BIT(T_O) | TARGET_BIT(T_DOWN));
+    assert_int_equal(targets_of("'[kv]_proj'"), TARGET_BIT(T_K) | TARGET_BIT(T_V));
+    assert_int_equal(targets_of("q_proj"), TARGET_BIT(T_Q));
+    expect_error("suites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B\n    targets: ['lm_head*']\n",
+                 "config.yaml:4:15: suites.osft.targets[0]", "pattern 'lm_head*' matches no target");
+    expect_error("suites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B\n    targets: [q_prj]\n",
+                 "suites.osft.targets[0]", "unknown target 'q_prj'");
+    expect_error("suites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B\n    targets: ['*qkv*']\n",
+                 "suites.osft.targets", "the patterns match none of the layers of Qwen/Qwen2.5-0.5B (qwen2)");
+    expect_error("suites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B\n    targets: [q, qkv_proj]\n",
+                 "suites.osft.targets", "Qwen/Qwen2.5-0.5B (qwen2) has no qkv_proj; its layers are q_proj");
+    assert_int_equal(targets_of("~"), TARGETS_SPLIT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,7 +342,7 @@ int main(void)
         cmocka_unit_test(test_unknown_suite_and_model), cmocka_unit_test(test_anchors_and_aliases),
         cmocka_unit_test(test_billion_laughs),    cmocka_unit_test(test_deep_nesting_and_documents),
         cmocka_unit_test(test_name_must_be_a_file_name), cmocka_unit_test(test_overrides),
-        cmocka_unit_test(test_select_suites),
+        cmocka_unit_test(test_select_suites),    cmocka_unit_test(test_target_patterns),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
