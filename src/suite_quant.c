@@ -64,6 +64,20 @@ static const char *short_model(const char *id)
     return slash ? slash + 1 : id;
 }
 
+size_t quant_layer_shapes(const struct quant_layers *L, struct quant_shape *out)
+{
+    if (!L->checkpoint[0])
+        return quant_shape_list(&L->shapes, out);
+    for (size_t i = 0; i < L->nckpt; i++) {
+        const struct quant_ckpt_layer *c = &L->ckpt[i];
+        size_t len = strlen(c->tensor), suffix = strlen(".weight");
+        int cut = len > suffix && strcmp(c->tensor + len - suffix, ".weight") == 0 ? (int)(len - suffix) : (int)len;
+        out[i] = (struct quant_shape){.out = c->out, .in = c->in, .tensor = c->tensor};
+        snprintf(out[i].name, sizeof out[i].name, "%.*s", cut > 63 ? 63 : cut, c->tensor + (cut > 63 ? cut - 63 : 0));
+    }
+    return L->nckpt;
+}
+
 size_t quant_shape_list(const struct quant_shapes *s, struct quant_shape *out)
 {
     size_t n = 0;
@@ -133,7 +147,7 @@ static int quant_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
     const struct quant_config *cfg = vcfg;
     struct quant_shape shapes[QUANT_MAX_SHAPES];
     const struct quant_layers *L = &cfg->layers;
-    size_t ns = L->enabled ? quant_shape_list(&L->shapes, shapes) : 0;
+    size_t ns = L->enabled ? quant_layer_shapes(L, shapes) : 0;
     for (size_t s = 0; s < ns; s++)
         for (int m = 0; m < 2; m++) {
             if (!(L->methods >> m & 1u))

@@ -27,9 +27,21 @@ struct quant_shapes {
     size_t nsizes;
 };
 
+/* A layer read from a checkpoint folder (layers.checkpoint). */
+#define QUANT_MAX_CKPT 32
+struct quant_ckpt_layer {
+    char tensor[160]; /* "model.layers.0.self_attn.q_proj.weight" */
+    int64_t out, in;
+};
+
 struct quant_layers {
     int enabled;
     struct quant_shapes shapes;
+    char checkpoint[512];   /* a HF model folder: its weights instead of synthetic ones */
+    char tensors[QUANT_MAX_LIST][128]; /* which of its 2-D weights: globs over tensor names */
+    size_t ntensors;
+    struct quant_ckpt_layer ckpt[QUANT_MAX_CKPT];
+    size_t nckpt;
     unsigned methods; /* bit per enum quant_method */
     int64_t bits[4];
     size_t nbits;

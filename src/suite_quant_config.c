@@ -1,13 +1,17 @@
 /* The quant suite's configuration: schema, defaults, checks across keys. */
+#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gptq.h"
 #include "gptq_pack.h"
 #include "qmatmul.h"
 #include "quantizer.h"
+#include "safetensors.h"
 #include "schema.h"
+#include "st_model.h"
 #include "suite_quant_impl.h"
 
 static const struct choice method_choices[] = {{"rtn", QM_RTN}, {"gptq", QM_GPTQ}, {NULL, 0}};
@@ -68,6 +72,24 @@ static int parse_study_models(const struct ynode *node, const char *path, void *
     {.key = "bits", .type = FT_INT_LIST, .offset = offsetof(T, prefix bits), .size = 4,                     \
      .count_offset = offsetof(T, prefix nbits), .min = 2, .max = 8}
 
+/* layers.tensors: one glob or a list of them, over a checkpoint's tensor names. */
+static int parse_tensor_patterns(const struct ynode *node, const char *path, void *obj, struct diag *d)
+{
+    struct quant_layers *L = &((struct quant_config *)obj)->layers;
+    size_t n = node->kind == YN_SEQ ? node->n : 1;
+    if (node->kind == YN_MAP || n == 0 || n > QUANT_MAX_LIST)
+        return schema_error(d, &node->loc, path, "expected 1 to %d tensor names or patterns", QUANT_MAX_LIST);
+    for (size_t i = 0; i < n; i++) {
+        const struct ynode *item = node->kind == YN_SEQ ? node->items[i] : node;
+        if (item->kind != YN_SCALAR || !item->text[0] || strlen(item->text) >= sizeof L->tensors[0])
+            return schema_error(d, &item->loc, path, "expected a tensor name or pattern of 1 to %zu characters",
+                                sizeof L->tensors[0] - 1);
+        snprintf(L->tensors[i], sizeof L->tensors[i], "%s", item->text);
+    }
+    L->ntensors = n;
+    return FR_OK;
+}
+
 #define L(member) offsetof(struct quant_config, layers.member)
 static const struct field layer_fields[] = {
     SHAPE_FIELDS(struct quant_config, layers.shapes., parse_layer_models),
@@ -82,6 +104,8 @@ static const struct field layer_fields[] = {
     {.key = "percdamp", .type = FT_REAL, .offset = L(percdamp), .min = 1e-9, .max = 10},
     {.key = "block_size", .type = FT_INT, .offset = L(block_size), .min = 1, .max = 65536},
     {.key = "cross_check_every", .type = FT_INT, .offset = L(cross_check_every), .min = 0, .max = 1000000},
+    {.key = "checkpoint", .type = FT_STRING, .offset = L(checkpoint), .size = 512, .min = 1},
+    {.key = "tensors", .type = FT_CUSTOM, .custom = parse_tensor_patterns},
     {0},
 };
 
@@ -234,12 +258,10 @@ void quant_defaults(void *vcfg)
 
 /* Every layer's input dimension must split into the configured groups and
  * pack into whole words. */
-static int check_shapes_pack(const struct quant_shapes *s, const int64_t *bits, size_t nbits,
-                             const int64_t *groups, size_t ngroups, const struct ynode *node, const char *path,
-                             struct diag *d)
+static int check_list_pack(const struct quant_shape *list, size_t n, const int64_t *bits, size_t nbits,
+                           const int64_t *groups, size_t ngroups, const struct ynode *node, const char *path,
+                           struct diag *d)
 {
-    struct quant_shape list[QUANT_MAX_SHAPES];
-    size_t n = quant_shape_list(s, list);
     for (size_t i = 0; i < n; i++)
         for (size_t b = 0; b < nbits; b++) {
             struct diag tmp = {0};
@@ -253,6 +275,64 @@ static int check_shapes_pack(const struct quant_shapes *s, const int64_t *bits, 
                                         (long long)groups[g], (long long)list[i].in, list[i].name);
         }
     return FR_OK;
+}
+
+static int check_shapes_pack(const struct quant_shapes *s, const int64_t *bits, size_t nbits,
+                             const int64_t *groups, size_t ngroups, const struct ynode *node, const char *path,
+                             struct diag *d)
+{
+    struct quant_shape list[QUANT_MAX_SHAPES];
+    return check_list_pack(list, quant_shape_list(s, list), bits, nbits, groups, ngroups, node, path, d);
+}
+
+static int by_tensor(const void *a, const void *b)
+{
+    return strcmp(((const struct quant_ckpt_layer *)a)->tensor, ((const struct quant_ckpt_layer *)b)->tensor);
+}
+
+/* layers.checkpoint: the folder's 2-D floating weights whose names match
+ * layers.tensors (default: layer 0's), headers only. */
+static int list_checkpoint_layers(struct quant_layers *L, const struct ynode *layers, const char *path,
+                                  struct diag *d)
+{
+    char sub[300];
+    const struct ynode *cn = ytree_get(layers, "checkpoint");
+    struct st_model m;
+    struct diag inner = {0};
+    if (st_model_open(L->checkpoint, &m, &inner))
+        return schema_error(d, &cn->loc, join_path(sub, sizeof sub, path, "checkpoint"), "%s", inner.msg);
+    if (!L->ntensors) {
+        snprintf(L->tensors[0], sizeof L->tensors[0], "model.layers.0.*");
+        L->ntensors = 1;
+    }
+    int rc = FR_OK;
+    L->nckpt = 0;
+    for (size_t s = 0; !rc && s < m.nshards; s++)
+        for (size_t i = 0; !rc && i < m.shards[s].n; i++) {
+            const struct st_tensor *t = &m.shards[s].tensors[i];
+            int match = 0;
+            for (size_t k = 0; k < L->ntensors && !match; k++)
+                match = fnmatch(L->tensors[k], t->name, 0) == 0;
+            if (!match || t->ndim != 2 ||
+                !(t->dtype == ST_F64 || t->dtype == ST_F32 || t->dtype == ST_F16 || t->dtype == ST_BF16))
+                continue;
+            if (L->nckpt == QUANT_MAX_CKPT || strlen(t->name) >= sizeof L->ckpt[0].tensor)
+                rc = schema_error(d, &cn->loc, join_path(sub, sizeof sub, path, "tensors"),
+                                  "more than %d weights of %s match (or a name is over %zu characters): name fewer",
+                                  QUANT_MAX_CKPT, L->checkpoint, sizeof L->ckpt[0].tensor - 1);
+            else
+                L->ckpt[L->nckpt++] = (struct quant_ckpt_layer){.out = t->shape[0], .in = t->shape[1]};
+            if (!rc)
+                snprintf(L->ckpt[L->nckpt - 1].tensor, sizeof L->ckpt[0].tensor, "%s", t->name);
+        }
+    st_model_close(&m);
+    if (!rc && !L->nckpt)
+        rc = schema_error(d, &cn->loc, join_path(sub, sizeof sub, path, "checkpoint"),
+                          "no 2-D floating-point weight of %s matches %s%s", L->checkpoint, L->tensors[0],
+                          L->ntensors > 1 ? " or the other patterns" : "");
+    if (!rc)
+        qsort(L->ckpt, L->nckpt, sizeof L->ckpt[0], by_tensor);
+    return rc;
 }
 
 int quant_configure(const struct ynode *node, const char *path, void *vcfg, struct diag *d)
@@ -270,7 +350,9 @@ int quant_configure(const struct ynode *node, const char *path, void *vcfg, stru
         return schema_error(d, &node->loc, path, "expected 'layers:' and/or 'kernels:' (nothing to run)");
     if (cfg->layers.enabled) {
         join_path(sub, sizeof sub, path, "layers");
-        if (shapes_empty(&cfg->layers.shapes))
+        if (cfg->layers.checkpoint[0] && list_checkpoint_layers(&cfg->layers, layers, sub, d))
+            return d->code;
+        if (!cfg->layers.checkpoint[0] && shapes_empty(&cfg->layers.shapes))
             return schema_error(d, &layers->loc, sub, "expected 'models:' or 'sizes:' (the layer shapes to run)");
         if (!cfg->layers.methods || !cfg->layers.act_order)
             return schema_error(d, &layers->loc, sub, "'methods:' and 'act_order:' must name at least one value");
@@ -279,8 +361,9 @@ int quant_configure(const struct ynode *node, const char *path, void *vcfg, stru
         for (size_t g = 0; g < cfg->layers.ngroups; g++)
             if (cfg->layers.group_sizes[g] == 0)
                 return schema_error(d, &layers->loc, sub, "group sizes must be -1 (whole rows) or positive, not 0");
-        if (check_shapes_pack(&cfg->layers.shapes, cfg->layers.bits, cfg->layers.nbits, cfg->layers.group_sizes,
-                              cfg->layers.ngroups, layers, sub, d))
+        struct quant_shape list[QUANT_MAX_SHAPES];
+        if (check_list_pack(list, quant_layer_shapes(&cfg->layers, list), cfg->layers.bits, cfg->layers.nbits,
+                            cfg->layers.group_sizes, cfg->layers.ngroups, layers, sub, d))
             return d->code;
     }
     const struct ynode *kern = ytree_get(node, "kernels");

@@ -16,7 +16,12 @@
 struct quant_shape {
     char name[64];
     int64_t out, in;
+    const char *tensor; /* a checkpoint's weight (quant_layers.ckpt), NULL for synthetic ones */
 };
+
+/* The layer tasks' shapes: the checkpoint's layers when there is one, else
+ * quant_shape_list of the configured shapes. */
+size_t quant_layer_shapes(const struct quant_layers *L, struct quant_shape *out);
 
 /* The distinct shapes a quant_shapes names, in config order (a target whose
  * shape repeats an earlier one of the same model is folded into it). */

@@ -11,6 +11,8 @@
 #include "half.h"
 #include "matrices.h"
 #include "quant_error.h"
+#include "safetensors.h"
+#include "st_model.h"
 #include "suite_quant_impl.h"
 
 /* The spectrum of the OSFT suite's synthetic weights: a decaying set of
@@ -19,8 +21,31 @@ static const struct synthetic_spectrum layer_spectrum = {.std = 0.02, .spikes = 
 
 /* W (out x in, row-major) for a named layer: the column-major in x out
  * synthetic matrix is the same memory. */
-static int quant_weight(uint64_t seed, const struct quant_shape *s, float **w, struct diag *d)
+static int checkpoint_weight(const char *dir, const struct quant_shape *s, float **w, struct diag *d)
 {
+    struct st_model m;
+    int rc = st_model_open(dir, &m, d);
+    if (rc)
+        return rc;
+    const struct st_file *shard;
+    const struct st_tensor *t = st_model_find(&m, s->tensor, &shard);
+    if (!t || t->ndim != 2 || t->shape[0] != s->out || t->shape[1] != s->in)
+        rc = diag_fail(d, FR_USAGE, "%s: tensor '%s' changed since the run was planned", dir, s->tensor);
+    else if (!(*w = malloc((size_t)(s->out * s->in) * sizeof **w)))
+        rc = diag_fail(d, FR_RUNTIME, "out of memory for %s", s->tensor);
+    else if ((rc = st_to_f32(shard, t, *w, d))) {
+        free(*w);
+        *w = NULL;
+    }
+    st_model_close(&m);
+    return rc;
+}
+
+static int quant_weight(const struct quant_layers *L, uint64_t seed, const struct quant_shape *s, float **w,
+                        struct diag *d)
+{
+    if (s->tensor)
+        return checkpoint_weight(L->checkpoint, s, w, d);
     struct matrix m;
     if (mat_alloc(&m, DT_F32, s->in, s->out))
         return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld weight", (long long)s->out,
@@ -136,7 +161,7 @@ int quant_run_layer(const struct quant_config *cfg, const struct run_context *ct
 {
     const struct quant_layers *L = &cfg->layers;
     struct quant_shape shapes[QUANT_MAX_SHAPES];
-    quant_shape_list(&L->shapes, shapes);
+    quant_layer_shapes(L, shapes);
     const struct quant_shape *s = &shapes[t->dims[0]];
     int method = (int)t->dims[1], act = (int)(t->dims[3] & 1);
     struct quant_spec spec = {.bits = (int)L->bits[t->dims[2]], .group_size = L->group_sizes[t->dims[3] >> 1],
@@ -146,7 +171,7 @@ int quant_run_layer(const struct quant_config *cfg, const struct run_context *ct
     struct activation_sets a = {0};
     struct quantized qz = {0}, back = {0};
     struct gptq_packed p = {0};
-    int rc = quant_weight(ctx->seed, s, &w, d);
+    int rc = quant_weight(L, ctx->seed, s, &w, d);
     if (!rc)
         rc = load_activations(cfg, ctx->seed, s->in, &a, d);
     if (!rc)

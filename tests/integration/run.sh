@@ -692,6 +692,46 @@ PY
   if [ $rc -eq 2 ] && grep -q "no quantization_config in config.json and no quantize_config.json" "$out"; then
     ok "gptq-check on a folder without a quantization config exits 2, saying so"
   else bad "gptq-check without a quantization config" "exit $rc: $(head -c 300 "$out")"; fi
+  # the quant suite on the same original folder's layer-0 weights (layers.checkpoint)
+  printf 'name: qck\nsuites:\n  quant:\n    layers:\n      checkpoint: %s\n      methods: [rtn, gptq]\n      bits: [4]\n      group_sizes: [32]\n      act_order: [false]\n    calibration: {tokens: 512, samples: 8, held_out: 128}\n' "$gq/v2/orig" >"$work/qck.yaml"
+  for np in 1 2; do
+    mpirun_fidrun $np "$work/qck.yaml" --out "$work/qck$np" -q
+    check_rc "the quant suite on a checkpoint's layer-0 weights at -np $np passes" 0
+  done
+  if cmp=$($H5 compare "$(newest "$work/qck1")" "$(newest "$work/qck2")" quant/layers \
+    --ignore rank,task_seconds,hessian_seconds,quant_seconds 2>&1) &&
+    msg=$("$py" - "$(newest "$work/qck2")" "$gq/v2/orig/model.safetensors" 2>&1 <<'PY'
+import sys, numpy as np, h5py
+from safetensors.numpy import load_file
+t = load_file(sys.argv[2])
+with h5py.File(sys.argv[1], "r") as h:
+    rows = h["quant/layers"][()]
+names = sorted({r["layer"].decode() for r in rows})
+assert names == sorted(n[:-7] for n in t if n.startswith("model.layers.0.")), names
+worst = 0
+for r in rows:
+    if r["method"].decode() != "rtn":
+        continue
+    w = t[r["layer"].decode() + ".weight"].astype(np.float64)
+    o, i = w.shape
+    g = w.reshape(o, i // 32, 32)
+    lo, hi = np.minimum(g.min(-1), 0), np.maximum(g.max(-1), 0)
+    s = ((hi - lo) / 15).astype(np.float32)
+    z = np.round(-lo / s)
+    q = np.clip(np.round(g / s[..., None]) + z[..., None], 0, 15)
+    deq = s.astype(np.float16).astype(np.float64)[..., None] * (q - z[..., None])
+    mse = ((w - deq.reshape(o, i)) ** 2).mean()
+    worst = max(worst, abs(r["weight_mse"] - mse) / mse)
+assert worst < 1e-3, worst
+print(f"{len(names)} weights of the file, RTN weight error as NumPy's within {worst:.0e}")
+PY
+    ); then ok "quant suite on checkpoint layers: $msg; -np 2 identical to -np 1"
+  else bad "quant suite on checkpoint layers" "${msg:-} $cmp"; fi
+  printf 'suites:\n  quant:\n    layers:\n      checkpoint: %s\n      tensors: [lm_head.*]\n' "$gq/v2/orig" >"$work/qck-none.yaml"
+  mpirun_fidrun 1 "$work/qck-none.yaml"
+  if [ $rc -eq 2 ] && grep -q "qck-none.yaml:4:19: suites.quant.layers.checkpoint: no 2-D floating-point weight of .* matches lm_head.\*" "$out"; then
+    ok "layers.tensors matching no weight of the checkpoint exits 2, naming file, line and key"
+  else bad "quant checkpoint tensors matching nothing" "exit $rc: $(head -c 300 "$out")"; fi
 else
   skip "fidrun gptq-check" "no python3 with numpy and safetensors"
 fi
