@@ -116,17 +116,9 @@ static const struct st_tensor *need(const struct st_model *m, const char *prefix
 {
     char name[300];
     snprintf(name, sizeof name, "%s.%s", prefix, suffix);
-    const struct st_file *shard;
+    const struct st_file *shard = NULL;
     const struct st_tensor *t = st_model_find(m, name, &shard);
-    if (!t)
-        diag_fail(d, FR_USAGE, "%s: no tensor '%s' (a GPTQ layer needs %s.qweight, .qzeros, .scales, .g_idx)", m->dir,
-                  name, prefix);
-    else if (t->dtype != dtype || t->ndim != ndim) {
-        diag_fail(d, FR_USAGE, "%s: tensor '%s' is %s with %d dimensions; expected %s with %d", shard->path, name,
-                  st_dtype_name(t->dtype), t->ndim, st_dtype_name(dtype), ndim);
-        t = NULL;
-    }
-    return t;
+    return gptq_tensor_check(shard ? shard->path : m->dir, prefix, suffix, t, dtype, ndim, d);
 }
 
 static int read_layer(const struct st_model *m, const char *prefix, enum zero_format declared, struct gptq_packed *p,

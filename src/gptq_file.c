@@ -63,21 +63,26 @@ int gptq_file_write(const char *path, const char *prefix, const struct gptq_pack
     return FR_OK;
 }
 
+const struct st_tensor *gptq_tensor_check(const char *where, const char *prefix, const char *suffix,
+                                          const struct st_tensor *t, enum st_dtype dtype, int ndim, struct diag *d)
+{
+    if (!t)
+        diag_fail(d, FR_USAGE, "%s: no tensor '%s.%s' (a GPTQ layer needs %s.qweight, .qzeros, .scales, .g_idx)",
+                  where, prefix, suffix, prefix);
+    else if (t->dtype != dtype || t->ndim != ndim) {
+        diag_fail(d, FR_USAGE, "%s: tensor '%s.%s' is %s with %d dimensions; expected %s with %d", where, prefix,
+                  suffix, st_dtype_name(t->dtype), t->ndim, st_dtype_name(dtype), ndim);
+        t = NULL;
+    }
+    return t;
+}
+
 static const struct st_tensor *need(const struct st_file *f, const char *prefix, const char *suffix,
                                     enum st_dtype dtype, int ndim, struct diag *d)
 {
     char name[300];
     snprintf(name, sizeof name, "%s.%s", prefix, suffix);
-    const struct st_tensor *t = st_find(f, name);
-    if (!t)
-        diag_fail(d, FR_USAGE, "%s: no tensor '%s' (a GPTQ layer needs %s.qweight, .qzeros, .scales, .g_idx)",
-                  f->path, name, prefix);
-    else if (t->dtype != dtype || t->ndim != ndim) {
-        diag_fail(d, FR_USAGE, "%s: tensor '%s' is %s with %d dimensions; expected %s with %d", f->path, name,
-                  st_dtype_name(t->dtype), t->ndim, st_dtype_name(dtype), ndim);
-        t = NULL;
-    }
-    return t;
+    return gptq_tensor_check(f->path, prefix, suffix, st_find(f, name), dtype, ndim, d);
 }
 
 int gptq_file_read(const char *path, const char *prefix, int as, struct gptq_packed *p, struct gptq_file_info *info,

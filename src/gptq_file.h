@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "gptq.h"
 #include "gptq_pack.h"
+#include "safetensors.h"
 
 struct gptq_file_info {
     int bits;
@@ -27,10 +28,14 @@ int gptq_file_write(const char *path, const char *prefix, const struct gptq_pack
 int gptq_file_read(const char *path, const char *prefix, int as, struct gptq_packed *p, struct gptq_file_info *info,
                    struct diag *d);
 
+/* t (<prefix>.<suffix>, looked up in `where`) present, of this dtype and
+ * number of dimensions; else NULL, with an error naming where and what. */
+const struct st_tensor *gptq_tensor_check(const char *where, const char *prefix, const char *suffix,
+                                          const struct st_tensor *t, enum st_dtype dtype, int ndim, struct diag *d);
+
 /* A layer's four tensors (qweight I32 2-D, qzeros I32 2-D, scales F16 2-D,
  * g_idx I32 1-D, dtypes checked by the caller), validated against each other
  * and copied into p; path and prefix name them in errors. */
-struct st_tensor;
 int gptq_packed_from_tensors(const char *path, const char *prefix, const struct st_tensor *qw,
                              const struct st_tensor *qz, const struct st_tensor *sc, const struct st_tensor *gi,
                              enum zero_format format, struct gptq_packed *p, struct diag *d);

@@ -291,25 +291,25 @@ if [ $rc -eq 0 ] && grep -qF "suites.osft.layers = 3  (--set suites.osft.layers=
   grep -qF "suites.balance.packing.ranks = [8, 64]  ($src)" "$out"; then
   ok "a profile scaled for a 32 B model fills what the YAML leaves out; --set > YAML > profile, each value's source shown"
 else bad "profile precedence" "exit $rc: $(head -c 600 "$out")"; fi
-printf 'profile: lab\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n' >"$work/profile-nomodel.yaml"
-$FIDRUN validate "$work/profile-nomodel.yaml" >"$out" 2>&1
-rc=$?
-if [ $rc -eq 2 ] && grep -q "profile-nomodel.yaml:1:10: model: profile: needs model:" "$out"; then
+# expect_invalid NAME YAML-TEXT PATTERN: validate of that config exits 2 with PATTERN in its error
+expect_invalid() {
+  printf '%b' "$2" >"$work/$1.yaml"
+  $FIDRUN validate "$work/$1.yaml" >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 2 ] && grep -q "$3" "$out"; then return 0; fi
+  bad "$1" "exit $rc: $(head -c 300 "$out")"
+  return 1
+}
+osft_only='suites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n'
+expect_invalid profile-nomodel "profile: lab\n$osft_only" "profile-nomodel.yaml:1:10: model: profile: needs model:" &&
   ok "profile: without model: exits 2 naming file, line and key"
-else bad "profile without model" "exit $rc: $(head -c 300 "$out")"; fi
-printf 'profile: nosuch\nmodel: llama-3.1-8b\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n' >"$work/profile-missing.yaml"
-$FIDRUN validate "$work/profile-missing.yaml" >"$out" 2>&1
-rc=$?
-if [ $rc -eq 2 ] && grep -q "profile-missing.yaml:1:10: profile: no profile 'nosuch' (looked for .*profiles/nosuch.yaml, configs/profiles/nosuch.yaml)" "$out"; then
+expect_invalid profile-missing "profile: nosuch\nmodel: llama-3.1-8b\n$osft_only" \
+  "profile-missing.yaml:1:10: profile: no profile 'nosuch' (looked for .*profiles/nosuch.yaml, configs/profiles/nosuch.yaml)" &&
   ok "an unknown profile exits 2, saying where it looked"
-else bad "unknown profile" "exit $rc: $(head -c 300 "$out")"; fi
 printf 'tier: huge\n' >"$work/profiles/bad.yaml"
-printf 'profile: bad\nmodel: llama-3.1-8b\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n' >"$work/profile-bad.yaml"
-$FIDRUN validate "$work/profile-bad.yaml" >"$out" 2>&1
-rc=$?
-if [ $rc -eq 2 ] && grep -q "profiles/bad.yaml:1:7: profile tier 'huge' is not one of small, medium, large, xlarge" "$out"; then
+expect_invalid profile-bad "profile: bad\nmodel: llama-3.1-8b\n$osft_only" \
+  "profiles/bad.yaml:1:7: profile tier 'huge' is not one of small, medium, large, xlarge" &&
   ok "a profile with an unknown tier exits 2, naming the profile's file and line"
-else bad "profile with an unknown tier" "exit $rc: $(head -c 300 "$out")"; fi
 bundled_bad=""
 for p in configs/profiles/*.yaml; do
   printf 'profile: %s\nmodel: Qwen/Qwen2.5-7B\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n' "$PWD/$p" >"$work/bundled.yaml"
