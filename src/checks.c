@@ -72,24 +72,36 @@ static void format_value(char *buf, size_t size, double v, const char *unit)
         snprintf(buf, size, "%.3g%s%s", v, *unit ? " " : "", unit);
 }
 
+const char *check_bound_text(const struct check *c, char *buf, size_t size)
+{
+    char b1[48], b2[48];
+    int has_lo = isfinite(c->lower), has_hi = isfinite(c->upper);
+    format_value(b1, sizeof b1, c->lower, c->unit);
+    format_value(b2, sizeof b2, c->upper, c->unit);
+    if (has_lo && has_hi && c->lower == c->upper)
+        snprintf(buf, size, "== %s", b1);
+    else if (has_lo && has_hi)
+        snprintf(buf, size, "in [%s, %s]", b1, b2);
+    else if (has_lo)
+        snprintf(buf, size, ">= %s", b1);
+    else
+        snprintf(buf, size, "<= %s", b2);
+    return buf;
+}
+
+const char *check_value_text(const struct check *c, char *buf, size_t size)
+{
+    format_value(buf, size, c->value, c->unit);
+    return buf;
+}
+
 void checks_print(const struct check_list *l, FILE *out)
 {
     fprintf(out, "checks\n");
     for (size_t i = 0; i < l->n; i++) {
         const struct check *c = &l->items[i];
-        char value[48], bound[112], b1[48], b2[48];
-        format_value(value, sizeof value, c->value, c->unit);
-        int has_lo = isfinite(c->lower), has_hi = isfinite(c->upper);
-        format_value(b1, sizeof b1, c->lower, c->unit);
-        format_value(b2, sizeof b2, c->upper, c->unit);
-        if (has_lo && has_hi && c->lower == c->upper)
-            snprintf(bound, sizeof bound, "== %s", b1);
-        else if (has_lo && has_hi)
-            snprintf(bound, sizeof bound, "in [%s, %s]", b1, b2);
-        else if (has_lo)
-            snprintf(bound, sizeof bound, ">= %s", b1);
-        else
-            snprintf(bound, sizeof bound, "<= %s", b2);
-        fprintf(out, "  %-46s %12s   %-16s %s\n", c->name, value, bound, c->pass ? "PASSED" : "FAILED");
+        char value[48], bound[112];
+        fprintf(out, "  %-46s %12s   %-16s %s\n", c->name, check_value_text(c, value, sizeof value),
+                check_bound_text(c, bound, sizeof bound), c->pass ? "PASSED" : "FAILED");
     }
 }

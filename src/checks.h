@@ -35,6 +35,10 @@ int check_add(struct check_list *l, const char *suite, const char *name, const c
 void check_list_free(struct check_list *l);
 size_t checks_failed(const struct check_list *l);
 
+/* The value with its unit ("1.2 ms") and the bound ("<= 35", "in [a, b]"), as printed. */
+const char *check_value_text(const struct check *c, char *buf, size_t size);
+const char *check_bound_text(const struct check *c, char *buf, size_t size);
+
 /* One line per check: name, value, bound, PASSED/FAILED. */
 void checks_print(const struct check_list *l, FILE *out);
 

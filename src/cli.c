@@ -15,11 +15,13 @@ const char cli_usage[] =
     "       fidrun gptq --weights W.safetensors --tensor NAME --bits B --group-size G --out Q.safetensors\n"
     "                                           quantize one layer to the HF GPTQ layout, print its error\n"
     "       fidrun compare BASE.h5 NEW.h5         compare two results files, exit 1 on a regression\n"
+    "       fidrun report RESULTS.h5 [--format text|json|csv|junit] [-o PATH]\n"
+    "                                           a results file as text, JSON, CSV files or JUnit XML\n"
     "       fidrun detect-size NAME|FOLDER [--json]\n"
     "                                           a model's size in billions and tier, from its name or files\n"
     "       fidrun gptq-check DIR [--original DIR] [--json]\n"
     "                                           a GPTQ checkpoint: zero-point convention, error, kernel\n"
-    "       fidrun --help | --version             (fidrun balance|pack|gptq|gptq-check|compare|detect-size --help)\n"
+    "       fidrun --help | --version             (fidrun balance|pack|gptq|gptq-check|compare|report|detect-size --help)\n"
     "\n"
     "Under MPI: mpirun -np N fidrun CONFIG.yaml, or srun fidrun CONFIG.yaml in a Slurm job.\n"
     "\n"
@@ -43,6 +45,7 @@ const char cli_usage[] =
     "  --band F              baseline: allowed slowdown of times and rates (default 0.25)\n"
     "  --atol X              baseline: absolute slack for numbers (default 1e-12)\n"
     "  --save-baseline       mark the results file as a baseline (any results file serves)\n"
+    "  --junit FILE.xml      also write the checks as JUnit XML (fidrun report --format junit)\n"
     "  --ranks P             validate: plan for P ranks (default: the MPI size, else 1)\n"
     "  --json                validate: print the plan as JSON\n"
     "  --help, -h            this text\n"
@@ -56,7 +59,7 @@ static const char *const long_options[] = {"--suite",    "--only",      "--set",
                                            "--out",      "--seed",      "--quiet",     "--verbose",
                                            "--help",     "--version",   "--ranks",     "--json",
                                            "--baseline", "--tolerance", "--band",      "--atol",
-                                           "--save-baseline"};
+                                           "--save-baseline", "--junit"};
 
 static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
 {
@@ -125,6 +128,12 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
         return c->json = 1, FR_OK;
     if (strcmp(arg, "--save-baseline") == 0)
         return c->save_baseline = 1, FR_OK;
+    if (is_option(arg, "--junit")) {
+        if (!(v = option_value(argc, argv, i, "--junit", d)))
+            return FR_USAGE;
+        c->junit = v;
+        return FR_OK;
+    }
     if (is_option(arg, "--baseline")) {
         if (!(v = option_value(argc, argv, i, "--baseline", d)))
             return FR_USAGE;
@@ -230,8 +239,9 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
         return diag_fail(d, FR_USAGE, "%s", explicit_command ? "which config? usage: fidrun validate CONFIG.yaml"
                                                               : "no config file given; usage: fidrun CONFIG.yaml "
                                                                 "[options] (see fidrun --help)");
-    if ((c->baseline || c->save_baseline) && c->command != CMD_RUN)
-        return diag_fail(d, FR_USAGE, "--baseline and --save-baseline belong to a run, not to 'fidrun validate'");
+    if ((c->baseline || c->save_baseline || c->junit) && c->command != CMD_RUN)
+        return diag_fail(d, FR_USAGE, "--baseline, --save-baseline and --junit belong to a run, not to 'fidrun "
+                                      "validate'");
     if ((c->ranks || c->json) && c->command != CMD_VALIDATE)
         return diag_fail(d, FR_USAGE, "--ranks and --json belong to 'fidrun validate'; a run uses the MPI size");
     return FR_OK;

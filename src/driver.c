@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "baseline.h"
+#include "report_formats.h"
 #include "comm.h"
 #include "device.h"
 #include "clock.h"
@@ -440,12 +441,19 @@ static int finish_on_root(struct run_state *s)
         char wall[32];
         format_duration(now_seconds() - s->t0, wall, sizeof wall);
         printf("results: %s\n", path);
+        struct diag jd = {0};
+        if (s->cli->junit && report_junit_file(path, s->cli->junit, &jd)) {
+            fprintf(stderr, "fidrun: error: %s\n", jd.msg);
+            rc = FR_RUNTIME;
+        } else if (s->cli->junit) {
+            printf("junit: %s\n", s->cli->junit);
+        }
         if (failed)
             printf("FAILED: %zu of %zu checks failed · %zu tasks · wall %s\n", failed, r.checks.n,
                    s->plan.tasks.n, wall);
         else
             printf("PASSED: all %zu checks · %zu tasks · wall %s\n", r.checks.n, s->plan.tasks.n, wall);
-        rc = failed ? FR_CHECK_FAILED : FR_OK;
+        rc = rc ? rc : failed ? FR_CHECK_FAILED : FR_OK;
     }
     fflush(stdout);
     check_list_free(&r.checks);

@@ -9,6 +9,7 @@
 #include "gptq_cli.h"
 #include "detect_size_cli.h"
 #include "gptq_check_cli.h"
+#include "report_cli.h"
 #include "device.h"
 #include "driver.h"
 #include "linalg.h"
@@ -114,6 +115,8 @@ int main(int argc, char **argv)
         return study(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "gptq") == 0)
         return launcher_rank() <= 0 ? gptq_main(argc - 1, argv + 1) : FR_OK;
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return launcher_rank() <= 0 ? report_main(argc - 1, argv + 1) : FR_OK;
     if (argc > 1 && strcmp(argv[1], "gptq-check") == 0)
         return launcher_rank() <= 0 ? gptq_check_main(argc - 1, argv + 1) : FR_OK;
     if (argc > 1 && strcmp(argv[1], "detect-size") == 0)

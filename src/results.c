@@ -330,3 +330,56 @@ int results_has_table(const char *path, const char *dataset)
     H5Fclose(f);
     return found;
 }
+
+struct attr_walk {
+    results_attr_fn fn;
+    void *arg;
+    int rc;
+};
+
+static herr_t on_attr(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+    (void)info;
+    struct attr_walk *w = data;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0)
+        return 0;
+    hid_t stored = H5Aget_type(a);
+    H5T_class_t cls = H5Tget_class(stored);
+    H5Tclose(stored);
+    char num[64];
+    double x;
+    long long i;
+    if (cls == H5T_FLOAT && H5Aread(a, H5T_NATIVE_DOUBLE, &x) >= 0) {
+        snprintf(num, sizeof num, "%.17g", x);
+        w->rc = w->fn(name, num, 1, x, w->arg);
+    } else if (cls == H5T_INTEGER && H5Aread(a, H5T_NATIVE_LLONG, &i) >= 0) {
+        snprintf(num, sizeof num, "%lld", i);
+        w->rc = w->fn(name, num, 1, (double)i, w->arg);
+    } else if (cls == H5T_STRING) {
+        hid_t t = vlen_utf8();
+        char *v = NULL;
+        if (H5Aread(a, t, &v) >= 0 && v) {
+            w->rc = w->fn(name, v, 0, 0, w->arg);
+            H5free_memory(v);
+        }
+        H5Tclose(t);
+    }
+    H5Aclose(a);
+    return w->rc ? 1 : 0;
+}
+
+int results_root_attrs(const char *path, results_attr_fn fn, void *arg, struct diag *d)
+{
+    quiet_hdf5();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return diag_fail(d, FR_RUNTIME, "cannot open results file '%s'", path);
+    struct attr_walk w = {fn, arg, 0};
+    hsize_t at = 0;
+    herr_t e = H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, &at, on_attr, &w);
+    H5Fclose(f);
+    if (w.rc)
+        return w.rc;
+    return e < 0 ? diag_fail(d, FR_RUNTIME, "%s: cannot read its attributes", path) : FR_OK;
+}

@@ -48,4 +48,10 @@ int results_has_table(const char *path, const char *dataset);
 /* Reads an attribute of the root group as text (malloc'd): a string as it is, a number printed. */
 int results_read_root_attr(const char *path, const char *key, char **value, struct diag *d);
 
+/* Every attribute of the root group, in name order: fn(name, text, is_number,
+ * number, arg) with strings as they are and numbers printed ("%.17g" or
+ * "%lld") and given as a double too. */
+typedef int (*results_attr_fn)(const char *name, const char *text, int is_number, double number, void *arg);
+int results_root_attrs(const char *path, results_attr_fn fn, void *arg, struct diag *d);
+
 #endif

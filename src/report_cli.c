@@ -1,0 +1,97 @@
+/* fidrun report RESULTS.h5 [--format text|json|csv|junit] [-o PATH]: a
+ * results file read alone (no rerun, no MPI). */
+#include "report_cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_formats.h"
+
+static const char usage[] =
+    "usage: fidrun report RESULTS.h5 [--format text|json|csv|junit] [-o PATH]\n"
+    "\n"
+    "Reads a results file alone (no rerun, no MPI) and writes:\n"
+    "  text   (default) the provenance, the checks as the run printed them, every table\n"
+    "  json   one document: {\"provenance\": {...}, \"tables\": {\"osft/matrices\": [records]}}\n"
+    "         (pandas.json_normalize(doc[\"tables\"][\"osft/matrices\"]) reads a table)\n"
+    "  csv    one file per table into the folder -o names (default RESULTS-csv)\n"
+    "  junit  every check a testcase, one testsuite per fidrun suite, a failure carrying\n"
+    "         value, bound and unit (for CI servers)\n"
+    "-o PATH writes there instead of standard output (csv: the folder).\n"
+    "exit codes: 0 written, 2 usage or not a results file, 3 cannot write\n";
+
+static int write_to(const struct report_data *r, const char *format, const char *path, struct diag *d)
+{
+    FILE *out = path ? fopen(path, "w") : stdout;
+    if (!out)
+        return diag_fail(d, FR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+    int rc = strcmp(format, "json") == 0    ? report_json(r, out)
+             : strcmp(format, "junit") == 0 ? report_junit(r, out)
+                                            : report_text(r, out);
+    if (path && fclose(out) != 0 && !rc)
+        rc = FR_RUNTIME;
+    if (rc)
+        diag_fail(d, FR_RUNTIME, "cannot write the %s report%s%s", format, path ? " to " : "", path ? path : "");
+    return rc;
+}
+
+int report_junit_file(const char *results, const char *path, struct diag *d)
+{
+    struct report_data r;
+    int rc = report_load(results, &r, d);
+    if (!rc)
+        rc = write_to(&r, "junit", path, d);
+    report_free(&r);
+    return rc;
+}
+
+int report_main(int argc, char **argv)
+{
+    const char *file = NULL, *format = "text", *path = NULL;
+    struct diag d = {0};
+    int rc = FR_OK;
+    for (int i = 1; i < argc && !rc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return FR_OK;
+        }
+        if ((!strcmp(argv[i], "--format") || !strcmp(argv[i], "-o")) && i + 1 >= argc)
+            rc = diag_fail(&d, FR_USAGE, "%s needs a value (see fidrun report --help)", argv[i]);
+        else if (!strcmp(argv[i], "--format"))
+            format = argv[++i];
+        else if (!strcmp(argv[i], "-o"))
+            path = argv[++i];
+        else if (argv[i][0] == '-')
+            rc = diag_fail(&d, FR_USAGE, "unknown option '%s' (see fidrun report --help)", argv[i]);
+        else if (file)
+            rc = diag_fail(&d, FR_USAGE, "one results file only, found '%s' and '%s'", file, argv[i]);
+        else
+            file = argv[i];
+    }
+    if (!rc && !file)
+        rc = diag_fail(&d, FR_USAGE, "which results file? (see fidrun report --help)");
+    if (!rc && strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "junit"))
+        rc = diag_fail(&d, FR_USAGE, "--format '%s' is not one of text, json, csv, junit", format);
+    struct report_data r = {0};
+    if (!rc)
+        rc = report_load(file, &r, &d);
+    if (!rc && strcmp(format, "csv") == 0) {
+        char dir[600];
+        if (!path) {
+            size_t len = strlen(file);
+            int cut = len > 3 && strcmp(file + len - 3, ".h5") == 0 ? (int)len - 3 : (int)len;
+            snprintf(dir, sizeof dir, "%.*s-csv", cut, file);
+            path = dir;
+        }
+        if (!(rc = report_csv(&r, path, &d)))
+            fprintf(stderr, "fidrun report: %zu tables written to %s/\n", r.ntables, path);
+    } else if (!rc) {
+        rc = write_to(&r, format, path, &d);
+    }
+    report_free(&r);
+    if (rc)
+        fprintf(stderr, "fidrun report: error: %s\n", d.msg);
+    return rc;
+}

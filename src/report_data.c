@@ -1,0 +1,142 @@
+#include "report_data.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "checks.h"
+#include "ranks.h"
+#include "results.h"
+#include "suite.h"
+
+struct attr_list {
+    struct report_attr *items;
+    size_t n, cap;
+};
+
+static int add_attr(const char *name, const char *text, int is_number, double number, void *arg)
+{
+    struct attr_list *l = arg;
+    if (array_reserve((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items, 32))
+        return FR_RUNTIME;
+    struct report_attr *a = &l->items[l->n];
+    *a = (struct report_attr){strdup(name), strdup(text), is_number, number};
+    if (!a->name || !a->text) {
+        free(a->name);
+        free(a->text);
+        return FR_RUNTIME;
+    }
+    l->n++;
+    return FR_OK;
+}
+
+static int add_table(struct report_data *r, const char *suite, const char *dataset, const struct table_desc *desc,
+                     struct diag *d)
+{
+    if (results_has_table(r->path, dataset) != 1)
+        return FR_OK;
+    if (r->ntables == REPORT_MAX_TABLES)
+        return diag_fail(d, FR_RUNTIME, "%s: more than %d tables", r->path, REPORT_MAX_TABLES);
+    struct report_table *t = &r->tables[r->ntables];
+    memset(t, 0, sizeof *t);
+    snprintf(t->dataset, sizeof t->dataset, "%s", dataset);
+    snprintf(t->suite, sizeof t->suite, "%s", suite);
+    t->desc = desc;
+    int rc = results_read_table(r->path, dataset, desc, &t->rows, &t->n, d);
+    if (!rc)
+        r->ntables++;
+    return rc;
+}
+
+int report_load(const char *path, struct report_data *r, struct diag *d)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->path, sizeof r->path, "%s", path);
+    if (results_has_table(path, "/checks") < 0)
+        return diag_fail(d, FR_USAGE, "cannot open results file '%s' (an HDF5 file written by fidrun)", path);
+    struct attr_list l = {0};
+    int rc = results_root_attrs(path, add_attr, &l, d);
+    r->attrs = l.items;
+    r->nattrs = l.n;
+    if (rc)
+        return rc == FR_RUNTIME && !d->msg[0] ? diag_fail(d, FR_RUNTIME, "out of memory") : rc;
+    if (!report_attr(r, "fidrun_version", NULL))
+        return diag_fail(d, FR_USAGE, "%s: not a fidrun results file (no fidrun_version attribute)", path);
+    rc = add_table(r, "", "/checks", &check_table, d);
+    if (!rc)
+        rc = add_table(r, "", "/ranks", &rank_table, d);
+    for (size_t i = 0; !rc && i < suite_count(); i++) {
+        const struct suite *s = suite_at(i);
+        char dataset[128];
+        for (size_t k = 0; !rc && k <= s->ntables + 1; k++) {
+            const struct table_desc *t = k < s->ntables ? s->record_tables[k] : k == s->ntables ? s->after_table
+                                                                                              : &rank_table;
+            if (!t)
+                continue;
+            snprintf(dataset, sizeof dataset, "/%s/%s", s->name, t->name);
+            rc = add_table(r, s->name, dataset, t, d);
+        }
+    }
+    return rc;
+}
+
+void report_free(struct report_data *r)
+{
+    for (size_t i = 0; i < r->nattrs; i++) {
+        free(r->attrs[i].name);
+        free(r->attrs[i].text);
+    }
+    free(r->attrs);
+    for (size_t i = 0; i < r->ntables; i++)
+        free(r->tables[i].rows);
+    memset(r, 0, sizeof *r);
+}
+
+const char *report_attr(const struct report_data *r, const char *name, const char *def)
+{
+    for (size_t i = 0; i < r->nattrs; i++)
+        if (strcmp(r->attrs[i].name, name) == 0)
+            return r->attrs[i].text;
+    return def;
+}
+
+const struct report_table *report_table(const struct report_data *r, const char *dataset)
+{
+    for (size_t i = 0; i < r->ntables; i++)
+        if (strcmp(r->tables[i].dataset, dataset) == 0)
+            return &r->tables[i];
+    return NULL;
+}
+
+const char *report_cell(const struct column *c, const void *row, char *buf, size_t size)
+{
+    const char *p = (const char *)row + c->offset;
+    int32_t i32;
+    int64_t i64;
+    double f;
+    switch (c->type) {
+    case COL_I32:
+        memcpy(&i32, p, 4);
+        snprintf(buf, size, "%d", i32);
+        break;
+    case COL_I64:
+        memcpy(&i64, p, 8);
+        snprintf(buf, size, "%lld", (long long)i64);
+        break;
+    case COL_F64:
+        memcpy(&f, p, 8);
+        if (isnan(f))
+            snprintf(buf, size, "nan");
+        else if (isinf(f))
+            snprintf(buf, size, f > 0 ? "inf" : "-inf");
+        else
+            snprintf(buf, size, "%.17g", f);
+        break;
+    case COL_STR:
+        snprintf(buf, size, "%.*s", (int)strnlen(p, c->size), p);
+        break;
+    }
+    return buf;
+}

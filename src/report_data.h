@@ -1,0 +1,50 @@
+/* A results file read whole for reports: its provenance (the root
+ * attributes) and every table it has (/checks, /ranks, each suite's record
+ * tables, its after-table and its per-rank table), laid out by their
+ * table_desc. */
+#ifndef FIDRUN_REPORT_DATA_H
+#define FIDRUN_REPORT_DATA_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "table.h"
+
+struct report_attr {
+    char *name, *text;
+    int is_number;
+    double number;
+};
+
+struct report_table {
+    char dataset[128]; /* "/osft/matrices" */
+    char suite[32];    /* "osft", or "" for /checks and /ranks */
+    const struct table_desc *desc;
+    void *rows;
+    size_t n;
+};
+
+#define REPORT_MAX_TABLES 32
+
+struct report_data {
+    char path[512];
+    struct report_attr *attrs;
+    size_t nattrs;
+    struct report_table tables[REPORT_MAX_TABLES];
+    size_t ntables;
+};
+
+int report_load(const char *path, struct report_data *r, struct diag *d);
+void report_free(struct report_data *r);
+
+/* The attribute's text, or def. */
+const char *report_attr(const struct report_data *r, const char *name, const char *def);
+
+/* The table at dataset, or NULL. */
+const struct report_table *report_table(const struct report_data *r, const char *dataset);
+
+/* One cell as text: integers and strings as they are, floats "%.17g"
+ * (NaN as "nan", infinities as "inf" / "-inf"). */
+const char *report_cell(const struct column *c, const void *row, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,287 @@
+#include "report_formats.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "checks.h"
+
+static const char *const provenance_keys[] = {"name",      "start_time",   "end_time", "wall_seconds",
+                                              "fidrun_version", "git_commit", "hosts",   "host_count",
+                                              "ranks",     "device",       "device_names", "mpi_library",
+                                              "blas",      "config_path",  "config_overrides", "argv",
+                                              "tasks",     "checks",       "checks_failed"};
+
+/* "osft/matrices" from "/osft/matrices" */
+static const char *table_key(const struct report_table *t) { return t->dataset + 1; }
+
+static struct check_list check_rows(const struct report_data *r)
+{
+    const struct report_table *t = report_table(r, "/checks");
+    return t ? (struct check_list){(struct check *)t->rows, t->n, t->n} : (struct check_list){0};
+}
+
+/* ---- text ---- */
+
+int report_text(const struct report_data *r, FILE *out)
+{
+    fprintf(out, "fidrun results %s\n", r->path);
+    for (size_t i = 0; i < sizeof provenance_keys / sizeof provenance_keys[0]; i++) {
+        const char *v = report_attr(r, provenance_keys[i], NULL);
+        size_t len = v ? strlen(v) : 0;
+        while (len && v[len - 1] == '\n')
+            len--;
+        if (!len)
+            continue;
+        fprintf(out, "  %-17s ", provenance_keys[i]);
+        for (size_t k = 0; k < len; k++) /* several overrides: one line */
+            fputs(v[k] == '\n' ? " · " : (char[]){v[k], 0}, out);
+        fputc('\n', out);
+    }
+    struct check_list l = check_rows(r);
+    checks_print(&l, out);
+    size_t failed = checks_failed(&l);
+    fprintf(out, "%s: %zu of %zu checks failed\n", failed ? "FAILED" : "PASSED", failed, l.n);
+    for (size_t i = 0; i < r->ntables; i++) {
+        const struct report_table *t = &r->tables[i];
+        if (strcmp(t->dataset, "/checks") == 0)
+            continue;
+        fprintf(out, "\n%s · %zu rows\n", table_key(t), t->n);
+        for (size_t c = 0; c < t->desc->ncols; c++)
+            fprintf(out, "%s%s", c ? "\t" : "  ", t->desc->cols[c].name);
+        fprintf(out, "\n");
+        for (size_t k = 0; k < t->n; k++) {
+            const void *row = (const char *)t->rows + k * t->desc->row_size;
+            char cell[256];
+            for (size_t c = 0; c < t->desc->ncols; c++)
+                fprintf(out, "%s%s", c ? "\t" : "  ", report_cell(&t->desc->cols[c], row, cell, sizeof cell));
+            fprintf(out, "\n");
+        }
+    }
+    return ferror(out) ? FR_RUNTIME : FR_OK;
+}
+
+/* ---- JSON ---- */
+
+static json_t *cell_json(const struct column *c, const void *row)
+{
+    const char *p = (const char *)row + c->offset;
+    int32_t i32;
+    int64_t i64;
+    double f;
+    switch (c->type) {
+    case COL_I32:
+        memcpy(&i32, p, 4);
+        return json_integer(i32);
+    case COL_I64:
+        memcpy(&i64, p, 8);
+        return json_integer(i64);
+    case COL_F64:
+        memcpy(&f, p, 8);
+        return isfinite(f) ? json_real(f) : json_null(); /* JSON has no NaN or infinity */
+    case COL_STR: {
+        json_t *s = json_stringn(p, strnlen(p, c->size));
+        return s ? s : json_null();
+    }
+    }
+    return json_null();
+}
+
+static json_t *records_json(const struct report_table *t)
+{
+    json_t *list = json_array();
+    for (size_t k = 0; list && k < t->n; k++) {
+        const void *row = (const char *)t->rows + k * t->desc->row_size;
+        json_t *rec = json_object();
+        for (size_t c = 0; rec && c < t->desc->ncols; c++)
+            json_object_set_new(rec, t->desc->cols[c].name, cell_json(&t->desc->cols[c], row));
+        json_array_append_new(list, rec);
+    }
+    return list;
+}
+
+int report_json(const struct report_data *r, FILE *out)
+{
+    json_t *prov = json_object(), *tables = json_object();
+    for (size_t i = 0; i < r->nattrs; i++) {
+        const struct report_attr *a = &r->attrs[i];
+        json_t *v = a->is_number ? (isfinite(a->number) ? json_real(a->number) : json_null()) : json_string(a->text);
+        if (a->is_number && strchr(a->text, '.') == NULL && strchr(a->text, 'e') == NULL && isfinite(a->number)) {
+            json_decref(v);
+            v = json_integer((json_int_t)strtoll(a->text, NULL, 10));
+        }
+        json_object_set_new(prov, a->name, v ? v : json_null());
+    }
+    for (size_t i = 0; i < r->ntables; i++)
+        json_object_set_new(tables, table_key(&r->tables[i]), records_json(&r->tables[i]));
+    json_t *doc = json_pack("{s:s, s:o, s:o}", "results", r->path, "provenance", prov, "tables", tables);
+    int rc = doc && json_dumpf(doc, out, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) == 0 ? FR_OK : FR_RUNTIME;
+    fputc('\n', out);
+    json_decref(doc);
+    return rc;
+}
+
+/* ---- CSV: one file per table ---- */
+
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int report_csv(const struct report_data *r, const char *dir, struct diag *d)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return diag_fail(d, FR_RUNTIME, "cannot create folder '%s': %s", dir, strerror(errno));
+    for (size_t i = 0; i < r->ntables; i++) {
+        const struct report_table *t = &r->tables[i];
+        char path[1024], name[128];
+        snprintf(name, sizeof name, "%s", table_key(t));
+        for (char *p = name; *p; p++)
+            if (*p == '/')
+                *p = '-';
+        snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+        FILE *f = fopen(path, "w");
+        if (!f)
+            return diag_fail(d, FR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+        for (size_t c = 0; c < t->desc->ncols; c++) {
+            fputs(c ? "," : "", f);
+            csv_field(f, t->desc->cols[c].name);
+        }
+        fputc('\n', f);
+        for (size_t k = 0; k < t->n; k++) {
+            const void *row = (const char *)t->rows + k * t->desc->row_size;
+            char cell[256];
+            for (size_t c = 0; c < t->desc->ncols; c++) {
+                fputs(c ? "," : "", f);
+                csv_field(f, report_cell(&t->desc->cols[c], row, cell, sizeof cell));
+            }
+            fputc('\n', f);
+        }
+        if (fclose(f) != 0)
+            return diag_fail(d, FR_RUNTIME, "cannot write '%s'", path);
+    }
+    return FR_OK;
+}
+
+/* ---- JUnit XML ---- */
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default:
+            if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
+                fputc(*s, f);
+        }
+    }
+}
+
+static void xml_attr(FILE *f, const char *name, const char *value)
+{
+    fprintf(f, " %s=\"", name);
+    xml_text(f, value);
+    fputc('"', f);
+}
+
+/* The suites of the checks, in first-seen order. */
+static size_t check_suites(const struct check_list *l, const char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(names[k], l->items[i].suite) != 0)
+            k++;
+        if (k == n && n < max)
+            names[n++] = l->items[i].suite;
+    }
+    return n;
+}
+
+int report_junit(const struct report_data *r, FILE *out)
+{
+    struct check_list l = check_rows(r);
+    const char *suites[16];
+    size_t ns = check_suites(&l, suites, 16);
+    char num[32];
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
+    xml_attr(out, "name", report_attr(r, "name", "fidrun"));
+    snprintf(num, sizeof num, "%zu", l.n);
+    xml_attr(out, "tests", num);
+    snprintf(num, sizeof num, "%zu", checks_failed(&l));
+    xml_attr(out, "failures", num);
+    xml_attr(out, "time", report_attr(r, "wall_seconds", "0"));
+    fputs(">\n", out);
+    for (size_t s = 0; s < ns; s++) {
+        size_t tests = 0, failures = 0;
+        for (size_t i = 0; i < l.n; i++)
+            if (strcmp(l.items[i].suite, suites[s]) == 0) {
+                tests++;
+                failures += !l.items[i].pass;
+            }
+        fputs("  <testsuite", out);
+        xml_attr(out, "name", suites[s]);
+        snprintf(num, sizeof num, "%zu", tests);
+        xml_attr(out, "tests", num);
+        snprintf(num, sizeof num, "%zu", failures);
+        xml_attr(out, "failures", num);
+        xml_attr(out, "errors", "0");
+        xml_attr(out, "skipped", "0");
+        xml_attr(out, "timestamp", report_attr(r, "start_time", ""));
+        xml_attr(out, "hostname", report_attr(r, "hosts", ""));
+        fputs(">\n    <properties>\n", out);
+        static const char *const props[] = {"fidrun_version", "git_commit", "config_path", "ranks", "device"};
+        for (size_t p = 0; p < sizeof props / sizeof props[0]; p++) {
+            fputs("      <property", out);
+            xml_attr(out, "name", props[p]);
+            xml_attr(out, "value", report_attr(r, props[p], ""));
+            fputs("/>\n", out);
+        }
+        fputs("    </properties>\n", out);
+        for (size_t i = 0; i < l.n; i++) {
+            const struct check *c = &l.items[i];
+            if (strcmp(c->suite, suites[s]) != 0)
+                continue;
+            char classname[64], value[48], bound[112], msg[256];
+            snprintf(classname, sizeof classname, "fidrun.%s", c->suite);
+            fputs("    <testcase", out);
+            xml_attr(out, "classname", classname);
+            xml_attr(out, "name", c->name);
+            xml_attr(out, "time", "0");
+            if (c->pass) {
+                fputs("/>\n", out);
+                continue;
+            }
+            snprintf(msg, sizeof msg, "%s = %s, expected %s", c->metric, check_value_text(c, value, sizeof value),
+                     check_bound_text(c, bound, sizeof bound));
+            fputs(">\n      <failure", out);
+            xml_attr(out, "message", msg);
+            xml_attr(out, "type", "bound");
+            fputc('>', out);
+            snprintf(msg, sizeof msg, "value %.17g, lower %.17g, upper %.17g, unit '%s'", c->value, c->lower,
+                     c->upper, c->unit);
+            xml_text(out, msg);
+            fputs("</failure>\n    </testcase>\n", out);
+        }
+        fputs("  </testsuite>\n", out);
+    }
+    fputs("</testsuites>\n", out);
+    return ferror(out) ? FR_RUNTIME : FR_OK;
+}
