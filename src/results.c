@@ -270,6 +270,36 @@ int results_read_table(const char *path, const char *dataset, const struct table
     return FR_OK;
 }
 
+/* An attribute as text (malloc'd: a string as it is, a number printed) and,
+ * for numbers, its value. Returns 0, or -1 when it is neither. */
+static int attr_text(hid_t a, char **text, int *is_number, double *number)
+{
+    hid_t stored = H5Aget_type(a);
+    H5T_class_t cls = H5Tget_class(stored);
+    H5Tclose(stored);
+    char num[64];
+    long long i;
+    *text = NULL;
+    *is_number = cls == H5T_FLOAT || cls == H5T_INTEGER;
+    if (cls == H5T_FLOAT && H5Aread(a, H5T_NATIVE_DOUBLE, number) >= 0) {
+        snprintf(num, sizeof num, "%.17g", *number);
+        *text = strdup(num);
+    } else if (cls == H5T_INTEGER && H5Aread(a, H5T_NATIVE_LLONG, &i) >= 0) {
+        snprintf(num, sizeof num, "%lld", i);
+        *number = (double)i;
+        *text = strdup(num);
+    } else if (cls == H5T_STRING) {
+        hid_t t = vlen_utf8();
+        char *v = NULL;
+        if (H5Aread(a, t, &v) >= 0 && v) {
+            *text = strdup(v);
+            H5free_memory(v);
+        }
+        H5Tclose(t);
+    }
+    return *text ? 0 : -1;
+}
+
 int results_read_root_attr(const char *path, const char *key, char **value, struct diag *d)
 {
     quiet_hdf5();
@@ -278,35 +308,14 @@ int results_read_root_attr(const char *path, const char *key, char **value, stru
     if (f < 0)
         return diag_fail(d, FR_RUNTIME, "cannot open results file '%s'", path);
     hid_t a = H5Aopen_by_name(f, "/", key, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = FR_OK;
-    if (a < 0) {
+    int rc = FR_OK, is_number;
+    double x;
+    if (a < 0)
         rc = diag_fail(d, FR_RUNTIME, "%s: no attribute %s", path, key);
-    } else {
-        hid_t stored = H5Aget_type(a);
-        H5T_class_t cls = H5Tget_class(stored);
-        H5Tclose(stored);
-        char num[64];
-        double x;
-        long long i;
-        if (cls == H5T_FLOAT && H5Aread(a, H5T_NATIVE_DOUBLE, &x) >= 0) {
-            snprintf(num, sizeof num, "%.17g", x);
-            *value = strdup(num);
-        } else if (cls == H5T_INTEGER && H5Aread(a, H5T_NATIVE_LLONG, &i) >= 0) {
-            snprintf(num, sizeof num, "%lld", i);
-            *value = strdup(num);
-        } else {
-            hid_t t = vlen_utf8();
-            char *v = NULL;
-            if (H5Aread(a, t, &v) < 0 || !v) {
-                rc = diag_fail(d, FR_RUNTIME, "%s: attribute %s is not a string or a number", path, key);
-            } else {
-                *value = strdup(v);
-                H5free_memory(v);
-            }
-            H5Tclose(t);
-        }
+    else if (attr_text(a, value, &is_number, &x))
+        rc = diag_fail(d, FR_RUNTIME, "%s: attribute %s is not a string or a number", path, key);
+    if (a >= 0)
         H5Aclose(a);
-    }
     H5Fclose(f);
     return rc;
 }
@@ -344,26 +353,12 @@ static herr_t on_attr(hid_t loc, const char *name, const H5A_info_t *info, void 
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0)
         return 0;
-    hid_t stored = H5Aget_type(a);
-    H5T_class_t cls = H5Tget_class(stored);
-    H5Tclose(stored);
-    char num[64];
-    double x;
-    long long i;
-    if (cls == H5T_FLOAT && H5Aread(a, H5T_NATIVE_DOUBLE, &x) >= 0) {
-        snprintf(num, sizeof num, "%.17g", x);
-        w->rc = w->fn(name, num, 1, x, w->arg);
-    } else if (cls == H5T_INTEGER && H5Aread(a, H5T_NATIVE_LLONG, &i) >= 0) {
-        snprintf(num, sizeof num, "%lld", i);
-        w->rc = w->fn(name, num, 1, (double)i, w->arg);
-    } else if (cls == H5T_STRING) {
-        hid_t t = vlen_utf8();
-        char *v = NULL;
-        if (H5Aread(a, t, &v) >= 0 && v) {
-            w->rc = w->fn(name, v, 0, 0, w->arg);
-            H5free_memory(v);
-        }
-        H5Tclose(t);
+    char *text;
+    int is_number;
+    double x = 0;
+    if (attr_text(a, &text, &is_number, &x) == 0) {
+        w->rc = w->fn(name, text, is_number, x, w->arg);
+        free(text);
     }
     H5Aclose(a);
     return w->rc ? 1 : 0;
