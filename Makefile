@@ -95,7 +95,7 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: all found deps run test unit integration bench bench-balance bench-realized bench-quant clean FORCE
+.PHONY: install all found deps run test unit integration bench bench-balance bench-realized bench-quant clean FORCE
 
 all: fidrun
 
@@ -164,6 +164,18 @@ bench-realized: fidrun
 
 bench-quant: fidrun
 	@tests/bench/quant.sh
+
+# make install PREFIX=/usr/local DESTDIR=...: the binary, the configs and
+# profiles as examples, the Slurm job scripts and the man page.
+PREFIX ?= /usr/local
+install: fidrun
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/fidrun/configs/profiles \
+	  $(DESTDIR)$(PREFIX)/share/fidrun/jobs $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 fidrun $(DESTDIR)$(PREFIX)/bin/fidrun
+	install -m 644 configs/*.yaml $(DESTDIR)$(PREFIX)/share/fidrun/configs/
+	install -m 644 configs/profiles/*.yaml $(DESTDIR)$(PREFIX)/share/fidrun/configs/profiles/
+	install -m 755 jobs/*.sbatch $(DESTDIR)$(PREFIX)/share/fidrun/jobs/
+	install -m 644 docs/fidrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/fidrun.1
 
 clean:
 	rm -rf build fidrun

@@ -825,6 +825,25 @@ if [ $rc -eq 2 ] && grep -q "group size 96 does not divide the 256 inputs of lay
   ok "a group size that does not divide the layer exits 2"
 else bad "a group size that does not divide the layer" "exit $rc: $(head -c 300 "$out")"; fi
 
+# make install: binary, configs, profiles, job scripts and a man page whose options match --help
+inst=$work/install
+out=$work/install.log
+if make --no-print-directory install PREFIX=/opt/fidrun DESTDIR="$inst" >"$out" 2>&1 &&
+  "$inst/opt/fidrun/bin/fidrun" --version >>"$out" 2>&1 &&
+  [ -f "$inst/opt/fidrun/share/fidrun/configs/osft.yaml" ] && [ -f "$inst/opt/fidrun/share/fidrun/configs/profiles/h100-node.yaml" ] &&
+  [ -x "$inst/opt/fidrun/share/fidrun/jobs/osft.sbatch" ] && [ -f "$inst/opt/fidrun/share/man/man1/fidrun.1" ]; then
+  man_text=$(sed 's/\\-/-/g' "$inst/opt/fidrun/share/man/man1/fidrun.1")
+  missing=""
+  for opt in $($FIDRUN --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+    grep -q -- "$opt" <<<"$man_text" || missing="$missing $opt"
+  done
+  for cmd in validate report compare balance pack gptq gptq-check detect-size; do
+    grep -qw -- "$cmd" <<<"$man_text" || missing="$missing $cmd"
+  done
+  if [ -z "$missing" ]; then ok "make install DESTDIR=...: binary runs, configs, profiles, jobs, man page with every --help option"
+  else bad "man page against --help" "missing:$missing"; fi
+else bad "make install" "$(tail -n 5 "$out")"; fi
+
 echo "integration: $passed passed, $failed failed, $skipped skipped"
 [ -n "${COUNTS:-}" ] && echo "$passed $failed $skipped" >"$COUNTS"
 [ "$failed" -eq 0 ]
