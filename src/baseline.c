@@ -1,9 +1,11 @@
 #include "baseline.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_formats.h"
 #include "results.h"
 #include "schema.h"
 #include "suite.h"
@@ -104,6 +106,9 @@ static const char compare_usage[] =
     "  --atol X                         absolute slack for numbers (default 1e-12)\n"
     "  --band F                         times and rates (default 0.25)\n"
     "  --verbose                        every compared figure, not only changes\n"
+    "  --format text|junit              text (default), or JUnit XML: every compared metric a\n"
+    "                                   testcase, failing when it regressed (for CI servers)\n"
+    "  -o PATH                          write the report there instead of standard output\n"
     "exit codes: 0 no regression, 1 regression, 2 usage error, 3 unreadable file\n";
 
 static int parse_number_option(const char *opt, const char *text, double lo, double *out, struct diag *d)
@@ -120,6 +125,7 @@ int baseline_main(int argc, char **argv)
     struct diag d = {0};
     const char *files[2] = {NULL, NULL};
     int nfiles = 0, verbose = 0, rc = FR_OK;
+    const char *format = "text", *path = NULL;
     cmp_policy_defaults(&p);
     for (int i = 1; i < argc && !rc; i++) {
         const char *a = argv[i];
@@ -135,6 +141,14 @@ int baseline_main(int argc, char **argv)
             rc = parse_number_option(a, i + 1 < argc ? argv[++i] : NULL, 0, &p.band, &d);
         else if (!strcmp(a, "--verbose") || !strcmp(a, "-v"))
             verbose = 1;
+        else if (!strcmp(a, "--format") || !strcmp(a, "-o")) {
+            if (i + 1 >= argc)
+                rc = diag_fail(&d, FR_USAGE, "%s needs a value (see fidrun compare --help)", a);
+            else if (!strcmp(a, "-o"))
+                path = argv[++i];
+            else if (strcmp(format = argv[++i], "text") && strcmp(format, "junit"))
+                rc = diag_fail(&d, FR_USAGE, "--format '%s' is not one of text, junit", format);
+        }
         else if (a[0] == '-')
             rc = diag_fail(&d, FR_USAGE, "unknown option '%s' (see fidrun compare --help)", a);
         else if (nfiles < 2)
@@ -152,11 +166,27 @@ int baseline_main(int argc, char **argv)
         cmp_report_free(&r);
         return rc;
     }
-    printf("baseline %s\nnow      %s\n", files[0], files[1]);
-    cmp_report_print(&r, stdout, !verbose);
-    printf("%s: %lld regression%s in %zu compared metrics\n", r.regressions ? "REGRESSED" : "NO REGRESSION",
-           (long long)r.regressions, r.regressions == 1 ? "" : "s", r.n);
-    rc = r.regressions ? FR_CHECK_FAILED : FR_OK;
+    FILE *out = path ? fopen(path, "w") : stdout;
+    if (!out) {
+        fprintf(stderr, "fidrun: error: cannot write '%s': %s\n", path, strerror(errno));
+        cmp_report_free(&r);
+        return FR_RUNTIME;
+    }
+    if (strcmp(format, "junit") == 0) {
+        rc = report_compare_junit(&r, files[0], files[1], out);
+    } else {
+        fprintf(out, "baseline %s\nnow      %s\n", files[0], files[1]);
+        cmp_report_print(&r, out, !verbose);
+    }
+    if (path && fclose(out) != 0)
+        rc = FR_RUNTIME;
+    if (rc)
+        fprintf(stderr, "fidrun: error: cannot write the comparison%s%s\n", path ? " to " : "", path ? path : "");
+    /* the verdict always reaches the terminal, whatever the format */
+    FILE *verdict = strcmp(format, "junit") == 0 || path ? stderr : stdout;
+    fprintf(verdict, "%s: %lld regression%s in %zu compared metrics\n", r.regressions ? "REGRESSED" : "NO REGRESSION",
+            (long long)r.regressions, r.regressions == 1 ? "" : "s", r.n);
+    rc = rc ? rc : r.regressions ? FR_CHECK_FAILED : FR_OK;
     cmp_report_free(&r);
     return rc;
 }

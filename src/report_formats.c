@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "checks.h"
+#include "xml_out.h"
 
 static const char *const provenance_keys[] = {"name",      "start_time",   "end_time", "wall_seconds",
                                               "fidrun_version", "git_commit", "hosts",   "host_count",
@@ -178,29 +179,6 @@ int report_csv(const struct report_data *r, const char *dir, struct diag *d)
 
 /* ---- JUnit XML ---- */
 
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
-                fputc(*s, f);
-        }
-    }
-}
-
-static void xml_attr(FILE *f, const char *name, const char *value)
-{
-    fprintf(f, " %s=\"", name);
-    xml_text(f, value);
-    fputc('"', f);
-}
-
 /* The suites of the checks, in first-seen order. */
 static size_t check_suites(const struct check_list *l, const char **names, size_t max)
 {
@@ -283,5 +261,64 @@ int report_junit(const struct report_data *r, FILE *out)
         fputs("  </testsuite>\n", out);
     }
     fputs("</testsuites>\n", out);
+    return ferror(out) ? FR_RUNTIME : FR_OK;
+}
+
+int report_compare_junit(const struct cmp_report *r, const char *base, const char *now, FILE *out)
+{
+    char num[32], name[128], msg[512];
+    size_t failures = (size_t)(r->missing_rows > 0);
+    for (size_t i = 0; i < r->n; i++)
+        failures += r->lines[i].regressed > 0;
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
+    xml_attr(out, "name", "fidrun compare");
+    snprintf(num, sizeof num, "%zu", r->n + 1);
+    xml_attr(out, "tests", num);
+    snprintf(num, sizeof num, "%zu", failures);
+    xml_attr(out, "failures", num);
+    fputs(">\n  <testsuite", out);
+    xml_attr(out, "name", "compare");
+    snprintf(num, sizeof num, "%zu", r->n + 1);
+    xml_attr(out, "tests", num);
+    snprintf(num, sizeof num, "%zu", failures);
+    xml_attr(out, "failures", num);
+    xml_attr(out, "errors", "0");
+    xml_attr(out, "skipped", "0");
+    fputs(">\n    <properties>\n      <property", out);
+    xml_attr(out, "name", "baseline");
+    xml_attr(out, "value", base);
+    fputs("/>\n      <property", out);
+    xml_attr(out, "name", "now");
+    xml_attr(out, "value", now);
+    fputs("/>\n    </properties>\n", out);
+    fputs("    <testcase classname=\"fidrun.compare\" name=\"every baseline row present now\" time=\"0\"", out);
+    if (r->missing_rows) {
+        snprintf(msg, sizeof msg, "%lld rows of the baseline are missing now", (long long)r->missing_rows);
+        fputs(">\n      <failure", out);
+        xml_attr(out, "message", msg);
+        xml_attr(out, "type", "missing");
+        fputs("/>\n    </testcase>\n", out);
+    } else {
+        fputs("/>\n", out);
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        const struct cmp_line *l = &r->lines[i];
+        snprintf(name, sizeof name, "fidrun.compare.%s", l->table);
+        fputs("    <testcase", out);
+        xml_attr(out, "classname", name);
+        xml_attr(out, "name", l->metric);
+        xml_attr(out, "time", "0");
+        if (!l->regressed) {
+            fputs("/>\n", out);
+            continue;
+        }
+        snprintf(msg, sizeof msg, "%lld of %lld rows regressed, e.g. %s: now %.6g, allowed [%.6g, %.6g], baseline %.6g",
+                 (long long)l->regressed, (long long)l->compared, l->key, l->now, l->lo, l->hi, l->base);
+        fputs(">\n      <failure", out);
+        xml_attr(out, "message", msg);
+        xml_attr(out, "type", "regression");
+        fputs("/>\n    </testcase>\n", out);
+    }
+    fputs("  </testsuite>\n</testsuites>\n", out);
     return ferror(out) ? FR_RUNTIME : FR_OK;
 }

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "compare.h"
 #include "report_data.h"
 
 int report_text(const struct report_data *r, FILE *out);
@@ -12,6 +13,10 @@ int report_json(const struct report_data *r, FILE *out);
 int report_junit(const struct report_data *r, FILE *out);
 /* dir/<suite>-<table>.csv and dir/checks.csv, dir/ranks.csv; dir is created. */
 int report_csv(const struct report_data *r, const char *dir, struct diag *d);
+
+/* A baseline comparison as JUnit XML: every compared metric a testcase,
+ * failing when it regressed, and one for the baseline's rows being there. */
+int report_compare_junit(const struct cmp_report *r, const char *base, const char *now, FILE *out);
 
 /* path as JUnit XML, for `fidrun CONFIG --junit FILE` after a run. */
 int report_junit_file(const char *results, const char *path, struct diag *d);

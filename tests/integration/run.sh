@@ -467,6 +467,20 @@ PY
     grep -q "quant/layers packed_hash .*REGRESSED 1 of 12" "$out"; then
     ok "fidrun compare: a perturbed error and a changed packed hash are regressions (exit 1)"
   else bad "compare against a perturbed file" "exit $rc"; fi
+  $FIDRUN compare "$base" "$work/perturbed.h5" --format junit -o "$work/compare-junit.xml" >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 1 ] && grep -q "REGRESSED: 2 regressions" "$out" && msg=$("$py" - "$work/compare-junit.xml" 2>&1 <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+cases = root.findall("testsuite/testcase")
+failed = sorted(tc.get("classname") + " " + tc.get("name") for tc in cases if tc.find("failure") is not None)
+assert failed == ["fidrun.compare.quant/layers packed_hash", "fidrun.compare.quant/layers rel_out_err"], failed
+assert int(root.get("failures")) == 2 and int(root.get("tests")) == len(cases) > 10
+assert "1 of 12 rows regressed" in cases[[c.get("name") for c in cases].index("rel_out_err")].find("failure").get("message")
+print(f"{len(cases)} testcases, the 2 regressed metrics failing")
+PY
+  ); then ok "fidrun compare --format junit: $msg (exit 1, verdict on stderr)"
+  else bad "fidrun compare --format junit" "exit $rc: ${msg:-}"; fi
 else
   skip "fidrun compare against a perturbed file" "no python3 with h5py"
 fi
