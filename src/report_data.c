@@ -110,33 +110,42 @@ const struct report_table *report_table(const struct report_data *r, const char 
     return NULL;
 }
 
-const char *report_cell(const struct column *c, const void *row, char *buf, size_t size)
+struct report_value report_value_of(const struct column *c, const void *row)
 {
     const char *p = (const char *)row + c->offset;
+    struct report_value v = {.type = c->type};
     int32_t i32;
-    int64_t i64;
-    double f;
     switch (c->type) {
     case COL_I32:
         memcpy(&i32, p, 4);
-        snprintf(buf, size, "%d", i32);
+        v.i = i32;
         break;
     case COL_I64:
-        memcpy(&i64, p, 8);
-        snprintf(buf, size, "%lld", (long long)i64);
+        memcpy(&v.i, p, 8);
         break;
     case COL_F64:
-        memcpy(&f, p, 8);
-        if (isnan(f))
-            snprintf(buf, size, "nan");
-        else if (isinf(f))
-            snprintf(buf, size, f > 0 ? "inf" : "-inf");
-        else
-            snprintf(buf, size, "%.17g", f);
+        memcpy(&v.f, p, 8);
         break;
     case COL_STR:
-        snprintf(buf, size, "%.*s", (int)strnlen(p, c->size), p);
+        v.s = p;
+        v.len = strnlen(p, c->size);
         break;
     }
+    return v;
+}
+
+const char *report_cell(const struct column *c, const void *row, char *buf, size_t size)
+{
+    struct report_value v = report_value_of(c, row);
+    if (v.type == COL_STR)
+        snprintf(buf, size, "%.*s", (int)v.len, v.s);
+    else if (v.type != COL_F64)
+        snprintf(buf, size, "%lld", (long long)v.i);
+    else if (isnan(v.f))
+        snprintf(buf, size, "nan");
+    else if (isinf(v.f))
+        snprintf(buf, size, v.f > 0 ? "inf" : "-inf");
+    else
+        snprintf(buf, size, "%.17g", v.f);
     return buf;
 }

@@ -6,6 +6,7 @@
 #define FIDRUN_REPORT_DATA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "table.h"
@@ -42,6 +43,16 @@ const char *report_attr(const struct report_data *r, const char *name, const cha
 
 /* The table at dataset, or NULL. */
 const struct report_table *report_table(const struct report_data *r, const char *dataset);
+
+/* One cell's value: integers widened to int64, strings as pointer and length. */
+struct report_value {
+    enum col_type type;
+    int64_t i;
+    double f;
+    const char *s;
+    size_t len;
+};
+struct report_value report_value_of(const struct column *c, const void *row);
 
 /* One cell as text: integers and strings as they are, floats "%.17g"
  * (NaN as "nan", infinities as "inf" / "-inf"). */

@@ -69,26 +69,11 @@ int report_text(const struct report_data *r, FILE *out)
 
 static json_t *cell_json(const struct column *c, const void *row)
 {
-    const char *p = (const char *)row + c->offset;
-    int32_t i32;
-    int64_t i64;
-    double f;
-    switch (c->type) {
-    case COL_I32:
-        memcpy(&i32, p, 4);
-        return json_integer(i32);
-    case COL_I64:
-        memcpy(&i64, p, 8);
-        return json_integer(i64);
-    case COL_F64:
-        memcpy(&f, p, 8);
-        return isfinite(f) ? json_real(f) : json_null(); /* JSON has no NaN or infinity */
-    case COL_STR: {
-        json_t *s = json_stringn(p, strnlen(p, c->size));
-        return s ? s : json_null();
-    }
-    }
-    return json_null();
+    struct report_value v = report_value_of(c, row);
+    json_t *j = v.type == COL_STR   ? json_stringn(v.s, v.len)
+                : v.type == COL_F64 ? (isfinite(v.f) ? json_real(v.f) : NULL) /* JSON has no NaN or infinity */
+                                    : json_integer(v.i);
+    return j ? j : json_null();
 }
 
 static json_t *records_json(const struct report_table *t)
@@ -179,6 +164,73 @@ int report_csv(const struct report_data *r, const char *dir, struct diag *d)
 
 /* ---- JUnit XML ---- */
 
+/* <testsuite name tests failures errors skipped [timestamp hostname]> */
+static void junit_suite_open(FILE *out, const char *name, size_t tests, size_t failures, const char *timestamp,
+                             const char *host)
+{
+    char num[32];
+    fputs("  <testsuite", out);
+    xml_attr(out, "name", name);
+    snprintf(num, sizeof num, "%zu", tests);
+    xml_attr(out, "tests", num);
+    snprintf(num, sizeof num, "%zu", failures);
+    xml_attr(out, "failures", num);
+    xml_attr(out, "errors", "0");
+    xml_attr(out, "skipped", "0");
+    if (timestamp)
+        xml_attr(out, "timestamp", timestamp);
+    if (host)
+        xml_attr(out, "hostname", host);
+    fputs(">\n    <properties>\n", out);
+}
+
+static void junit_property(FILE *out, const char *name, const char *value)
+{
+    fputs("      <property", out);
+    xml_attr(out, "name", name);
+    xml_attr(out, "value", value);
+    fputs("/>\n", out);
+}
+
+/* A testcase; with a failure message, a failing one (detail: the failure's text, or NULL). */
+static void junit_case(FILE *out, const char *classname, const char *name, const char *failure, const char *type,
+                       const char *detail)
+{
+    fputs("    <testcase", out);
+    xml_attr(out, "classname", classname);
+    xml_attr(out, "name", name);
+    xml_attr(out, "time", "0");
+    if (!failure) {
+        fputs("/>\n", out);
+        return;
+    }
+    fputs(">\n      <failure", out);
+    xml_attr(out, "message", failure);
+    xml_attr(out, "type", type);
+    if (detail) {
+        fputc('>', out);
+        xml_text(out, detail);
+        fputs("</failure>\n", out);
+    } else {
+        fputs("/>\n", out);
+    }
+    fputs("    </testcase>\n", out);
+}
+
+static void junit_open(FILE *out, const char *name, size_t tests, size_t failures, const char *time)
+{
+    char num[32];
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
+    xml_attr(out, "name", name);
+    snprintf(num, sizeof num, "%zu", tests);
+    xml_attr(out, "tests", num);
+    snprintf(num, sizeof num, "%zu", failures);
+    xml_attr(out, "failures", num);
+    if (time)
+        xml_attr(out, "time", time);
+    fputs(">\n", out);
+}
+
 /* The suites of the checks, in first-seen order. */
 static size_t check_suites(const struct check_list *l, const char **names, size_t max)
 {
@@ -198,15 +250,7 @@ int report_junit(const struct report_data *r, FILE *out)
     struct check_list l = check_rows(r);
     const char *suites[16];
     size_t ns = check_suites(&l, suites, 16);
-    char num[32];
-    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
-    xml_attr(out, "name", report_attr(r, "name", "fidrun"));
-    snprintf(num, sizeof num, "%zu", l.n);
-    xml_attr(out, "tests", num);
-    snprintf(num, sizeof num, "%zu", checks_failed(&l));
-    xml_attr(out, "failures", num);
-    xml_attr(out, "time", report_attr(r, "wall_seconds", "0"));
-    fputs(">\n", out);
+    junit_open(out, report_attr(r, "name", "fidrun"), l.n, checks_failed(&l), report_attr(r, "wall_seconds", "0"));
     for (size_t s = 0; s < ns; s++) {
         size_t tests = 0, failures = 0;
         for (size_t i = 0; i < l.n; i++)
@@ -214,49 +258,22 @@ int report_junit(const struct report_data *r, FILE *out)
                 tests++;
                 failures += !l.items[i].pass;
             }
-        fputs("  <testsuite", out);
-        xml_attr(out, "name", suites[s]);
-        snprintf(num, sizeof num, "%zu", tests);
-        xml_attr(out, "tests", num);
-        snprintf(num, sizeof num, "%zu", failures);
-        xml_attr(out, "failures", num);
-        xml_attr(out, "errors", "0");
-        xml_attr(out, "skipped", "0");
-        xml_attr(out, "timestamp", report_attr(r, "start_time", ""));
-        xml_attr(out, "hostname", report_attr(r, "hosts", ""));
-        fputs(">\n    <properties>\n", out);
+        junit_suite_open(out, suites[s], tests, failures, report_attr(r, "start_time", ""), report_attr(r, "hosts", ""));
         static const char *const props[] = {"fidrun_version", "git_commit", "config_path", "ranks", "device"};
-        for (size_t p = 0; p < sizeof props / sizeof props[0]; p++) {
-            fputs("      <property", out);
-            xml_attr(out, "name", props[p]);
-            xml_attr(out, "value", report_attr(r, props[p], ""));
-            fputs("/>\n", out);
-        }
+        for (size_t p = 0; p < sizeof props / sizeof props[0]; p++)
+            junit_property(out, props[p], report_attr(r, props[p], ""));
         fputs("    </properties>\n", out);
         for (size_t i = 0; i < l.n; i++) {
             const struct check *c = &l.items[i];
             if (strcmp(c->suite, suites[s]) != 0)
                 continue;
-            char classname[64], value[48], bound[112], msg[256];
+            char classname[64], value[48], bound[112], msg[256], detail[256];
             snprintf(classname, sizeof classname, "fidrun.%s", c->suite);
-            fputs("    <testcase", out);
-            xml_attr(out, "classname", classname);
-            xml_attr(out, "name", c->name);
-            xml_attr(out, "time", "0");
-            if (c->pass) {
-                fputs("/>\n", out);
-                continue;
-            }
             snprintf(msg, sizeof msg, "%s = %s, expected %s", c->metric, check_value_text(c, value, sizeof value),
                      check_bound_text(c, bound, sizeof bound));
-            fputs(">\n      <failure", out);
-            xml_attr(out, "message", msg);
-            xml_attr(out, "type", "bound");
-            fputc('>', out);
-            snprintf(msg, sizeof msg, "value %.17g, lower %.17g, upper %.17g, unit '%s'", c->value, c->lower,
+            snprintf(detail, sizeof detail, "value %.17g, lower %.17g, upper %.17g, unit '%s'", c->value, c->lower,
                      c->upper, c->unit);
-            xml_text(out, msg);
-            fputs("</failure>\n    </testcase>\n", out);
+            junit_case(out, classname, c->name, c->pass ? NULL : msg, "bound", detail);
         }
         fputs("  </testsuite>\n", out);
     }
@@ -266,58 +283,23 @@ int report_junit(const struct report_data *r, FILE *out)
 
 int report_compare_junit(const struct cmp_report *r, const char *base, const char *now, FILE *out)
 {
-    char num[32], name[128], msg[512];
+    char name[128], msg[512];
     size_t failures = (size_t)(r->missing_rows > 0);
     for (size_t i = 0; i < r->n; i++)
         failures += r->lines[i].regressed > 0;
-    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
-    xml_attr(out, "name", "fidrun compare");
-    snprintf(num, sizeof num, "%zu", r->n + 1);
-    xml_attr(out, "tests", num);
-    snprintf(num, sizeof num, "%zu", failures);
-    xml_attr(out, "failures", num);
-    fputs(">\n  <testsuite", out);
-    xml_attr(out, "name", "compare");
-    snprintf(num, sizeof num, "%zu", r->n + 1);
-    xml_attr(out, "tests", num);
-    snprintf(num, sizeof num, "%zu", failures);
-    xml_attr(out, "failures", num);
-    xml_attr(out, "errors", "0");
-    xml_attr(out, "skipped", "0");
-    fputs(">\n    <properties>\n      <property", out);
-    xml_attr(out, "name", "baseline");
-    xml_attr(out, "value", base);
-    fputs("/>\n      <property", out);
-    xml_attr(out, "name", "now");
-    xml_attr(out, "value", now);
-    fputs("/>\n    </properties>\n", out);
-    fputs("    <testcase classname=\"fidrun.compare\" name=\"every baseline row present now\" time=\"0\"", out);
-    if (r->missing_rows) {
-        snprintf(msg, sizeof msg, "%lld rows of the baseline are missing now", (long long)r->missing_rows);
-        fputs(">\n      <failure", out);
-        xml_attr(out, "message", msg);
-        xml_attr(out, "type", "missing");
-        fputs("/>\n    </testcase>\n", out);
-    } else {
-        fputs("/>\n", out);
-    }
+    junit_open(out, "fidrun compare", r->n + 1, failures, NULL);
+    junit_suite_open(out, "compare", r->n + 1, failures, NULL, NULL);
+    junit_property(out, "baseline", base);
+    junit_property(out, "now", now);
+    fputs("    </properties>\n", out);
+    snprintf(msg, sizeof msg, "%lld rows of the baseline are missing now", (long long)r->missing_rows);
+    junit_case(out, "fidrun.compare", "every baseline row present now", r->missing_rows ? msg : NULL, "missing", NULL);
     for (size_t i = 0; i < r->n; i++) {
         const struct cmp_line *l = &r->lines[i];
         snprintf(name, sizeof name, "fidrun.compare.%s", l->table);
-        fputs("    <testcase", out);
-        xml_attr(out, "classname", name);
-        xml_attr(out, "name", l->metric);
-        xml_attr(out, "time", "0");
-        if (!l->regressed) {
-            fputs("/>\n", out);
-            continue;
-        }
         snprintf(msg, sizeof msg, "%lld of %lld rows regressed, e.g. %s: now %.6g, allowed [%.6g, %.6g], baseline %.6g",
                  (long long)l->regressed, (long long)l->compared, l->key, l->now, l->lo, l->hi, l->base);
-        fputs(">\n      <failure", out);
-        xml_attr(out, "message", msg);
-        xml_attr(out, "type", "regression");
-        fputs("/>\n    </testcase>\n", out);
+        junit_case(out, name, l->metric, l->regressed ? msg : NULL, "regression", NULL);
     }
     fputs("  </testsuite>\n</testsuites>\n", out);
     return ferror(out) ? FR_RUNTIME : FR_OK;
