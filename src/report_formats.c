@@ -164,17 +164,23 @@ int report_csv(const struct report_data *r, const char *dir, struct diag *d)
 
 /* ---- JUnit XML ---- */
 
-/* <testsuite name tests failures errors skipped [timestamp hostname]> */
-static void junit_suite_open(FILE *out, const char *name, size_t tests, size_t failures, const char *timestamp,
-                             const char *host)
+/* name="..." tests="N" failures="N" */
+static void junit_counts(FILE *out, const char *name, size_t tests, size_t failures)
 {
     char num[32];
-    fputs("  <testsuite", out);
     xml_attr(out, "name", name);
     snprintf(num, sizeof num, "%zu", tests);
     xml_attr(out, "tests", num);
     snprintf(num, sizeof num, "%zu", failures);
     xml_attr(out, "failures", num);
+}
+
+/* <testsuite name tests failures errors skipped [timestamp hostname]> */
+static void junit_suite_open(FILE *out, const char *name, size_t tests, size_t failures, const char *timestamp,
+                             const char *host)
+{
+    fputs("  <testsuite", out);
+    junit_counts(out, name, tests, failures);
     xml_attr(out, "errors", "0");
     xml_attr(out, "skipped", "0");
     if (timestamp)
@@ -219,13 +225,8 @@ static void junit_case(FILE *out, const char *classname, const char *name, const
 
 static void junit_open(FILE *out, const char *name, size_t tests, size_t failures, const char *time)
 {
-    char num[32];
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
-    xml_attr(out, "name", name);
-    snprintf(num, sizeof num, "%zu", tests);
-    xml_attr(out, "tests", num);
-    snprintf(num, sizeof num, "%zu", failures);
-    xml_attr(out, "failures", num);
+    junit_counts(out, name, tests, failures);
     if (time)
         xml_attr(out, "time", time);
     fputs(">\n", out);
