@@ -156,11 +156,29 @@ static int check_bits(const int64_t *bits, size_t n, const struct ynode *node, c
 
 static int shapes_empty(const struct quant_shapes *s) { return s->nmodels == 0 && s->nsizes == 0; }
 
+/* targets: are matched against each model's own layout; a model that has
+ * none of them would silently contribute no shapes. */
+static int check_targets(const struct quant_shapes *s, const struct ynode *node, const char *path, struct diag *d)
+{
+    for (size_t m = 0; s->targets && m < s->nmodels; m++)
+        if (!(s->targets & model_targets(s->models[m]))) {
+            char want[128], has[128], sub[300];
+            const struct ynode *t = ytree_get(node, "targets");
+            return schema_error(d, t ? &t->loc : &node->loc, join_path(sub, sizeof sub, path, "targets"),
+                                "%s (%s) has none of %s; its layers are %s", s->models[m]->id, s->models[m]->family,
+                                targets_text(s->targets, want, sizeof want),
+                                targets_text(model_targets(s->models[m]), has, sizeof has));
+        }
+    return FR_OK;
+}
+
 static int check_study(const struct ynode *node, const char *path, void *elem, struct diag *d)
 {
     struct kernel_study *ks = elem;
     if (shapes_empty(&ks->shapes))
         return schema_error(d, &node->loc, path, "expected 'models:' or 'sizes:' (the layer shapes to run)");
+    if (check_targets(&ks->shapes, node, path, d))
+        return d->code;
     if (ks->group_size == 0)
         return schema_error(d, &node->loc, path, "group_size must be -1 (whole rows) or positive, not 0");
     return check_bits(ks->bits, ks->nbits, node, path, d);
@@ -351,6 +369,8 @@ int quant_configure(const struct ynode *node, const char *path, void *vcfg, stru
     if (cfg->layers.enabled) {
         join_path(sub, sizeof sub, path, "layers");
         if (cfg->layers.checkpoint[0] && list_checkpoint_layers(&cfg->layers, layers, sub, d))
+            return d->code;
+        if (check_targets(&cfg->layers.shapes, layers, sub, d))
             return d->code;
         if (!cfg->layers.checkpoint[0] && shapes_empty(&cfg->layers.shapes))
             return schema_error(d, &layers->loc, sub, "expected 'models:' or 'sizes:' (the layer shapes to run)");

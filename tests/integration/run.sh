@@ -310,6 +310,9 @@ printf 'tier: huge\n' >"$work/profiles/bad.yaml"
 expect_invalid profile-bad "profile: bad\nmodel: llama-3.1-8b\n$osft_only" \
   "profiles/bad.yaml:1:7: profile tier 'huge' is not one of small, medium, large, xlarge" &&
   ok "a profile with an unknown tier exits 2, naming the profile's file and line"
+expect_invalid quant-phi3 'suites:\n  quant:\n    layers:\n      models: [microsoft/Phi-3-mini-4k-instruct, Qwen/Qwen2.5-0.5B]\n      targets: [q_proj, k_proj]\n' \
+  "quant-phi3.yaml:5:16: suites.quant.layers.targets: microsoft/Phi-3-mini-4k-instruct (phi3) has none of q_proj, k_proj; its layers are" &&
+  ok "quant targets a model's layout lacks entirely exit 2, naming the model and its layers"
 bundled_bad=""
 for p in configs/profiles/*.yaml; do
   printf 'profile: %s\nmodel: Qwen/Qwen2.5-7B\nsuites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B-Instruct\n' "$PWD/$p" >"$work/bundled.yaml"
