@@ -53,22 +53,7 @@ static int set_number(struct ynode **root, const char *path, int x, const char *
 {
     char text[32];
     snprintf(text, sizeof text, "%d", x);
-    struct ynode *n = ytree_scalar_new(text, (struct yloc){source, 0, 0});
-    return n ? ytree_set_path(root, path, n, source, d) : diag_fail(d, FR_RUNTIME, "out of memory");
-}
-
-static struct ynode *int_seq(const int *x, size_t n, const char *source)
-{
-    struct ynode *seq = ytree_seq_new((struct yloc){source, 0, 0});
-    for (size_t i = 0; seq && i < n; i++) {
-        char text[32];
-        snprintf(text, sizeof text, "%d", x[i]);
-        if (ytree_seq_push(seq, ytree_scalar_new(text, (struct yloc){source, 0, 0}))) {
-            ytree_free(seq);
-            seq = NULL;
-        }
-    }
-    return seq;
+    return ytree_set_text(root, path, text, source, d);
 }
 
 /* The scaled workload into the suites the config has, where it says nothing. */
@@ -91,26 +76,18 @@ static int fill(struct ynode **root, const struct scaled_workload *w, const char
     const struct ynode *studies = ytree_get(ytree_get(quant, "kernels"), "studies");
     for (size_t i = 0; !rc && studies && studies->kind == YN_SEQ && i < studies->n; i++) {
         struct ynode *study = studies->items[i];
-        if (absent(study, "batches")) {
-            struct ynode *seq = int_seq(w->kernel_batches, 2, source);
-            rc = seq ? ytree_set_path(&study, "batches", seq, source, d) : diag_fail(d, FR_RUNTIME, "out of memory");
-        }
+        if (absent(study, "batches"))
+            rc = ytree_set_ints(&study, "batches", w->kernel_batches, 2, source, d);
     }
     const struct ynode *packing = ytree_get(balance, "packing"), *partition = ytree_get(balance, "partition");
     if (!rc && absent(packing, "budget"))
         rc = set_number(root, "suites.balance.packing.budget", w->tokens_per_rank, source, d);
     int ranks[] = {8, w->ranks};
     size_t nranks = w->ranks > 8 ? 2 : 1;
-    if (!rc && absent(packing, "ranks")) {
-        struct ynode *seq = int_seq(ranks, nranks, source);
-        rc = seq ? ytree_set_path(root, "suites.balance.packing.ranks", seq, source, d)
-                 : diag_fail(d, FR_RUNTIME, "out of memory");
-    }
-    if (!rc && absent(partition, "ranks")) {
-        struct ynode *seq = int_seq(ranks, nranks, source);
-        rc = seq ? ytree_set_path(root, "suites.balance.partition.ranks", seq, source, d)
-                 : diag_fail(d, FR_RUNTIME, "out of memory");
-    }
+    if (!rc && absent(packing, "ranks"))
+        rc = ytree_set_ints(root, "suites.balance.packing.ranks", ranks, nranks, source, d);
+    if (!rc && absent(partition, "ranks"))
+        rc = ytree_set_ints(root, "suites.balance.partition.ranks", ranks, nranks, source, d);
     return rc;
 }
 

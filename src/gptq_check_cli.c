@@ -84,29 +84,23 @@ static int parse_args(int argc, char **argv, struct check_args *a, struct diag *
 /* config.json's quantization_config, else quantize_config.json. */
 static int read_quant_config(const char *dir, struct hf_quant_config *q, char *origin, size_t size, struct diag *d)
 {
+    struct hf_config c;
+    int have, rc = st_model_config(dir, origin, size, &c, &have, d);
+    if (rc)
+        return rc;
+    if (have && c.quant.present) {
+        *q = c.quant;
+        return FR_OK;
+    }
     size_t len;
     int missing;
-    snprintf(origin, size, "%s/config.json", dir);
-    char *text = text_file_read(origin, &len, &missing, d);
-    if (!text && !missing)
-        return d->code;
-    if (text) {
-        struct hf_config c;
-        int rc = hf_config_parse(text, len, origin, &c, d);
-        free(text);
-        if (rc)
-            return rc;
-        if (c.quant.present) {
-            *q = c.quant;
-            return FR_OK;
-        }
-    }
+    char *text;
     snprintf(origin, size, "%s/quantize_config.json", dir);
     if (!(text = text_file_read(origin, &len, &missing, d)))
         return missing ? diag_fail(d, FR_USAGE, "%s: no quantization_config in config.json and no "
                                                 "quantize_config.json: not a GPTQ checkpoint?", dir)
                        : d->code;
-    int rc = hf_quant_config_parse(text, len, origin, q, d);
+    rc = hf_quant_config_parse(text, len, origin, q, d);
     free(text);
     return rc;
 }

@@ -50,16 +50,7 @@ static int put(struct ynode **root, const char *path, const char *fmt, double x,
 {
     char text[64];
     snprintf(text, sizeof text, fmt, x);
-    struct ynode *n = ytree_scalar_new(text, (struct yloc){source, 0, 0});
-    if (!n)
-        return diag_fail(d, FR_RUNTIME, "out of memory");
-    return ytree_set_path(root, path, n, source, d);
-}
-
-static int put_text(struct ynode **root, const char *path, const char *text, const char *source, struct diag *d)
-{
-    struct ynode *n = ytree_scalar_new(text, (struct yloc){source, 0, 0});
-    return n ? ytree_set_path(root, path, n, source, d) : diag_fail(d, FR_RUNTIME, "out of memory");
+    return ytree_set_text(root, path, text, source, d);
 }
 
 static int at_least(int x, int lo) { return x < lo ? lo : x; }
@@ -119,28 +110,17 @@ int profile_scale(const struct ynode *profile, const char *model, const char *so
     for (int i = 0; !rc && i < 4; i++)
         if (!ytree_get(t, machine_keys[i]))
             rc = i < 3 ? put(&t, machine_keys[i], "%g", machine_values[i], source, d)
-                       : put_text(&t, "tier", size_tier_name(machine_tier), source, d);
+                       : ytree_set_text(&t, "tier", size_tier_name(machine_tier), source, d);
     char billions[32];
     snprintf(billions, sizeof billions, "%g", ms.billions);
-    if (!rc && !(rc = put_text(&t, "scaled.model", model, source, d)) &&
-        !(rc = put_text(&t, "scaled.model_billions", billions, source, d)) &&
-        !(rc = put_text(&t, "scaled.model_tier", size_tier_name(model_tier), source, d)) &&
+    if (!rc && !(rc = ytree_set_text(&t, "scaled.model", model, source, d)) &&
+        !(rc = ytree_set_text(&t, "scaled.model_billions", billions, source, d)) &&
+        !(rc = ytree_set_text(&t, "scaled.model_tier", size_tier_name(model_tier), source, d)) &&
         !(rc = put(&t, "scaled.layers", "%.0f", w->layers, source, d)) &&
         !(rc = put(&t, "scaled.calibration_samples", "%.0f", w->calibration_samples, source, d)) &&
         !(rc = put(&t, "scaled.tokens_per_rank", "%.0f", w->tokens_per_rank, source, d)) &&
-        !(rc = put(&t, "scaled.ranks", "%.0f", w->ranks, source, d))) {
-        struct ynode *seq = ytree_seq_new((struct yloc){source, 0, 0});
-        for (int i = 0; seq && i < 2; i++) {
-            char b[16];
-            snprintf(b, sizeof b, "%d", w->kernel_batches[i]);
-            if (ytree_seq_push(seq, ytree_scalar_new(b, (struct yloc){source, 0, 0}))) {
-                ytree_free(seq);
-                seq = NULL;
-            }
-        }
-        rc = seq ? ytree_set_path(&t, "scaled.kernel_batches", seq, source, d)
-                 : diag_fail(d, FR_RUNTIME, "out of memory");
-    }
+        !(rc = put(&t, "scaled.ranks", "%.0f", w->ranks, source, d)))
+        rc = ytree_set_ints(&t, "scaled.kernel_batches", w->kernel_batches, 2, source, d);
     if (rc) {
         ytree_free(t);
         return rc;

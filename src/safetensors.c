@@ -236,6 +236,8 @@ const char *st_meta_get(const struct st_file *f, const char *key)
     return NULL;
 }
 
+int st_dtype_floating(enum st_dtype t) { return t == ST_F64 || t == ST_F32 || t == ST_F16 || t == ST_BF16; }
+
 int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, struct diag *d)
 {
     const unsigned char *p = t->data;

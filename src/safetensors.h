@@ -41,6 +41,7 @@ struct st_file {
 };
 
 const char *st_dtype_name(enum st_dtype t);
+int st_dtype_floating(enum st_dtype t); /* F64, F32, F16, BF16: what st_to_f32 widens */
 size_t st_dtype_size(enum st_dtype t);
 
 /* Errors name the file and, where it applies, the tensor (exit code 2). */

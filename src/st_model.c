@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hf_config.h"
+#include "text_file.h"
+
 #define INDEX_FILE "model.safetensors.index.json"
 #define SINGLE_FILE "model.safetensors"
 
@@ -148,4 +151,19 @@ double st_model_numel(const struct st_model *m)
         for (size_t j = 0; j < m->shards[i].n; j++)
             total += (double)m->shards[i].tensors[j].numel;
     return total;
+}
+
+int st_model_config(const char *dir, char *origin, size_t size, struct hf_config *c, int *have, struct diag *d)
+{
+    snprintf(origin, size, "%s/config.json", dir);
+    *have = 0;
+    size_t len;
+    int missing;
+    char *text = text_file_read(origin, &len, &missing, d);
+    if (!text)
+        return missing ? FR_OK : d->code;
+    int rc = hf_config_parse(text, len, origin, c, d);
+    free(text);
+    *have = rc == FR_OK;
+    return rc;
 }

@@ -25,6 +25,11 @@ void st_model_close(struct st_model *m);
 /* The tensor and the shard holding it, or NULL. */
 const struct st_tensor *st_model_find(const struct st_model *m, const char *name, const struct st_file **shard);
 
+/* dir/config.json parsed into c (origin: its path, which c's strings point
+ * into); *have = 0, and FR_OK, when there is none. */
+struct hf_config;
+int st_model_config(const char *dir, char *origin, size_t size, struct hf_config *c, int *have, struct diag *d);
+
 /* Total elements over every tensor of every shard. */
 double st_model_numel(const struct st_model *m);
 

@@ -12,7 +12,6 @@
 
 #include "hf_config.h"
 #include "schema.h"
-#include "text_file.h"
 #include "st_model.h"
 #include "suite_osft_impl.h"
 
@@ -43,27 +42,6 @@ static int parse_name(const char *name, int64_t *layer, int *target)
     return 0;
 }
 
-/* dir/config.json into c; *have = 0 when there is none. */
-static int read_hf_config(const char *dir, char *origin, size_t size, struct hf_config *c, int *have, struct diag *d)
-{
-    snprintf(origin, size, "%s/config.json", dir);
-    *have = 0;
-    size_t len;
-    int missing;
-    char *text = text_file_read(origin, &len, &missing, d);
-    if (!text)
-        return missing ? FR_OK : d->code;
-    int rc = hf_config_parse(text, len, origin, c, d);
-    free(text);
-    *have = rc == FR_OK;
-    return rc;
-}
-
-static int floating(enum st_dtype t)
-{
-    return t == ST_F64 || t == ST_F32 || t == ST_F16 || t == ST_BF16;
-}
-
 int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, const char *path, struct diag *d)
 {
     char sub[300];
@@ -83,7 +61,7 @@ int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, cons
     char origin[sizeof cfg->path + 16], has[128];
     struct hf_config hc;
     int have_config;
-    if (read_hf_config(cfg->path, origin, sizeof origin, &hc, &have_config, &inner))
+    if (st_model_config(cfg->path, origin, sizeof origin, &hc, &have_config, &inner))
         return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"), "%s", inner.msg);
     unsigned own = have_config ? model_targets(&hc.shape) : TARGETS_SPLIT | TARGETS_FUSED;
     char whose[sizeof origin + 64];
@@ -118,7 +96,7 @@ int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, cons
                                  hc.model_type, hc.shape.hidden_size, hc.shape.intermediate_size,
                                  hc.shape.num_attention_heads, hc.shape.num_key_value_heads, hc.shape.head_dim,
                                  expect.out, expect.in);
-            if (!floating(t->dtype))
+            if (!st_dtype_floating(t->dtype))
                 return diag_fail(d, FR_USAGE, "%s: tensor '%s' is %s; OSFT needs floating-point weights "
                                               "(a quantized checkpoint?)", m->shards[s].path, t->name,
                                  st_dtype_name(t->dtype));

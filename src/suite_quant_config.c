@@ -331,8 +331,7 @@ static int list_checkpoint_layers(struct quant_layers *L, const struct ynode *la
             int match = 0;
             for (size_t k = 0; k < L->ntensors && !match; k++)
                 match = fnmatch(L->tensors[k], t->name, 0) == 0;
-            if (!match || t->ndim != 2 ||
-                !(t->dtype == ST_F64 || t->dtype == ST_F32 || t->dtype == ST_F16 || t->dtype == ST_BF16))
+            if (!match || t->ndim != 2 || !st_dtype_floating(t->dtype))
                 continue;
             if (L->nckpt == QUANT_MAX_CKPT || strlen(t->name) >= sizeof L->ckpt[0].tensor)
                 rc = schema_error(d, &cn->loc, join_path(sub, sizeof sub, path, "tensors"),

@@ -492,7 +492,7 @@ fail:
     return NULL;
 }
 
-struct ynode *ytree_scalar_new(const char *text, struct yloc loc)
+static struct ynode *scalar_new(const char *text, struct yloc loc)
 {
     struct ynode *n = calloc(1, sizeof *n);
     if (n && !(n->text = strdup(text))) {
@@ -506,23 +506,32 @@ struct ynode *ytree_scalar_new(const char *text, struct yloc loc)
     return n;
 }
 
-struct ynode *ytree_seq_new(struct yloc loc)
+int ytree_set_text(struct ynode **root, const char *path, const char *text, const char *source, struct diag *d)
 {
-    struct ynode *n = calloc(1, sizeof *n);
-    if (n) {
-        n->kind = YN_SEQ;
-        n->loc = loc;
-    }
-    return n;
+    struct ynode *n = scalar_new(text, (struct yloc){source, 0, 0});
+    return n ? ytree_set_path(root, path, n, source, d) : diag_fail(d, FR_RUNTIME, "out of memory");
 }
 
-int ytree_seq_push(struct ynode *seq, struct ynode *item)
+int ytree_set_ints(struct ynode **root, const char *path, const int *x, size_t n, const char *source,
+                   struct diag *d)
 {
-    if (!item || seq_append(seq, item)) {
-        ytree_free(item);
-        return -1;
+    struct yloc loc = {source, 0, 0};
+    struct ynode *seq = calloc(1, sizeof *seq);
+    if (seq) {
+        seq->kind = YN_SEQ;
+        seq->loc = loc;
     }
-    return 0;
+    for (size_t i = 0; seq && i < n; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "%d", x[i]);
+        struct ynode *item = scalar_new(text, loc);
+        if (!item || seq_append(seq, item)) {
+            ytree_free(item);
+            ytree_free(seq);
+            seq = NULL;
+        }
+    }
+    return seq ? ytree_set_path(root, path, seq, source, d) : diag_fail(d, FR_RUNTIME, "out of memory");
 }
 
 struct leaves {

@@ -60,11 +60,11 @@ int ytree_set_path(struct ynode **root, const char *path, struct ynode *value,
 /* A deep copy (NULL when out of memory), with the same locations. */
 struct ynode *ytree_clone(const struct ynode *node);
 
-/* A new scalar or empty sequence at loc (NULL when out of memory); a
- * sequence takes items with ytree_seq_push (which takes ownership). */
-struct ynode *ytree_scalar_new(const char *text, struct yloc loc);
-struct ynode *ytree_seq_new(struct yloc loc);
-int ytree_seq_push(struct ynode *seq, struct ynode *item);
+/* ytree_set_path with a new scalar, or a new list of integers, located at
+ * source (the nodes made for values that come from no file). */
+int ytree_set_text(struct ynode **root, const char *path, const char *text, const char *source, struct diag *d);
+int ytree_set_ints(struct ynode **root, const char *path, const int *x, size_t n, const char *source,
+                   struct diag *d);
 
 /* Every scalar leaf as "key.path = value  (source)" lines, sequences of
  * scalars as one "[a, b]" value, into a malloc'ed string. */
