@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plot_gnuplot.h"
 #include "report_formats.h"
+#include "report_html.h"
 #include "results.h"
 #include "schema.h"
 #include "suite.h"
@@ -106,8 +108,10 @@ static const char compare_usage[] =
     "  --atol X                         absolute slack for numbers (default 1e-12)\n"
     "  --band F                         times and rates (default 0.25)\n"
     "  --verbose                        every compared figure, not only changes\n"
-    "  --format text|junit              text (default), or JUnit XML: every compared metric a\n"
-    "                                   testcase, failing when it regressed (for CI servers)\n"
+    "  --format text|junit|html         text (default); JUnit XML: every compared metric a\n"
+    "                                   testcase, failing when it regressed (for CI servers);\n"
+    "                                   html: one self-contained page with both runs' provenance,\n"
+    "                                   a plot of the changes (gnuplot) and every compared metric\n"
     "  -o PATH                          write the report there instead of standard output\n"
     "exit codes: 0 no regression, 1 regression, 2 usage error, 3 unreadable file\n";
 
@@ -117,6 +121,19 @@ static int parse_number_option(const char *opt, const char *text, double lo, dou
     if (!text || parse_real(text, out, &overflow) || !(*out >= lo))
         return diag_fail(d, FR_USAGE, "%s expects a number >= %g, not '%s'", opt, lo, text ? text : "");
     return FR_OK;
+}
+
+static int compare_html(const struct cmp_report *r, const char *const files[2], FILE *out, struct diag *d)
+{
+    struct report_data base, now;
+    char gnuplot[4096];
+    int rc = report_load(files[0], &base, d);
+    if (!rc && !(rc = report_load(files[1], &now, d))) {
+        rc = report_compare_html(r, &base, &now, plot_gnuplot_find(gnuplot, sizeof gnuplot), out);
+        report_free(&now);
+    }
+    report_free(&base);
+    return rc;
 }
 
 int baseline_main(int argc, char **argv)
@@ -146,8 +163,8 @@ int baseline_main(int argc, char **argv)
                 rc = diag_fail(&d, FR_USAGE, "%s needs a value (see fidrun compare --help)", a);
             else if (!strcmp(a, "-o"))
                 path = argv[++i];
-            else if (strcmp(format = argv[++i], "text") && strcmp(format, "junit"))
-                rc = diag_fail(&d, FR_USAGE, "--format '%s' is not one of text, junit", format);
+            else if (strcmp(format = argv[++i], "text") && strcmp(format, "junit") && strcmp(format, "html"))
+                rc = diag_fail(&d, FR_USAGE, "--format '%s' is not one of text, junit, html", format);
         }
         else if (a[0] == '-')
             rc = diag_fail(&d, FR_USAGE, "unknown option '%s' (see fidrun compare --help)", a);
@@ -166,6 +183,7 @@ int baseline_main(int argc, char **argv)
         cmp_report_free(&r);
         return rc;
     }
+    d = (struct diag){0};
     FILE *out = path ? fopen(path, "w") : stdout;
     if (!out) {
         fprintf(stderr, "fidrun: error: cannot write '%s': %s\n", path, strerror(errno));
@@ -174,16 +192,20 @@ int baseline_main(int argc, char **argv)
     }
     if (strcmp(format, "junit") == 0) {
         rc = report_compare_junit(&r, files[0], files[1], out);
+    } else if (strcmp(format, "html") == 0) {
+        rc = compare_html(&r, files, out, &d);
     } else {
         fprintf(out, "baseline %s\nnow      %s\n", files[0], files[1]);
         cmp_report_print(&r, out, !verbose);
     }
     if (path && fclose(out) != 0)
         rc = FR_RUNTIME;
-    if (rc)
+    if (rc && d.msg[0])
+        fprintf(stderr, "fidrun: error: %s\n", d.msg);
+    else if (rc)
         fprintf(stderr, "fidrun: error: cannot write the comparison%s%s\n", path ? " to " : "", path ? path : "");
     /* the verdict always reaches the terminal, whatever the format */
-    FILE *verdict = strcmp(format, "junit") == 0 || path ? stderr : stdout;
+    FILE *verdict = strcmp(format, "text") != 0 || path ? stderr : stdout;
     fprintf(verdict, "%s: %lld regression%s in %zu compared metrics\n", r.regressions ? "REGRESSED" : "NO REGRESSION",
             (long long)r.regressions, r.regressions == 1 ? "" : "s", r.n);
     rc = rc ? rc : r.regressions ? FR_CHECK_FAILED : FR_OK;

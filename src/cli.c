@@ -15,7 +15,7 @@ const char cli_usage[] =
     "       fidrun gptq --weights W.safetensors --tensor NAME --bits B --group-size G --out Q.safetensors\n"
     "                                           quantize one layer to the HF GPTQ layout, print its error\n"
     "       fidrun compare BASE.h5 NEW.h5         compare two results files, exit 1 on a regression\n"
-    "       fidrun report RESULTS.h5 [--format text|json|csv|junit] [-o PATH]\n"
+    "       fidrun report RESULTS.h5 [--format text|json|csv|junit|html] [-o PATH]\n"
     "                                           a results file as text, JSON, CSV files or JUnit XML\n"
     "       fidrun detect-size NAME|FOLDER [--json]\n"
     "                                           a model's size in billions and tier, from its name or files\n"
@@ -46,6 +46,7 @@ const char cli_usage[] =
     "  --atol X              baseline: absolute slack for numbers (default 1e-12)\n"
     "  --save-baseline       mark the results file as a baseline (any results file serves)\n"
     "  --junit FILE.xml      also write the checks as JUnit XML (fidrun report --format junit)\n"
+    "  --html FILE.html      also write the HTML report with plots (fidrun report --format html)\n"
     "  --ranks P             validate: plan for P ranks (default: the MPI size, else 1)\n"
     "  --json                validate: print the plan as JSON\n"
     "  --help, -h            this text\n"
@@ -59,7 +60,7 @@ static const char *const long_options[] = {"--suite",    "--only",      "--set",
                                            "--out",      "--seed",      "--quiet",     "--verbose",
                                            "--help",     "--version",   "--ranks",     "--json",
                                            "--baseline", "--tolerance", "--band",      "--atol",
-                                           "--save-baseline", "--junit"};
+                                           "--save-baseline", "--junit", "--html"};
 
 static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
 {
@@ -132,6 +133,12 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
         if (!(v = option_value(argc, argv, i, "--junit", d)))
             return FR_USAGE;
         c->junit = v;
+        return FR_OK;
+    }
+    if (is_option(arg, "--html")) {
+        if (!(v = option_value(argc, argv, i, "--html", d)))
+            return FR_USAGE;
+        c->html = v;
         return FR_OK;
     }
     if (is_option(arg, "--baseline")) {
@@ -239,9 +246,9 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
         return diag_fail(d, FR_USAGE, "%s", explicit_command ? "which config? usage: fidrun validate CONFIG.yaml"
                                                               : "no config file given; usage: fidrun CONFIG.yaml "
                                                                 "[options] (see fidrun --help)");
-    if ((c->baseline || c->save_baseline || c->junit) && c->command != CMD_RUN)
-        return diag_fail(d, FR_USAGE, "--baseline, --save-baseline and --junit belong to a run, not to 'fidrun "
-                                      "validate'");
+    if ((c->baseline || c->save_baseline || c->junit || c->html) && c->command != CMD_RUN)
+        return diag_fail(d, FR_USAGE, "--baseline, --save-baseline, --junit and --html belong to a run, not to "
+                                      "'fidrun validate'");
     if ((c->ranks || c->json) && c->command != CMD_VALIDATE)
         return diag_fail(d, FR_USAGE, "--ranks and --json belong to 'fidrun validate'; a run uses the MPI size");
     return FR_OK;

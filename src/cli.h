@@ -25,6 +25,7 @@ struct cli {
     const char *baseline;   /* --baseline FILE.h5: compare the run with it */
     int save_baseline;      /* --save-baseline: mark the results file as a baseline */
     const char *junit;      /* --junit FILE.xml: the checks as JUnit XML after the run */
+    const char *html;       /* --html FILE.html: the HTML report after the run */
     struct cmp_policy cmp;  /* --tolerance, --atol, --band */
     int argc;  /* the whole command line, for provenance */
     char **argv;

@@ -13,6 +13,7 @@
 #include "linalg.h"
 #include "plan.h"
 #include "progress.h"
+#include "report_html.h"
 #include "provenance.h"
 #include "ranks.h"
 #include "results.h"
@@ -427,6 +428,21 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
     return results_finish(rf, path, size, &s->d);
 }
 
+/* --junit / --html: the report of the results file just written. */
+static int write_report(const char *results, const char *what, const char *path,
+                        int (*writer)(const char *, const char *, struct diag *))
+{
+    struct diag d = {0};
+    if (!path)
+        return FR_OK;
+    if (writer(results, path, &d)) {
+        fprintf(stderr, "fidrun: error: %s\n", d.msg);
+        return FR_RUNTIME;
+    }
+    printf("%s: %s\n", what, path);
+    return FR_OK;
+}
+
 static int finish_on_root(struct run_state *s)
 {
     struct report r = {0};
@@ -441,13 +457,9 @@ static int finish_on_root(struct run_state *s)
         char wall[32];
         format_duration(now_seconds() - s->t0, wall, sizeof wall);
         printf("results: %s\n", path);
-        struct diag jd = {0};
-        if (s->cli->junit && report_junit_file(path, s->cli->junit, &jd)) {
-            fprintf(stderr, "fidrun: error: %s\n", jd.msg);
+        rc = write_report(path, "junit", s->cli->junit, report_junit_file);
+        if (write_report(path, "html", s->cli->html, report_html_file))
             rc = FR_RUNTIME;
-        } else if (s->cli->junit) {
-            printf("junit: %s\n", s->cli->junit);
-        }
         if (failed)
             printf("FAILED: %zu of %zu checks failed · %zu tasks · wall %s\n", failed, r.checks.n,
                    s->plan.tasks.n, wall);

@@ -119,6 +119,16 @@ int provenance_write(struct results_file *rf, const struct provenance *p, struct
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (results_attr_int(rf, "/", ints[i].key, ints[i].value, d))
             return d->code;
+    /* Under Slurm: which job, on which nodes (rank 0's view; every rank
+     * of a job sees the same values). */
+    const char *const slurm[][2] = {{"slurm_job_id", "SLURM_JOB_ID"},         {"slurm_job_name", "SLURM_JOB_NAME"},
+                                    {"slurm_nodelist", "SLURM_JOB_NODELIST"}, {"slurm_ntasks", "SLURM_NTASKS"},
+                                    {"slurm_cluster", "SLURM_CLUSTER_NAME"},  {"slurm_restart_count", "SLURM_RESTART_COUNT"}};
+    for (size_t i = 0; i < sizeof slurm / sizeof slurm[0]; i++) {
+        const char *v = getenv(slurm[i][1]);
+        if (v && *v && results_attr_string(rf, "/", slurm[i][0], v, d))
+            return d->code;
+    }
     if (results_attr_double(rf, "/", "wall_seconds", p->wall_seconds, d) ||
         results_attr_double(rf, "/", "predicted_imbalance", p->predicted_imbalance, d) ||
         results_attr_double(rf, "/", "realized_imbalance", p->realized_imbalance, d))

@@ -1,4 +1,4 @@
-/* fidrun report RESULTS.h5 [--format text|json|csv|junit] [-o PATH]: a
+/* fidrun report RESULTS.h5 [--format text|json|csv|junit|html] [-o PATH]: a
  * results file read alone (no rerun, no MPI). */
 #include "report_cli.h"
 
@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plot_gnuplot.h"
 #include "report_formats.h"
+#include "report_html.h"
 
 static const char usage[] =
-    "usage: fidrun report RESULTS.h5 [--format text|json|csv|junit] [-o PATH]\n"
+    "usage: fidrun report RESULTS.h5 [--format text|json|csv|junit|html] [-o PATH]\n"
     "\n"
     "Reads a results file alone (no rerun, no MPI) and writes:\n"
     "  text   (default) the provenance, the checks as the run printed them, every table\n"
@@ -19,7 +21,9 @@ static const char usage[] =
     "  csv    one file per table into the folder -o names (default RESULTS-csv)\n"
     "  junit  every check a testcase, one testsuite per fidrun suite, a failure carrying\n"
     "         value, bound and unit (for CI servers)\n"
-    "-o PATH writes there instead of standard output (csv: the folder).\n"
+    "  html   one self-contained page (nothing fetched when viewed): provenance, checks\n"
+    "         (failed first), plots drawn with gnuplot (FIDRUN_GNUPLOT=PATH picks the program;\n"
+    "         without it the page says so and shows the plotted values as tables), every table\n"    "-o PATH writes there instead of standard output (csv: the folder).\n"
     "exit codes: 0 written, 2 usage or not a results file, 3 cannot write\n";
 
 static int write_to(const struct report_data *r, const char *format, const char *path, struct diag *d)
@@ -27,8 +31,10 @@ static int write_to(const struct report_data *r, const char *format, const char 
     FILE *out = path ? fopen(path, "w") : stdout;
     if (!out)
         return diag_fail(d, FR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+    char gnuplot[4096];
     int rc = strcmp(format, "json") == 0    ? report_json(r, out)
              : strcmp(format, "junit") == 0 ? report_junit(r, out)
+             : strcmp(format, "html") == 0  ? report_html(r, plot_gnuplot_find(gnuplot, sizeof gnuplot), out)
                                             : report_text(r, out);
     if (path && fclose(out) != 0 && !rc)
         rc = FR_RUNTIME;
@@ -72,8 +78,9 @@ int report_main(int argc, char **argv)
     }
     if (!rc && !file)
         rc = diag_fail(&d, FR_USAGE, "which results file? (see fidrun report --help)");
-    if (!rc && strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "junit"))
-        rc = diag_fail(&d, FR_USAGE, "--format '%s' is not one of text, json, csv, junit", format);
+    if (!rc && strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "junit") &&
+        strcmp(format, "html"))
+        rc = diag_fail(&d, FR_USAGE, "--format '%s' is not one of text, json, csv, junit, html", format);
     struct report_data r = {0};
     if (!rc)
         rc = report_load(file, &r, &d);

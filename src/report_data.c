@@ -149,3 +149,38 @@ const char *report_cell(const struct column *c, const void *row, char *buf, size
         snprintf(buf, size, "%.17g", v.f);
     return buf;
 }
+
+static const struct column *column_named(const struct report_table *t, const char *name)
+{
+    for (size_t c = 0; c < t->desc->ncols; c++)
+        if (strcmp(t->desc->cols[c].name, name) == 0)
+            return &t->desc->cols[c];
+    return NULL;
+}
+
+double report_num(const struct report_table *t, size_t k, const char *column)
+{
+    const struct column *c = column_named(t, column);
+    if (!c || k >= t->n || c->type == COL_STR)
+        return NAN;
+    struct report_value v = report_value_of(c, (const char *)t->rows + k * t->desc->row_size);
+    return v.type == COL_F64 ? v.f : (double)v.i;
+}
+
+const char *report_str(const struct report_table *t, size_t k, const char *column, char *buf, size_t size)
+{
+    const struct column *c = column_named(t, column);
+    if (!c || k >= t->n) {
+        snprintf(buf, size, "%s", "");
+        return buf;
+    }
+    return report_cell(c, (const char *)t->rows + k * t->desc->row_size, buf, size);
+}
+
+const char *const report_provenance_keys[] = {
+    "name",        "start_time", "end_time", "wall_seconds", "fidrun_version", "git_commit",
+    "hosts",       "host_count", "ranks",    "device",       "device_names",   "mpi_library",
+    "blas",        "config_path", "config_overrides", "argv", "tasks",         "checks",
+    "checks_failed", "slurm_job_id", "slurm_job_name", "slurm_nodelist", "slurm_ntasks", "slurm_cluster",
+    "slurm_restart_count"};
+const size_t report_nprovenance_keys = sizeof report_provenance_keys / sizeof report_provenance_keys[0];

@@ -58,4 +58,13 @@ struct report_value report_value_of(const struct column *c, const void *row);
  * (NaN as "nan", infinities as "inf" / "-inf"). */
 const char *report_cell(const struct column *c, const void *row, char *buf, size_t size);
 
+/* Row k's cell in the named column: as a number (NaN for text, or where the
+ * table has no such column), or as text ("" where it has none). */
+double report_num(const struct report_table *t, size_t k, const char *column);
+const char *report_str(const struct report_table *t, size_t k, const char *column, char *buf, size_t size);
+
+/* The root attributes a report shows, in order. */
+extern const char *const report_provenance_keys[];
+extern const size_t report_nprovenance_keys;
+
 #endif

@@ -10,11 +10,6 @@
 #include "checks.h"
 #include "xml_out.h"
 
-static const char *const provenance_keys[] = {"name",      "start_time",   "end_time", "wall_seconds",
-                                              "fidrun_version", "git_commit", "hosts",   "host_count",
-                                              "ranks",     "device",       "device_names", "mpi_library",
-                                              "blas",      "config_path",  "config_overrides", "argv",
-                                              "tasks",     "checks",       "checks_failed"};
 
 /* "osft/matrices" from "/osft/matrices" */
 static const char *table_key(const struct report_table *t) { return t->dataset + 1; }
@@ -30,14 +25,14 @@ static struct check_list check_rows(const struct report_data *r)
 int report_text(const struct report_data *r, FILE *out)
 {
     fprintf(out, "fidrun results %s\n", r->path);
-    for (size_t i = 0; i < sizeof provenance_keys / sizeof provenance_keys[0]; i++) {
-        const char *v = report_attr(r, provenance_keys[i], NULL);
+    for (size_t i = 0; i < report_nprovenance_keys; i++) {
+        const char *v = report_attr(r, report_provenance_keys[i], NULL);
         size_t len = v ? strlen(v) : 0;
         while (len && v[len - 1] == '\n')
             len--;
         if (!len)
             continue;
-        fprintf(out, "  %-17s ", provenance_keys[i]);
+        fprintf(out, "  %-17s ", report_provenance_keys[i]);
         for (size_t k = 0; k < len; k++) /* several overrides: one line */
             fputs(v[k] == '\n' ? " · " : (char[]){v[k], 0}, out);
         fputc('\n', out);

@@ -3,41 +3,7 @@
 # single-rank results, error paths that must end every rank with the right
 # exit code, and the results file as other tools read it.
 # Ends with "integration: N passed, N failed, N skipped".
-set -u
-cd "$(dirname "$0")/../.."
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=true OPENBLAS_NUM_THREADS=1
-
-FIDRUN=./fidrun
-H5=build/tests/h5records
-LIMIT=300 # seconds; a run that hangs is killed and counted as a failure (exit 124)
-work=$(mktemp -d /tmp/fidrun-it.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-
-ok() { echo "ok       $1"; passed=$((passed + 1)); }
-skip() { echo "skipped  $1 ($2)"; skipped=$((skipped + 1)); }
-bad() {
-  echo "FAILED   $1: $2"
-  [ -n "${out:-}" ] && [ -f "$out" ] && sed 's/^/         | /' "$out" | tail -n 15
-  failed=$((failed + 1))
-}
-# expect NAME: passes when the previous command's status equals $want
-check_rc() { if [ "$rc" -eq "$2" ]; then ok "$1"; else bad "$1" "exit $rc, expected $2"; fi; }
-
-# mpirun_fidrun NP ARGS...: sets rc, out (log of stdout+stderr) and secs
-mpirun_fidrun() {
-  local np=$1
-  shift
-  out=$work/log.$((++n_logs))
-  local t0=$SECONDS
-  timeout $LIMIT mpirun -np "$np" $FIDRUN "$@" >"$out" 2>&1
-  rc=$?
-  secs=$((SECONDS - t0))
-}
-n_logs=0
-newest() { ls -t "$1"/*.h5 2>/dev/null | head -n1; }
-smoke=configs/smoke.yaml
+. "$(dirname "$0")/lib.sh"
 
 echo "integration (mpirun, $(mpirun --version | head -n1))"
 
@@ -861,6 +827,4 @@ if make --no-print-directory install PREFIX=/opt/fidrun DESTDIR="$inst" >"$out" 
   else bad "man page against --help" "missing:$missing"; fi
 else bad "make install" "$(tail -n 5 "$out")"; fi
 
-echo "integration: $passed passed, $failed failed, $skipped skipped"
-[ -n "${COUNTS:-}" ] && echo "$passed $failed $skipped" >"$COUNTS"
-[ "$failed" -eq 0 ]
+finish integration
