@@ -10,7 +10,11 @@ FIDRUN=./fidrun
 H5=build/tests/h5records
 LIMIT=300 # seconds; a run that hangs is killed and counted as a failure (exit 124)
 work=$(mktemp -d /tmp/fidrun-it.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# at_exit COMMAND: run when the script ends (daemons a test started), before
+# the scratch folder goes
+cleanups=()
+at_exit() { cleanups+=("$1"); }
+trap 'for c in "${cleanups[@]}"; do eval "$c"; done; rm -rf "$work"' EXIT
 passed=0 failed=0 skipped=0
 
 ok() { echo "ok       $1"; passed=$((passed + 1)); }
