@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "affinity.h"
 #include "baseline.h"
 #include "report_formats.h"
 #include "comm.h"
@@ -65,6 +66,7 @@ static int gather_rank_identities(struct run_state *s)
 {
     struct rank_record me = {.rank = s->ci.rank, .local_rank = s->ci.local_rank};
     snprintf(me.host, sizeof me.host, "%s", s->ci.host);
+    cpu_affinity_text(me.cpu_affinity, sizeof me.cpu_affinity);
     me.gpu_index = s->dev.gpu_index;
     me.gpu_host_index = s->dev.gpu_host_index;
     if (s->dev.gpu_index >= 0) {

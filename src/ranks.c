@@ -12,6 +12,7 @@ static const struct column rank_cols[] = {
     COL(COL_I32, struct rank_record, rank, ""),
     COL(COL_STR, struct rank_record, host, ""),
     COL(COL_I32, struct rank_record, local_rank, ""),
+    COLC(COL_STR, struct rank_record, cpu_affinity, "", CMP_IGNORE),
     COL(COL_STR, struct rank_record, device, ""),
     COL(COL_I32, struct rank_record, gpu_index, ""),
     COL(COL_I32, struct rank_record, gpu_host_index, ""),

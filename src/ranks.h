@@ -12,6 +12,7 @@ struct rank_record {
     int32_t rank;
     char host[64];
     int32_t local_rank;
+    char cpu_affinity[64];  /* the CPUs this rank is bound to, "0-3,8" */
     char device[96];        /* the CPU, or the GPU's name */
     int32_t gpu_index;      /* CUDA ordinal bound, -1 on the CPU */
     int32_t gpu_host_index; /* that GPU on the host (through CUDA_VISIBLE_DEVICES), -1 if unknown */
