@@ -4,7 +4,7 @@
 
 CC      := mpicc
 CFLAGS  ?= -O2 -g
-override CFLAGS += -std=c11 -Wall -Wextra -D_DEFAULT_SOURCE -MMD -MP -Ibuild -Isrc -Impi
+override CFLAGS += -std=c11 -Wall -Wextra -pthread -D_DEFAULT_SOURCE -MMD -MP -Ibuild -Isrc -Impi
 LDLIBS  :=
 
 MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
@@ -32,7 +32,7 @@ OPENBLAS_LIBS := $(or $(call pc_libs,openblas),-lopenblas)
 CMOCKA_LIBS   := $(or $(call pc_libs,cmocka),-lcmocka)
 
 override CFLAGS += $(HDF5_CFLAGS) $(LAPACKE_CFLAGS) $(OPENBLAS_CFLAGS)
-LDLIBS += $(HDF5_LIBS) $(YAML_LIBS) $(JANSSON_LIBS) $(LAPACKE_LIBS) $(OPENBLAS_LIBS) -lm
+LDLIBS += $(HDF5_LIBS) $(YAML_LIBS) $(JANSSON_LIBS) $(LAPACKE_LIBS) $(OPENBLAS_LIBS) -lm -pthread
 
 # CUDA: nvcc from CUDA_HOME (or PATH), cuSOLVER and cuBLAS beside it, NCCL
 # beside it or in the system folders. cuda/*.cu are built into the same
@@ -95,7 +95,7 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: install all found deps run test unit integration bench bench-balance bench-realized bench-quant clean FORCE
+.PHONY: install all found deps run test unit integration bench bench-balance bench-realized bench-quant bench-progress clean FORCE
 
 all: fidrun
 
@@ -154,7 +154,7 @@ test: deps
 	@$(MPI_ENV) tests/run-all.sh $(UNIT_BINS)
 
 # Benchmarks: figures measured side by side in one run (not tests).
-bench: bench-balance bench-realized bench-quant
+bench: bench-balance bench-realized bench-quant bench-progress
 
 bench-balance: fidrun
 	@tests/bench/balance.sh
@@ -164,6 +164,9 @@ bench-realized: fidrun
 
 bench-quant: fidrun
 	@tests/bench/quant.sh
+
+bench-progress: fidrun
+	@tests/bench/progress.sh $(PROGRESS_CONFIG) $(PROGRESS_NP) $(PROGRESS_PAIRS)
 
 # make install PREFIX=/usr/local DESTDIR=...: the binary, the configs and
 # profiles as examples, the Slurm job scripts and the man page.

@@ -11,10 +11,13 @@
 
 enum { TAG_PROGRESS = 101 };
 
+static int thread_level = MPI_THREAD_SINGLE;
+
 int comm_init(int *argc, char ***argv, struct comm_info *ci)
 {
     memset(ci, 0, sizeof *ci);
-    if (MPI_Init(argc, argv) != MPI_SUCCESS)
+    /* threads: rank 0 listens for progress reports while it computes */
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &thread_level) != MPI_SUCCESS)
         return FR_RUNTIME;
     comm_self(ci);
     MPI_Comm local;
@@ -24,6 +27,8 @@ int comm_init(int *argc, char ***argv, struct comm_info *ci)
     MPI_Comm_free(&local);
     return FR_OK;
 }
+
+int comm_threads_ok(void) { return thread_level >= MPI_THREAD_MULTIPLE; }
 
 void comm_finalize(void)
 {

@@ -18,6 +18,8 @@ struct comm_info {
 
 int comm_init(int *argc, char ***argv, struct comm_info *ci);
 void comm_finalize(void);
+/* Whether the MPI library lets any thread call it (MPI_THREAD_MULTIPLE). */
+int comm_threads_ok(void);
 
 /* Collective: every rank passes its status; returns the largest, and in
  * *first the rank that should report it: the lowest failing rank that

@@ -38,6 +38,8 @@ const char cli_usage[] =
     "  --out DIR             folder for the results file (config key: output)\n"
     "  --seed N              seed of the synthetic weights (config key: seed)\n"
     "  --quiet, -q           no header, progress or tables: only the checks and the verdict\n"
+    "  --progress MODE       live (one line redrawn), log (a line per 10 % or few seconds),\n"
+    "                        off, or auto (default: live when the output reaches a terminal)\n"
     "  --verbose, -v         a table row per matrix; validate: every task of every rank\n"
     "  --baseline FILE.h5    compare every figure with that earlier run (see fidrun compare\n"
     "                        --help for the rules); a regression fails the run (exit 1)\n"
@@ -60,7 +62,7 @@ static const char *const long_options[] = {"--suite",    "--only",      "--set",
                                            "--out",      "--seed",      "--quiet",     "--verbose",
                                            "--help",     "--version",   "--ranks",     "--json",
                                            "--baseline", "--tolerance", "--band",      "--atol",
-                                           "--save-baseline", "--junit", "--html"};
+                                           "--save-baseline", "--junit", "--html", "--progress"};
 
 static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
 {
@@ -133,6 +135,14 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
         if (!(v = option_value(argc, argv, i, "--junit", d)))
             return FR_USAGE;
         c->junit = v;
+        return FR_OK;
+    }
+    if (is_option(arg, "--progress")) {
+        if (!(v = option_value(argc, argv, i, "--progress", d)))
+            return FR_USAGE;
+        if (strcmp(v, "auto") && strcmp(v, "live") && strcmp(v, "log") && strcmp(v, "off"))
+            return diag_fail(d, FR_USAGE, "--progress '%s' is not one of auto, live, log, off", v);
+        c->progress = v;
         return FR_OK;
     }
     if (is_option(arg, "--html")) {

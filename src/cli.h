@@ -20,6 +20,7 @@ struct cli {
     struct config_override overrides[CLI_MAX_OVERRIDES]; /* in command-line order; strings owned */
     size_t noverrides;
     int quiet, verbose;
+    const char *progress;   /* --progress auto|live|log|off (NULL: auto) */
     int json;  /* validate */
     int ranks; /* validate: plan for this many ranks */
     const char *baseline;   /* --baseline FILE.h5: compare the run with it */

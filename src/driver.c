@@ -13,7 +13,8 @@
 #include "clock.h"
 #include "linalg.h"
 #include "plan.h"
-#include "progress.h"
+#include "run_progress.h"
+#include "terminal.h"
 #include "report_html.h"
 #include "provenance.h"
 #include "ranks.h"
@@ -32,6 +33,7 @@ struct run_state {
     size_t nrecords[CONFIG_MAX_SUITES][SUITE_MAX_TABLES];
     double t0;
     time_t wall0;
+    double progress_cpu_seconds; /* rank 0: the progress listener's CPU time */
     struct diag d;
 };
 
@@ -190,10 +192,17 @@ static void execute(struct run_state *s)
             if (!(s->records[i][t] = calloc(s->nrecords[i][t] ? s->nrecords[i][t] : 1, su->record_tables[t]->row_size)))
                 comm_abort(&s->ci, FR_RUNTIME, "out of memory for %zu records", s->nrecords[i][t]);
     }
-    struct progress prog;
+    struct run_progress prog;
     int root = s->ci.rank == 0;
-    if (root && progress_init(&prog, &p->tasks, s->t0, s->cli->quiet ? NULL : stdout))
-        comm_abort(&s->ci, FR_RUNTIME, "out of memory");
+    if (root) {
+        const char *names[CONFIG_MAX_SUITES];
+        for (size_t i = 0; i < s->cfg.nsuites; i++)
+            names[i] = s->cfg.suites[i].suite->name;
+        run_progress_start(&prog, &p->tasks, names, s->cfg.nsuites, s->t0,
+                           s->cli->quiet ? PROGRESS_OFF
+                                         : progress_mode_named(s->cli->progress, output_reaches_terminal(stdout)),
+                           stdout);
+    }
     if (!root && comm_progress_begin(nmine))
         comm_abort(&s->ci, FR_RUNTIME, "out of memory");
 
@@ -235,19 +244,13 @@ static void execute(struct run_state *s)
         if (rc)
             comm_abort(&s->ci, rc, "%s task %s%s: %s", slot->suite->name, t->name,
                        nb > 1 ? " (or one run beside it)" : "", s->d.msg);
-        double end = now_seconds();
         for (size_t i = k; i < k + nb; i++) {
             struct record_head head = {todo[i]->id, s->ci.rank, todo[i]->cost, secs[i]};
             memcpy(recs[i], &head, sizeof head);
             if (root)
-                progress_task_done(&prog, todo[i]->id, end);
+                run_progress_own_task(&prog, todo[i]->id);
             else
                 comm_progress_notify(todo[i]->id);
-        }
-        if (root) {
-            int id;
-            while (comm_progress_poll(&id))
-                progress_task_done(&prog, id, now_seconds());
         }
         k += nb;
     }
@@ -255,14 +258,8 @@ static void execute(struct run_state *s)
     free(recs);
     free(secs);
     if (root) {
-        int id;
-        while (prog.done < p->tasks.n) {
-            if (comm_progress_poll(&id))
-                progress_task_done(&prog, id, now_seconds());
-            else
-                comm_nap();
-        }
-        progress_free(&prog);
+        run_progress_wait_all(&prog);
+        s->progress_cpu_seconds = prog.listener_cpu_seconds;
     } else {
         comm_progress_end();
     }
@@ -395,6 +392,7 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
         .balance = partition_spec_name(s->plan.balance, balance, sizeof balance),
         .predicted_imbalance = s->plan.imbalance,
         .realized_imbalance = r->realized,
+        .progress_cpu_seconds = s->progress_cpu_seconds,
         .tasks = s->plan.tasks.n,
         .checks = r->checks.n,
         .checks_failed = checks_failed(&r->checks),

@@ -1,5 +1,9 @@
-/* Rank 0's view of how far the run is: tasks done out of the plan, by group,
- * with elapsed time and an ETA from the predicted costs. */
+/* Rank 0's view of how far the run is: tasks done out of the plan, per
+ * suite, elapsed time and an ETA from the predicted costs; and when to show
+ * it. On a terminal one line is redrawn in place as tasks finish; in a log
+ * (CI, Slurm's output file) a plain line is printed at each further 10 %
+ * and, while tasks keep finishing, at least every PROGRESS_LOG_SECONDS.
+ * Pure: the caller says what time it is and where the output goes. */
 #ifndef FIDRUN_PROGRESS_H
 #define FIDRUN_PROGRESS_H
 
@@ -8,25 +12,53 @@
 
 #include "task.h"
 
+#define PROGRESS_MAX_SUITES 8
+#define PROGRESS_LOG_SECONDS 5.0
+#define PROGRESS_REDRAW_SECONDS 0.1
+
+enum progress_mode {
+    PROGRESS_OFF,   /* count only (--quiet) */
+    PROGRESS_LIVE,  /* a terminal: one line, redrawn */
+    PROGRESS_LINES, /* a log: a line per 10 % or per few seconds */
+};
+
 struct progress {
     const struct task_list *tasks;
-    size_t *group_of;        /* per task */
-    size_t *group_left;      /* per group: tasks not yet done */
-    size_t ngroups;
+    const char *suite_names[PROGRESS_MAX_SUITES];
+    size_t nsuites;
+    size_t suite_done[PROGRESS_MAX_SUITES], suite_total[PROGRESS_MAX_SUITES];
     size_t done;
     double done_cost, total_cost;
     double t0;
-    FILE *out; /* NULL: silent */
+    enum progress_mode mode;
+    FILE *out;
+    double last_shown;   /* when a line was last printed or drawn */
+    size_t done_shown;   /* tasks done at that time */
+    int tenths_shown;    /* PROGRESS_LINES: the last 10 % step printed */
+    int line_drawn;      /* PROGRESS_LIVE: a line is on the screen, unfinished */
 };
 
-int progress_init(struct progress *p, const struct task_list *tasks, double t0, FILE *out);
+void progress_init(struct progress *p, const struct task_list *tasks, const char *const *suite_names, size_t nsuites,
+                   double t0, enum progress_mode mode, FILE *out);
 
-/* Marks a task done; prints a line when its group is complete. */
+/* Counts a finished task (by id; ids out of the plan are ignored) and
+ * shows the progress when it is due. */
 void progress_task_done(struct progress *p, int task_id, double now);
 
-/* "[ 98/196]  50% · model.layers.13 done · 2m01s elapsed · eta 2m00s" */
-void progress_format(const struct progress *p, const char *what, double now, char *buf, size_t size);
+/* Shows the progress when it is due by the clock alone (the live line's
+ * elapsed time; a log line while tasks keep finishing). */
+void progress_tick(struct progress *p, double now);
 
-void progress_free(struct progress *p);
+/* The last state, once: the live line finished with a newline, or a log
+ * line for 100 % if it was not printed yet. */
+void progress_finish(struct progress *p, double now);
+
+/* "[ 98/196]  50% · osft 90/180 · quant 8/16 · 2m01s elapsed · eta 2m00s"
+ * (the suites only when there are several). */
+void progress_format(const struct progress *p, double now, char *buf, size_t size);
+
+/* The mode a user asked for ("auto", "live", "log", "off"; NULL is auto):
+ * auto is live when the output reaches a terminal, else lines. */
+enum progress_mode progress_mode_named(const char *name, int terminal);
 
 #endif

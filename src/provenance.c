@@ -131,7 +131,8 @@ int provenance_write(struct results_file *rf, const struct provenance *p, struct
     }
     if (results_attr_double(rf, "/", "wall_seconds", p->wall_seconds, d) ||
         results_attr_double(rf, "/", "predicted_imbalance", p->predicted_imbalance, d) ||
-        results_attr_double(rf, "/", "realized_imbalance", p->realized_imbalance, d))
+        results_attr_double(rf, "/", "realized_imbalance", p->realized_imbalance, d) ||
+        results_attr_double(rf, "/", "progress_cpu_seconds", p->progress_cpu_seconds, d))
         return d->code;
     return FR_OK;
 }

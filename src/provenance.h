@@ -22,6 +22,7 @@ struct provenance {
     const char *cuda_versions; /* runtime, driver and libraries, or "built without CUDA" */
     const char *balance;
     double predicted_imbalance, realized_imbalance;
+    double progress_cpu_seconds; /* rank 0's progress listener thread */
     size_t tasks;
     size_t checks, checks_failed;
 };

@@ -63,8 +63,8 @@ else bad "two-host figures against one host's" "exit $rc: ${cmp:-}"; fi
 out=$work/killed.log
 timeout $LIMIT bash -c "$(declare -f on_node1); hosts='$hosts' subnet='$subnet'; on_node1 $FIDRUN $smoke --set suites.osft.layers=8 --out '$work/killed'" >"$out" 2>&1 &
 job=$!
-for _ in $(seq 300); do grep -q " done · " "$out" && break; sleep 0.1; done
-if ! grep -q " done · " "$out"; then
+for _ in $(seq 300); do grep -q " elapsed · eta " "$out" && break; sleep 0.1; done
+if ! grep -q " elapsed · eta " "$out"; then
   bad "a run to cut" "no progress line within 30 s"
 else
   t0=$SECONDS

@@ -161,7 +161,7 @@ fi
 
 # 6. output folder that cannot be written: exit 3 before any task runs
 mpirun_fidrun 2 $smoke --out /proc/fidrun-results
-if [ $rc -eq 3 ] && grep -q "output folder" "$out" && ! grep -q ' done · ' "$out"; then
+if [ $rc -eq 3 ] && grep -q "output folder" "$out" && ! grep -q ' elapsed · eta ' "$out"; then
   ok "unwritable output folder exits 3 before the first task"
 else
   bad "unwritable output folder" "exit $rc"
@@ -191,6 +191,30 @@ if [ "$($H5 attr "$f1" config_text)" = "$(cat $smoke)" ]; then
 else
   bad "config_text attribute" "differs from $smoke"
 fi
+
+# 7b. live progress: a log gets a line per 10 %; a terminal one line redrawn; --quiet nothing
+mpirun_fidrun 2 $smoke --out "$work/progress"
+lines=$(grep -c '^\[ *[0-9]*/14\] *[0-9]*% · .* elapsed · eta ' "$out")
+if [ $rc -eq 0 ] && [ "$lines" -ge 5 ] && [ "$lines" -le 11 ] && grep -q '^\[14/14\] 100% · .* eta 0s$' "$out" &&
+  ! grep -q $'\r' "$out"; then ok "progress into a log (mpirun's output a file): $lines plain lines, one per 10 % step, the last at 100 %"
+else bad "progress into a log" "exit $rc, $lines lines"; fi
+if command -v script >/dev/null; then
+  out=$work/progress-tty.log
+  timeout $LIMIT script -qfec "mpirun -np 2 $FIDRUN $smoke --out $work/progress" /dev/null >"$out" 2>&1
+  rc=$?
+  live=$(tr '\r' '\n' <"$out" | grep -c '^\[ *[0-9]*/14\] *[0-9]*% · .* elapsed · eta .*'$'\033''\[K')
+  if [ $rc -eq 0 ] && [ "$live" -ge 2 ] && grep -qa $'\r\[14/14\] 100% · .* eta 0s\033\[K\r*$' "$out" &&
+    [ "$(grep -ac 'elapsed · eta' "$out")" -eq 1 ]; then
+    ok "progress on a terminal (mpirun under a pty): one line redrawn $live times, left at 100 %"
+  else bad "progress on a terminal" "exit $rc, $live redraws"; fi
+else
+  skip "progress on a terminal" "no script(1) to make a pty"
+fi
+mpirun_fidrun 2 $smoke --out "$work/progress" --quiet
+if [ $rc -eq 0 ] && ! grep -q 'elapsed · eta' "$out"; then ok "--quiet: no progress"; else bad "--quiet progress" "exit $rc"; fi
+mpirun_fidrun 2 $smoke --progress sometimes
+if [ $rc -eq 2 ] && grep -q "progress 'sometimes' is not one of auto, live, log, off" "$out"; then ok "--progress sometimes exits 2, naming the modes"
+else bad "--progress with a bad mode" "exit $rc"; fi
 
 # 8. h5py and pandas read it as it is (the README's example)
 py=""

@@ -1,9 +1,7 @@
-/* The plan: task enumeration, --only filtering, assignment invariants, and
- * progress/ETA bookkeeping. */
+/* The plan: task enumeration, --only filtering and assignment invariants. */
 #include "testutil.h"
 
 #include "plan.h"
-#include "progress.h"
 
 static const char *config_text =
     "suites:\n"
@@ -89,46 +87,12 @@ static void test_layers_and_targets(void **state)
     config_free(&cfg);
 }
 
-static void test_progress(void **state)
-{
-    (void)state;
-    struct task_list tl = {0};
-    struct task t = {.cost = 1};
-    snprintf(t.group, sizeof t.group, "g0");
-    task_list_push(&tl, &t);
-    task_list_push(&tl, &t);
-    t.cost = 2;
-    snprintf(t.group, sizeof t.group, "g1");
-    task_list_push(&tl, &t);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    struct progress p;
-    assert_int_equal(progress_init(&p, &tl, 100.0, out), 0);
-    assert_int_equal(p.ngroups, 2);
-    progress_task_done(&p, 1, 105.0);
-    fflush(out);
-    assert_int_equal(len, 0); /* g0 not complete yet */
-    progress_task_done(&p, 0, 110.0);
-    fflush(out);
-    /* half the predicted cost in 10 s: 10 s to go */
-    assert_string_equal(buf, "[2/3]  67% · g0 done · 10.0s elapsed · eta 10.0s\n");
-    progress_task_done(&p, 2, 130.0);
-    fflush(out);
-    assert_contains(buf, "[3/3] 100% · g1 done · 30.0s elapsed · eta 0s\n");
-    progress_free(&p);
-    fclose(out);
-    free(buf);
-    task_list_free(&tl);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_model_plan),
         cmocka_unit_test(test_only_filter),
         cmocka_unit_test(test_layers_and_targets),
-        cmocka_unit_test(test_progress),
     };
     return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
 }
