@@ -80,6 +80,31 @@ int comm_bcast_int(int value)
     return value;
 }
 
+void comm_bcast_bytes(void *buf, size_t bytes)
+{
+    for (size_t off = 0; off < bytes;) { /* MPI counts are ints */
+        int chunk = bytes - off > (size_t)1 << 30 ? 1 << 30 : (int)(bytes - off);
+        MPI_Bcast((char *)buf + off, chunk, MPI_BYTE, 0, MPI_COMM_WORLD);
+        off += (size_t)chunk;
+    }
+}
+
+void comm_max_bytes(unsigned char *mask, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        int chunk = n - off > (size_t)1 << 30 ? 1 << 30 : (int)(n - off);
+        MPI_Allreduce(MPI_IN_PLACE, mask + off, chunk, MPI_UNSIGNED_CHAR, MPI_MAX, MPI_COMM_WORLD);
+        off += (size_t)chunk;
+    }
+}
+
+int comm_max_int(int value)
+{
+    int worst;
+    MPI_Allreduce(&value, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return worst;
+}
+
 int comm_gather_bytes(const void *buf, size_t bytes, void **all, size_t *total, struct diag *d)
 {
     int rank, size;

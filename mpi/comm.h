@@ -33,6 +33,12 @@ _Noreturn void comm_abort(const struct comm_info *ci, int code, const char *fmt,
     __attribute__((format(printf, 3, 4)));
 
 int comm_bcast_int(int value);
+/* Collective: rank 0's bytes to every rank. */
+void comm_bcast_bytes(void *buf, size_t bytes);
+/* Collective: mask[i] = the largest mask[i] of any rank. */
+void comm_max_bytes(unsigned char *mask, size_t n);
+/* Collective: the largest value of any rank. */
+int comm_max_int(int value);
 
 /* This process's rank and host, for comm_abort where no comm_info was kept. */
 void comm_self(struct comm_info *ci);

@@ -15,6 +15,8 @@ const char cli_usage[] =
     "       fidrun gptq --weights W.safetensors --tensor NAME --bits B --group-size G --out Q.safetensors\n"
     "                                           quantize one layer to the HF GPTQ layout, print its error\n"
     "       fidrun compare BASE.h5 NEW.h5         compare two results files, exit 1 on a regression\n"
+    "       fidrun recover OUTPUT/NAME.journal    an interrupted run's journal as a results file\n"
+    "                                           (marked incomplete, listing the tasks missing)\n"
     "       fidrun report RESULTS.h5 [--format text|json|csv|junit|html] [-o PATH]\n"
     "                                           a results file as text, JSON, CSV files or JUnit XML\n"
     "       fidrun detect-size NAME|FOLDER [--json]\n"
@@ -49,6 +51,8 @@ const char cli_usage[] =
     "  --save-baseline       mark the results file as a baseline (any results file serves)\n"
     "  --junit FILE.xml      also write the checks as JUnit XML (fidrun report --format junit)\n"
     "  --html FILE.html      also write the HTML report with plots (fidrun report --format html)\n"
+    "  --resume DIR|auto     finish the interrupted run of this config whose journal is in DIR\n"
+    "                        (its output folder; auto: the config's, starting afresh if none)\n"
     "  --ranks P             validate: plan for P ranks (default: the MPI size, else 1)\n"
     "  --json                validate: print the plan as JSON\n"
     "  --help, -h            this text\n"
@@ -56,13 +60,15 @@ const char cli_usage[] =
     "\n"
     "Command-line values beat the config file, which beats the defaults.\n"
     "exit codes: 0 all checks passed, 1 a check failed, 2 usage or config error,\n"
-    "            3 runtime error (I/O, MPI, out of memory, numerical library)\n";
+    "            3 runtime error (I/O, MPI, out of memory, numerical library),\n"
+    "            4 incomplete: interrupted by SIGTERM/SIGINT (the results file lists the tasks\n"
+    "              missing; --resume finishes the run)\n";
 
 static const char *const long_options[] = {"--suite",    "--only",      "--set",       "--device",
                                            "--out",      "--seed",      "--quiet",     "--verbose",
                                            "--help",     "--version",   "--ranks",     "--json",
                                            "--baseline", "--tolerance", "--band",      "--atol",
-                                           "--save-baseline", "--junit", "--html", "--progress"};
+                                           "--save-baseline", "--junit", "--html", "--progress", "--resume"};
 
 static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
 {
@@ -143,6 +149,12 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
         if (strcmp(v, "auto") && strcmp(v, "live") && strcmp(v, "log") && strcmp(v, "off"))
             return diag_fail(d, FR_USAGE, "--progress '%s' is not one of auto, live, log, off", v);
         c->progress = v;
+        return FR_OK;
+    }
+    if (is_option(arg, "--resume")) {
+        if (!(v = option_value(argc, argv, i, "--resume", d)))
+            return FR_USAGE;
+        c->resume = v;
         return FR_OK;
     }
     if (is_option(arg, "--html")) {
@@ -256,9 +268,9 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
         return diag_fail(d, FR_USAGE, "%s", explicit_command ? "which config? usage: fidrun validate CONFIG.yaml"
                                                               : "no config file given; usage: fidrun CONFIG.yaml "
                                                                 "[options] (see fidrun --help)");
-    if ((c->baseline || c->save_baseline || c->junit || c->html) && c->command != CMD_RUN)
-        return diag_fail(d, FR_USAGE, "--baseline, --save-baseline, --junit and --html belong to a run, not to "
-                                      "'fidrun validate'");
+    if ((c->baseline || c->save_baseline || c->junit || c->html || c->resume) && c->command != CMD_RUN)
+        return diag_fail(d, FR_USAGE, "--baseline, --save-baseline, --junit, --html and --resume belong to a run, "
+                                      "not to 'fidrun validate'");
     if ((c->ranks || c->json) && c->command != CMD_VALIDATE)
         return diag_fail(d, FR_USAGE, "--ranks and --json belong to 'fidrun validate'; a run uses the MPI size");
     return FR_OK;

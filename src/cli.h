@@ -27,6 +27,8 @@ struct cli {
     int save_baseline;      /* --save-baseline: mark the results file as a baseline */
     const char *junit;      /* --junit FILE.xml: the checks as JUnit XML after the run */
     const char *html;       /* --html FILE.html: the HTML report after the run */
+    const char *resume;     /* --resume DIR|auto: finish an interrupted run from its journal */
+    const char *recover;    /* fidrun recover DIR: the journal folder turned into a results file */
     struct cmp_policy cmp;  /* --tolerance, --atol, --band */
     int argc;  /* the whole command line, for provenance */
     char **argv;

@@ -8,6 +8,7 @@ enum fr_status {
     FR_CHECK_FAILED = 1,  /* a fidelity check, regression or bound failed */
     FR_USAGE = 2,         /* usage or config error */
     FR_RUNTIME = 3,       /* I/O, MPI, out of memory, numerical library failure */
+    FR_INCOMPLETE = 4,    /* interrupted (SIGTERM, SIGINT) or recovered with tasks missing */
 };
 
 struct diag {

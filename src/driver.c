@@ -1,11 +1,14 @@
 #include "driver.h"
 
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "affinity.h"
+#include "array.h"
 #include "baseline.h"
 #include "report_formats.h"
 #include "comm.h"
@@ -13,6 +16,8 @@
 #include "clock.h"
 #include "linalg.h"
 #include "plan.h"
+#include "interrupt.h"
+#include "run_journal.h"
 #include "run_progress.h"
 #include "terminal.h"
 #include "report_html.h"
@@ -34,6 +39,9 @@ struct run_state {
     double t0;
     time_t wall0;
     double progress_cpu_seconds; /* rank 0: the progress listener's CPU time */
+    struct run_journal journal;  /* every rank: its journal file; rank 0: what an earlier attempt left */
+    unsigned char *ran;          /* per task: run by this job (every rank's, after execute) */
+    int interrupted;             /* the signal that stopped a rank, on every rank after execute */
     struct diag d;
 };
 
@@ -56,10 +64,50 @@ static int agree(struct run_state *s, int rc)
 static int setup(struct run_state *s)
 {
     int rc = plan_from_command_line(s->cli, s->ci.size, &s->cfg, &s->plan, &s->d);
+    if (!rc && s->cli->resume && strcmp(s->cli->resume, "auto") != 0) /* the interrupted run's folder */
+        snprintf(s->cfg.output, sizeof s->cfg.output, "%s", s->cli->resume);
+    if (!rc && s->cli->recover)
+        run_journal_parent(s->cli->recover, s->cfg.output, sizeof s->cfg.output);
     if (!rc)
         rc = device_select(s->cfg.device, s->ci.local_rank, &s->dev, &s->d);
     if (!rc && s->ci.rank == 0)
         rc = results_check_dir(s->cfg.output, &s->d);
+    if (!rc && s->ci.rank == 0) {
+        char dir[1024];
+        run_journal_dir(&s->cfg, dir, sizeof dir);
+        int resume = s->cli->recover || (s->cli->resume && (strcmp(s->cli->resume, "auto") != 0 ||
+                                                             run_journal_exists(dir)));
+        rc = resume ? run_journal_load(&s->journal, s->cli->recover, &s->cfg, s->cli, &s->plan, &s->d)
+                    : run_journal_create(&s->journal, &s->cfg, s->cli, &s->plan, &s->d);
+    }
+    return rc;
+}
+
+/* Collective, after setup: every rank learns the attempt and the tasks an
+ * earlier attempt finished, plans the rest, and opens its journal file. */
+static int share_journal(struct run_state *s)
+{
+    size_t n = s->plan.tasks.n;
+    int attempt = comm_bcast_int(s->journal.attempt);
+    unsigned char *done = calloc(n ? n : 1, 1);
+    if (!(s->ran = calloc(n ? n : 1, 1)) || !done) {
+        free(done);
+        comm_abort(&s->ci, FR_RUNTIME, "out of memory"); /* the others are in the broadcast below */
+    }
+    if (s->ci.rank == 0 && s->journal.done)
+        memcpy(done, s->journal.done, n);
+    if (s->cli->recover) /* nothing runs: the journal is all there is */
+        memset(done, 1, n);
+    comm_bcast_bytes(done, n);
+    int rc = plan_skip_done(&s->plan, done, &s->d);
+    free(done);
+    if (s->ci.rank != 0) {
+        run_journal_dir(&s->cfg, s->journal.dir, sizeof s->journal.dir);
+        s->journal.file.fd = -1;
+    }
+    s->journal.attempt = attempt;
+    if (!rc && !s->cli->recover)
+        rc = run_journal_open(&s->journal, s->ci.rank, &s->d);
     return rc;
 }
 
@@ -102,6 +150,10 @@ static void print_header(struct run_state *s)
     if (s->cli->only)
         printf("only tasks matching '%s'\n", s->cli->only);
     ranks_print_gpus(s->ranks, s->ci.size, stdout);
+    if (s->journal.attempt > 1 || s->cli->recover)
+        printf("journal %s: %s %d · %zu tasks done in %zu files%s\n", s->journal.dir,
+               s->cli->recover ? "attempts" : "attempt", s->journal.attempt, s->journal.ndone, s->journal.files,
+               s->journal.torn_files ? " · a torn last record dropped (its task runs again)" : "");
     plan_print_summary(&s->plan, stdout);
     for (size_t i = 0; i < s->cfg.nsuites; i++) {
         char line[512];
@@ -149,6 +201,12 @@ static void free_suite_states(struct run_state *s)
 static int after_tasks(struct run_state *s)
 {
     int rc = FR_OK;
+    size_t n = s->plan.tasks.n;
+    int32_t *owner_now = malloc((n ? n : 1) * sizeof *owner_now);
+    if (!owner_now)
+        comm_abort(&s->ci, FR_RUNTIME, "out of memory");
+    for (size_t i = 0; i < n; i++) /* what this job ran: not an earlier attempt's, not what a signal left */
+        owner_now[i] = s->ran[i] ? s->plan.owner[i] : -1;
     for (size_t i = 0; !rc && i < s->cfg.nsuites; i++) {
         const struct suite *su = s->cfg.suites[i].suite;
         if (!su->after_tasks)
@@ -157,10 +215,12 @@ static int after_tasks(struct run_state *s)
         if (!row) /* the others are about to enter the suite's collectives */
             comm_abort(&s->ci, FR_RUNTIME, "out of memory");
         struct run_context ctx = run_context_for(s, i);
+        ctx.owner = owner_now;
         s->records[i][su->ntables] = row;
         s->nrecords[i][su->ntables] = 1;
         rc = agree(s, su->after_tasks(s->cfg.suites[i].cfg, &ctx, row, &s->d));
     }
+    free(owner_now);
     return rc;
 }
 
@@ -198,7 +258,7 @@ static void execute(struct run_state *s)
         const char *names[CONFIG_MAX_SUITES];
         for (size_t i = 0; i < s->cfg.nsuites; i++)
             names[i] = s->cfg.suites[i].suite->name;
-        run_progress_start(&prog, &p->tasks, names, s->cfg.nsuites, s->t0,
+        run_progress_start(&prog, &p->tasks, p->owner, names, s->cfg.nsuites, s->t0,
                            s->cli->quiet ? PROGRESS_OFF
                                          : progress_mode_named(s->cli->progress, output_reaches_terminal(stdout)),
                            stdout);
@@ -220,7 +280,8 @@ static void execute(struct run_state *s)
         size_t row = s->cfg.suites[t->suite].suite->record_tables[t->table]->row_size;
         recs[k] = (char *)s->records[t->suite][t->table] + used[t->suite][t->table]++ * row;
     }
-    for (size_t k = 0; k < nmine;) {
+    size_t k = 0;
+    while (k < nmine && !interrupt_signal()) {
         const struct task *t = todo[k];
         const struct suite_slot *slot = &s->cfg.suites[t->suite];
         ctx.suite = t->suite;
@@ -244,9 +305,17 @@ static void execute(struct run_state *s)
         if (rc)
             comm_abort(&s->ci, rc, "%s task %s%s: %s", slot->suite->name, t->name,
                        nb > 1 ? " (or one run beside it)" : "", s->d.msg);
+        size_t sizes[nb];
         for (size_t i = k; i < k + nb; i++) {
             struct record_head head = {todo[i]->id, s->ci.rank, todo[i]->cost, secs[i]};
             memcpy(recs[i], &head, sizeof head);
+            sizes[i - k] = s->cfg.suites[todo[i]->suite].suite->record_tables[todo[i]->table]->row_size;
+        }
+        /* on the disk before it counts as done: a rank that dies after this keeps it */
+        if (journal_append(&s->journal.file, todo + k, recs + k, sizes, nb, &s->d))
+            comm_abort(&s->ci, FR_RUNTIME, "%s", s->d.msg);
+        for (size_t i = k; i < k + nb; i++) {
+            s->ran[todo[i]->id] = 1;
             if (root)
                 run_progress_own_task(&prog, todo[i]->id);
             else
@@ -254,17 +323,34 @@ static void execute(struct run_state *s)
         }
         k += nb;
     }
+    if (k < nmine) { /* stopped early: only the rows of the tasks run hold records (a prefix of each table's) */
+        for (size_t i = 0; i < s->cfg.nsuites; i++)
+            for (size_t t = 0; t < SUITE_MAX_TABLES; t++)
+                s->nrecords[i][t] = 0;
+        for (size_t r = 0; r < k; r++)
+            s->nrecords[todo[r]->suite][todo[r]->table]++;
+    }
+    /* a signal on any rank stops them all: every rank learns it here */
+    s->interrupted = comm_max_int(interrupt_signal());
     free(todo);
     free(recs);
     free(secs);
-    if (root) {
+    if (root && s->interrupted)
+        run_progress_abandon(&prog);
+    else if (root)
         run_progress_wait_all(&prog);
-        s->progress_cpu_seconds = prog.listener_cpu_seconds;
-    } else {
+    else
         comm_progress_end();
-    }
+    if (root)
+        s->progress_cpu_seconds = prog.listener_cpu_seconds;
     free(mine);
     comm_idle_barrier();
+    if (root && s->interrupted) { /* reports sent before the stop that nobody took */
+        int id;
+        while (comm_progress_poll(&id))
+            ;
+    }
+    comm_max_bytes(s->ran, p->tasks.n);
 }
 
 static int by_task_id(const void *a, const void *b)
@@ -273,6 +359,27 @@ static int by_task_id(const void *a, const void *b)
     memcpy(&x, a, sizeof x);
     memcpy(&y, b, sizeof y);
     return (x > y) - (x < y);
+}
+
+/* Rank 0: the rows an earlier attempt journaled join this run's; their
+ * rank is -1 (that attempt's ranks are not this run's). */
+static int merge_journal_rows(struct run_state *s, size_t suite, size_t table, size_t row)
+{
+    const struct stored_rows *j = &s->journal.rows[suite][table];
+    if (!j->n)
+        return 0;
+    size_t n = s->nrecords[suite][table];
+    char *all = realloc(s->records[suite][table], (n + j->n) * row);
+    if (!all)
+        return -1;
+    memcpy(all + n * row, j->rows, j->n * row);
+    for (size_t k = n; k < n + j->n; k++) {
+        int32_t earlier = -1;
+        memcpy(all + k * row + offsetof(struct record_head, rank), &earlier, sizeof earlier);
+    }
+    s->records[suite][table] = all;
+    s->nrecords[suite][table] = n + j->n;
+    return 0;
 }
 
 static int gather_records(struct run_state *s)
@@ -287,14 +394,18 @@ static int gather_records(struct run_state *s)
             free(s->records[i][t]);
             s->records[i][t] = all;
             s->nrecords[i][t] = bytes / row;
-            if (all)
-                qsort(all, s->nrecords[i][t], row, by_task_id);
+            if (s->ci.rank == 0 && t < su->ntables && merge_journal_rows(s, i, t, row))
+                return diag_fail(&s->d, FR_RUNTIME, "out of memory merging the journal's records");
+            if (s->records[i][t])
+                qsort(s->records[i][t], s->nrecords[i][t], row, by_task_id);
         }
     }
     return FR_OK;
 }
 
 struct report {
+    size_t missing;        /* tasks of the plan in no record: interrupted, or not journaled */
+    char *missing_names;   /* their names, one per line */
     struct check_list checks;
     struct rank_record *suite_ranks[CONFIG_MAX_SUITES];
     struct rank_record *total_ranks;
@@ -370,6 +481,67 @@ static int summarize(struct run_state *s, struct report *r)
     return rc;
 }
 
+/* Which tasks have no record: with the journal's, every task of the plan
+ * should have one, unless a signal stopped the run (or recover found a
+ * journal that ends early). */
+static int find_missing(struct run_state *s, struct report *r)
+{
+    size_t n = s->plan.tasks.n, len = 0, cap = 0;
+    unsigned char *have = calloc(n ? n : 1, 1);
+    if (!have)
+        return diag_fail(&s->d, FR_RUNTIME, "out of memory");
+    for (size_t i = 0; i < s->cfg.nsuites; i++) {
+        const struct suite *su = s->cfg.suites[i].suite;
+        for (size_t t = 0; t < su->ntables; t++)
+            for (size_t k = 0; k < s->nrecords[i][t]; k++) {
+                int32_t id;
+                memcpy(&id, (const char *)s->records[i][t] + k * su->record_tables[t]->row_size, sizeof id);
+                if (id >= 0 && (size_t)id < n)
+                    have[id] = 1;
+            }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (have[i])
+            continue;
+        const char *name = s->plan.tasks.items[i].name;
+        if (array_reserve((void **)&r->missing_names, &cap, len + strlen(name) + 2, 1, 4096)) {
+            free(have);
+            return diag_fail(&s->d, FR_RUNTIME, "out of memory");
+        }
+        len += (size_t)sprintf(r->missing_names + len, "%s%s", len ? "\n" : "", name);
+        r->missing++;
+    }
+    free(have);
+    return FR_OK;
+}
+
+/* complete, and for a run that is not: the tasks missing and why; for a
+ * resumed run, how many tasks came from the journal. */
+static int write_completeness(struct run_state *s, const struct report *r, struct results_file *rf)
+{
+    int rc = results_attr_int(rf, "/", "complete", r->missing == 0, &s->d);
+    if (!rc && r->missing) {
+        rc = results_attr_int(rf, "/", "missing_count", (long long)r->missing, &s->d);
+        if (!rc) /* HDF5 attributes stay under 64 KiB: a long list is cut, the count is whole */
+            rc = results_attr_string(rf, "/", "missing_tasks",
+                                     strlen(r->missing_names) > 60000 ? "(more than 60000 characters: see "
+                                                                        "missing_count and the plan)"
+                                                                      : r->missing_names,
+                                     &s->d);
+        if (!rc)
+            rc = results_attr_string(rf, "/", "incomplete_because",
+                                     s->interrupted ? (s->interrupted == SIGINT ? "SIGINT" : "SIGTERM")
+                                                    : "the journal had no record of them (fidrun recover)",
+                                     &s->d);
+    }
+    if (!rc && s->journal.ndone) {
+        rc = results_attr_int(rf, "/", "resumed_tasks", (long long)s->journal.ndone, &s->d);
+        if (!rc)
+            rc = results_attr_int(rf, "/", "attempt", s->journal.attempt, &s->d);
+    }
+    return rc;
+}
+
 static int write_results(struct run_state *s, struct report *r, char *path, size_t size)
 {
     struct results_file *rf;
@@ -399,6 +571,8 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
     };
     int rc = provenance_write(rf, &pv, &s->d);
     free(argv_line);
+    if (!rc)
+        rc = write_completeness(s, r, rf);
     if (!rc && s->cli->save_baseline)
         rc = results_attr_int(rf, "/", "baseline", 1, &s->d);
     if (!rc && s->cli->baseline)
@@ -447,7 +621,9 @@ static int finish_on_root(struct run_state *s)
 {
     struct report r = {0};
     char path[4096];
-    int rc = summarize(s, &r);
+    int rc = find_missing(s, &r);
+    if (!rc)
+        rc = summarize(s, &r);
     if (!rc)
         rc = write_results(s, &r, path, sizeof path);
     if (rc) {
@@ -460,14 +636,30 @@ static int finish_on_root(struct run_state *s)
         rc = write_report(path, "junit", s->cli->junit, report_junit_file);
         if (write_report(path, "html", s->cli->html, report_html_file))
             rc = FR_RUNTIME;
-        if (failed)
+        if (r.missing && s->cli->recover)
+            printf("INCOMPLETE: %zu of %zu tasks are not in the journal %s; fidrun CONFIG --resume %s finishes "
+                   "the run (the config as run: %s)\n",
+                   r.missing, s->plan.tasks.n, s->journal.dir, s->cfg.output, s->cfg.path);
+        else if (r.missing)
+            printf("INCOMPLETE: %zu of %zu tasks not run (%s); the journal %s keeps the %zu done, and "
+                   "fidrun %s --resume %s (under mpirun or srun) finishes the run · wall %s\n",
+                   r.missing, s->plan.tasks.n, s->interrupted == SIGINT ? "SIGINT" : "SIGTERM", s->journal.dir,
+                   s->plan.tasks.n - r.missing, s->cfg.path, s->cfg.output, wall);
+        else if (failed)
             printf("FAILED: %zu of %zu checks failed · %zu tasks · wall %s\n", failed, r.checks.n,
                    s->plan.tasks.n, wall);
         else
             printf("PASSED: all %zu checks · %zu tasks · wall %s\n", r.checks.n, s->plan.tasks.n, wall);
-        rc = rc ? rc : failed ? FR_CHECK_FAILED : FR_OK;
+        if (s->journal.ndone && !r.missing)
+            printf("resumed: %zu tasks from the journal of attempt %d, %zu run now\n", s->journal.ndone,
+                   s->journal.attempt - 1, s->plan.tasks.n - s->journal.ndone);
+        /* a complete results file is in place: the journal has done its job */
+        if (!r.missing && !s->cli->recover)
+            run_journal_remove(&s->journal);
+        rc = rc ? rc : r.missing ? FR_INCOMPLETE : failed ? FR_CHECK_FAILED : FR_OK;
     }
     fflush(stdout);
+    free(r.missing_names);
     check_list_free(&r.checks);
     for (size_t i = 0; i < CONFIG_MAX_SUITES; i++)
         free(r.suite_ranks[i]);
@@ -490,7 +682,11 @@ int driver_run(int *argc, char ***argv, const struct cli *c)
     }
     s->t0 = now_seconds();
     s->wall0 = time(NULL);
+    s->journal.file.fd = -1;
+    interrupt_install(s->ci.rank);
     int rc = agree(s, setup(s));
+    if (!rc)
+        rc = agree(s, share_journal(s));
     if (!rc) {
         blas_set_threads((int)s->cfg.threads);
         rc = agree(s, gather_rank_identities(s));
@@ -514,6 +710,8 @@ int driver_run(int *argc, char ***argv, const struct cli *c)
         for (size_t t = 0; t < SUITE_MAX_TABLES; t++)
             free(s->records[i][t]);
     free_suite_states(s);
+    run_journal_free(&s->journal);
+    free(s->ran);
     device_release(&s->dev);
     free(s->ranks);
     plan_free(&s->plan);

@@ -9,6 +9,7 @@
 #include "gptq_cli.h"
 #include "detect_size_cli.h"
 #include "gptq_check_cli.h"
+#include "recover_cli.h"
 #include "report_cli.h"
 #include "device.h"
 #include "driver.h"
@@ -121,6 +122,8 @@ int main(int argc, char **argv)
         return launcher_rank() <= 0 ? gptq_check_main(argc - 1, argv + 1) : FR_OK;
     if (argc > 1 && strcmp(argv[1], "detect-size") == 0)
         return launcher_rank() <= 0 ? detect_size_main(argc - 1, argv + 1) : FR_OK;
+    if (argc > 1 && strcmp(argv[1], "recover") == 0)
+        return recover_main(&argc, &argv);
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return launcher_rank() <= 0 ? baseline_main(argc - 1, argv + 1) : FR_OK;
     if (cli_parse(argc, argv, &c, &d)) {

@@ -55,6 +55,50 @@ static double predicted_imbalance(struct partition_spec s, const double *cost, s
     return load_imbalance(loads, nranks);
 }
 
+/* Assigns the tasks not done (all when done is NULL) to ranks; done tasks
+ * get owner -1 and count in no load. */
+static int assign(struct plan *p, const uint8_t *done, struct diag *d)
+{
+    size_t n = p->tasks.n, m = 0;
+    double *cost = malloc((n ? n : 1) * sizeof *cost);
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    int32_t *owner = malloc((n ? n : 1) * sizeof *owner);
+    if (!cost || !idx || !owner) {
+        free(cost);
+        free(idx);
+        free(owner);
+        return diag_fail(d, FR_RUNTIME, "out of memory while planning");
+    }
+    p->total_cost = 0;
+    for (size_t i = 0; i < n; i++) {
+        p->owner[i] = -1;
+        if (done && done[i])
+            continue;
+        idx[m] = i;
+        cost[m++] = p->tasks.items[i].cost;
+        p->total_cost += p->tasks.items[i].cost;
+    }
+    p->alt = (struct partition_spec){p->balance.algo == PA_BLOCK && !p->balance.refine ? PA_LPT : PA_BLOCK, 0};
+    p->imbalance_alt = predicted_imbalance(p->alt, cost, m, p->nranks, owner, p->loads);
+    p->imbalance = predicted_imbalance(p->balance, cost, m, p->nranks, owner, p->loads);
+    for (size_t k = 0; k < m; k++)
+        p->owner[idx[k]] = owner[k];
+    free(cost);
+    free(idx);
+    free(owner);
+    if (p->imbalance < 0 || p->imbalance_alt < 0)
+        return diag_fail(d, FR_RUNTIME, "out of memory while partitioning");
+    return FR_OK;
+}
+
+int plan_skip_done(struct plan *p, const uint8_t *done, struct diag *d)
+{
+    int rc = assign(p, done, d);
+    if (rc)
+        plan_free(p);
+    return rc;
+}
+
 int plan_build(const struct run_config *cfg, const char *only, int nranks, struct plan *p, struct diag *d)
 {
     memset(p, 0, sizeof *p);
@@ -65,27 +109,13 @@ int plan_build(const struct run_config *cfg, const char *only, int nranks, struc
         return d->code;
     }
     size_t n = p->tasks.n;
-    double *cost = malloc(n * sizeof *cost);
     p->owner = malloc(n * sizeof *p->owner);
     p->loads = malloc((size_t)nranks * sizeof *p->loads);
-    if (!cost || !p->owner || !p->loads) {
-        free(cost);
+    if (!p->owner || !p->loads) {
         plan_free(p);
         return diag_fail(d, FR_RUNTIME, "out of memory while planning");
     }
-    for (size_t i = 0; i < n; i++) {
-        cost[i] = p->tasks.items[i].cost;
-        p->total_cost += cost[i];
-    }
-    p->alt = (struct partition_spec){p->balance.algo == PA_BLOCK && !p->balance.refine ? PA_LPT : PA_BLOCK, 0};
-    p->imbalance_alt = predicted_imbalance(p->alt, cost, n, nranks, p->owner, p->loads);
-    p->imbalance = predicted_imbalance(p->balance, cost, n, nranks, p->owner, p->loads);
-    free(cost);
-    if (p->imbalance < 0 || p->imbalance_alt < 0) {
-        plan_free(p);
-        return diag_fail(d, FR_RUNTIME, "out of memory while partitioning");
-    }
-    return FR_OK;
+    return plan_skip_done(p, NULL, d);
 }
 
 int plan_from_command_line(const struct cli *c, int nranks, struct run_config *cfg, struct plan *p,
@@ -119,9 +149,16 @@ void plan_free(struct plan *p)
 
 void plan_print_summary(const struct plan *p, FILE *out)
 {
-    char name[32], alt[32];
-    fprintf(out, "plan: %zu tasks over %d rank%s by %s · predicted imbalance %.3f (%s: %.3f)\n", p->tasks.n,
-            p->nranks, p->nranks == 1 ? "" : "s", partition_spec_name(p->balance, name, sizeof name), p->imbalance,
+    char name[32], alt[32], tasks[96];
+    size_t todo = 0;
+    for (size_t i = 0; i < p->tasks.n; i++)
+        todo += p->owner[i] >= 0;
+    if (todo == p->tasks.n)
+        snprintf(tasks, sizeof tasks, "%zu tasks", p->tasks.n);
+    else
+        snprintf(tasks, sizeof tasks, "%zu of %zu tasks (%zu done before)", todo, p->tasks.n, p->tasks.n - todo);
+    fprintf(out, "plan: %s over %d rank%s by %s · predicted imbalance %.3f (%s: %.3f)\n", tasks, p->nranks,
+            p->nranks == 1 ? "" : "s", partition_spec_name(p->balance, name, sizeof name), p->imbalance,
             partition_spec_name(p->alt, alt, sizeof alt), p->imbalance_alt);
 }
 

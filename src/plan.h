@@ -16,7 +16,7 @@ struct plan {
     struct task_list tasks;
     int nranks;
     struct partition_spec balance;
-    int32_t *owner;       /* per task */
+    int32_t *owner;       /* per task; -1 for a task a resumed run does not run */
     double *loads;        /* predicted load per rank */
     double total_cost;
     double imbalance;     /* predicted, with balance */
@@ -27,6 +27,10 @@ struct plan {
 /* only: glob (fnmatch) on task names when it contains * ? or [, else a
  * substring; NULL or "" keeps everything. */
 int plan_build(const struct run_config *cfg, const char *only, int nranks, struct plan *p, struct diag *d);
+
+/* A resumed run: assigns only the tasks not done (done[i] per task);
+ * done tasks get owner -1. The plan is freed on failure. */
+int plan_skip_done(struct plan *p, const uint8_t *done, struct diag *d);
 
 /* What every run and validate starts with: the config with the command
  * line's overrides, the --suite selection, and the plan for nranks. */

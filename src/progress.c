@@ -4,8 +4,8 @@
 
 #include "clock.h"
 
-void progress_init(struct progress *p, const struct task_list *tasks, const char *const *suite_names, size_t nsuites,
-                   double t0, enum progress_mode mode, FILE *out)
+void progress_init(struct progress *p, const struct task_list *tasks, const int32_t *owner,
+                   const char *const *suite_names, size_t nsuites, double t0, enum progress_mode mode, FILE *out)
 {
     memset(p, 0, sizeof *p);
     p->tasks = tasks;
@@ -16,6 +16,9 @@ void progress_init(struct progress *p, const struct task_list *tasks, const char
     p->mode = out ? mode : PROGRESS_OFF;
     p->out = out;
     for (size_t i = 0; i < tasks->n; i++) {
+        if (owner && owner[i] < 0)
+            continue;
+        p->total++;
         p->total_cost += tasks->items[i].cost;
         if ((size_t)tasks->items[i].suite < p->nsuites)
             p->suite_total[tasks->items[i].suite]++;
@@ -24,7 +27,7 @@ void progress_init(struct progress *p, const struct task_list *tasks, const char
 
 void progress_format(const struct progress *p, double now, char *buf, size_t size)
 {
-    size_t n = p->tasks->n, len = 0;
+    size_t n = p->total, len = 0;
     int width = snprintf(NULL, 0, "%zu", n);
     double elapsed = now - p->t0, frac = p->total_cost > 0 ? p->done_cost / p->total_cost : 1;
     char el[32], eta[32];
@@ -55,7 +58,7 @@ static void show(struct progress *p, double now)
         p->line_drawn = 1;
     } else {
         fprintf(p->out, "%s\n", line);
-        p->tenths_shown = p->tasks->n ? (int)(10 * p->done / p->tasks->n) : 10;
+        p->tenths_shown = p->total ? (int)(10 * p->done / p->total) : 10;
     }
     fflush(p->out);
     p->last_shown = now;
@@ -67,9 +70,9 @@ static int due(const struct progress *p, double now)
     switch (p->mode) {
     case PROGRESS_LIVE: /* what changed, at most every PROGRESS_REDRAW_SECONDS, and 100 % at once */
         return p->done != p->done_shown &&
-               (p->done == p->tasks->n || now - p->last_shown >= PROGRESS_REDRAW_SECONDS);
+               (p->done == p->total || now - p->last_shown >= PROGRESS_REDRAW_SECONDS);
     case PROGRESS_LINES:
-        return (p->tasks->n && (int)(10 * p->done / p->tasks->n) > p->tenths_shown) ||
+        return (p->total && (int)(10 * p->done / p->total) > p->tenths_shown) ||
                (p->done > p->done_shown && now - p->last_shown >= PROGRESS_LOG_SECONDS);
     default:
         return 0;

@@ -8,6 +8,7 @@
 #define FIDRUN_PROGRESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "task.h"
@@ -27,7 +28,7 @@ struct progress {
     const char *suite_names[PROGRESS_MAX_SUITES];
     size_t nsuites;
     size_t suite_done[PROGRESS_MAX_SUITES], suite_total[PROGRESS_MAX_SUITES];
-    size_t done;
+    size_t done, total;
     double done_cost, total_cost;
     double t0;
     enum progress_mode mode;
@@ -38,8 +39,10 @@ struct progress {
     int line_drawn;      /* PROGRESS_LIVE: a line is on the screen, unfinished */
 };
 
-void progress_init(struct progress *p, const struct task_list *tasks, const char *const *suite_names, size_t nsuites,
-                   double t0, enum progress_mode mode, FILE *out);
+/* owner: the plan's rank of each task; tasks with owner -1 (done before a
+ * resume) are not counted. NULL counts every task. */
+void progress_init(struct progress *p, const struct task_list *tasks, const int32_t *owner,
+                   const char *const *suite_names, size_t nsuites, double t0, enum progress_mode mode, FILE *out);
 
 /* Counts a finished task (by id; ids out of the plan are ignored) and
  * shows the progress when it is due. */

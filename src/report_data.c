@@ -181,6 +181,7 @@ const char *const report_provenance_keys[] = {
     "name",        "start_time", "end_time", "wall_seconds", "fidrun_version", "git_commit",
     "hosts",       "host_count", "ranks",    "device",       "device_names",   "mpi_library",
     "blas",        "config_path", "config_overrides", "argv", "tasks",         "checks",
-    "checks_failed", "slurm_job_id", "slurm_job_name", "slurm_nodelist", "slurm_ntasks", "slurm_cluster",
+    "checks_failed", "complete", "missing_count", "incomplete_because", "missing_tasks", "resumed_tasks",
+    "attempt", "slurm_job_id", "slurm_job_name", "slurm_nodelist", "slurm_ntasks", "slurm_cluster",
     "slurm_restart_count"};
 const size_t report_nprovenance_keys = sizeof report_provenance_keys / sizeof report_provenance_keys[0];

@@ -20,8 +20,9 @@ struct run_progress {
 };
 
 /* Starts listening (a thread when the MPI library allows it). */
-void run_progress_start(struct run_progress *rp, const struct task_list *tasks, const char *const *suite_names,
-                        size_t nsuites, double t0, enum progress_mode mode, FILE *out);
+void run_progress_start(struct run_progress *rp, const struct task_list *tasks, const int32_t *owner,
+                        const char *const *suite_names, size_t nsuites, double t0, enum progress_mode mode,
+                        FILE *out);
 
 /* Rank 0 finished one of its tasks; without a listener, also takes in the
  * reports waiting. */
@@ -30,5 +31,9 @@ void run_progress_own_task(struct run_progress *rp, int task_id);
 /* After rank 0's last task: waits until every rank's tasks are counted,
  * stops the listener and shows the final state. */
 void run_progress_wait_all(struct run_progress *rp);
+
+/* After an interrupt: stops listening without waiting for the tasks left,
+ * and shows how far the run got. */
+void run_progress_abandon(struct run_progress *rp);
 
 #endif

@@ -23,7 +23,8 @@ struct run_context {
     int rank, nranks;
     int local_rank, local_size; /* among the ranks on this host */
     const struct task_list *tasks; /* the whole plan, the same on every rank */
-    const int32_t *owner;          /* rank of each task */
+    const int32_t *owner;          /* rank of each task; in after_tasks -1 for a task not run by this
+                                      process's job (done before a resume, or left by an interrupt) */
     int suite;                     /* index of the suite in the config; tasks with t->suite == suite are its own */
     void *state;                   /* the suite's, from state_new (NULL without) */
 };

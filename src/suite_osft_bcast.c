@@ -73,7 +73,7 @@ int osft_broadcast(const void *vcfg, const struct run_context *ctx, void *vrow, 
     size_t n = 0;
     for (size_t i = 0; items && i < ctx->tasks->n; i++) {
         const struct task *t = &ctx->tasks->items[i];
-        if (t->suite != ctx->suite)
+        if (t->suite != ctx->suite || ctx->owner[i] < 0) /* not factored in this run (resumed, interrupted) */
             continue;
         struct factor_layout lay;
         factor_layout_of(t->dims[0], t->dims[1], (enum dtype)cfg->dtype, &lay);

@@ -31,3 +31,14 @@ char *text_file_read(const char *path, size_t *len, int *missing, struct diag *d
     *len = got;
     return text;
 }
+
+int text_file_write(const char *path, const char *text, struct diag *d)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return diag_fail(d, FR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+    size_t len = strlen(text);
+    int bad = fwrite(text, 1, len, f) != len;
+    bad |= fclose(f) != 0;
+    return bad ? diag_fail(d, FR_RUNTIME, "cannot write '%s'", path) : FR_OK;
+}

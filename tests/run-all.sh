@@ -16,7 +16,7 @@ add_counts() {
 }
 COUNTS=$counts tests/run-unit.sh "$@"
 add_counts unit
-for script in run reports slurm cluster; do
+for script in run reliability reports slurm cluster; do
   [ -f "tests/integration/$script.sh" ] || continue
   echo
   COUNTS=$counts "tests/integration/$script.sh"

@@ -23,8 +23,9 @@ if [ $src -ne 0 ]; then
   exit
 fi
 export SLURM_CONF=$cluster/slurm.conf
-node=$(hostname -s)
-ok "a single-node Slurm is up: munged, slurmctld and slurmd on $node, $(nproc) CPUs"
+node=$(cat "$cluster/nodename")
+host=$(hostname -s)
+ok "a single-node Slurm is up: munged, slurmctld and slurmd (node $node on $host), $(nproc) CPUs"
 
 # submit NAME SCRIPT ARGS...: sbatch --wait at smoke sizes (2 tasks of 1 CPU);
 # sets rc (the job's exit code), jobid, state, exitcode and out (the job's output)
@@ -49,7 +50,7 @@ provenance_ok() {
   text=$($FIDRUN report "$h5" 2>&1 | sed -n '1,30p')
   grep -q "^  slurm_job_id      $jobid\$" <<<"$text" && grep -q "^  slurm_nodelist    $node\$" <<<"$text" &&
     grep -q "^  slurm_ntasks      2\$" <<<"$text" && grep -q "^  ranks             2\$" <<<"$text" &&
-    grep -q "^  hosts             $node\$" <<<"$text"
+    grep -q "^  hosts             $host\$" <<<"$text"
 }
 
 # 1. each job script at smoke size: the job completes, its results file names the job
@@ -94,7 +95,32 @@ if [ $rc -eq 2 ] && [ "$state" = FAILED ] && [ "$exitcode" = 2:0 ] && grep -q "s
   ok "a config error: job $jobid FAILED with ExitCode 2:0, the message names the key"
 else bad "a config error under Slurm" "exit $rc, state ${state:-?}, ExitCode ${exitcode:-?}"; fi
 
-# 5. the GPU script needs GPUs Slurm knows of
+# 5. preemption and the time limit: Slurm signals SIGTERM to every task; the ranks stop, the job ends
+#    FAILED with ExitCode 4:0 and keeps the journal, and the same script submitted again (as a requeued
+#    job runs it) resumes from the journal and completes
+out=$work/preempted.out
+jobid=$(sbatch --parsable --open-mode=append --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 --mem-per-cpu=1G \
+  --time=10 -o "$out" jobs/osft.sbatch $smoke --set suites.osft.layers=4 --out "$work/res-preempt" --progress log 2>&1)
+for _ in $(seq 600); do grep -q ' elapsed · eta ' "$out" 2>/dev/null && break; sleep 0.1; done
+scancel --signal=TERM "$jobid"
+for _ in $(seq 600); do
+  state=$(scontrol show job "$jobid" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+  case $state in PENDING | RUNNING | COMPLETING | CONFIGURING | "") sleep 0.1 ;; *) break ;; esac
+done
+exitcode=$(scontrol show job "$jobid" | grep -o ' ExitCode=[0-9:]*' | cut -d= -f2)
+if [ "$state" = FAILED ] && [ "$exitcode" = 4:0 ] && grep -q "^INCOMPLETE: " "$out" &&
+  [ -f "$work/res-preempt/smoke-qwen2.5-0.5b.journal/run.json" ]; then
+  ok "scancel --signal=TERM mid-run: job $jobid FAILED with ExitCode 4:0, an incomplete results file and the journal kept"
+else bad "SIGTERM from Slurm" "state ${state:-?}, ExitCode ${exitcode:-?}"; fi
+submit resumed jobs/osft.sbatch $smoke --set suites.osft.layers=4 --out "$work/res-preempt" --progress log
+h5=$(newest "$work/res-preempt")
+resumed=$($FIDRUN report "$h5" | sed -n 's/^  resumed_tasks *//p')
+if [ $rc -eq 0 ] && [ "$state" = COMPLETED ] && [ "${resumed:-0}" -gt 0 ] && grep -q "^resumed: $resumed tasks from the journal" "$out" &&
+  [ ! -e "$work/res-preempt/smoke-qwen2.5-0.5b.journal" ] && provenance_ok "$h5"; then
+  ok "the same script again (--resume auto): job $jobid COMPLETED, $resumed of 28 tasks taken from the journal, journal removed"
+else bad "resuming under Slurm" "exit $rc, state ${state:-?}, resumed '${resumed:-}'"; fi
+
+# 6. the GPU script needs GPUs Slurm knows of
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
   skip "sbatch jobs/osft-gpu.sbatch" "this test's Slurm has no GPU resources (gres) configured"
 else

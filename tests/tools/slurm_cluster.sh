@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A single-node Slurm for the tests, in a folder of its own: munged with a
 # fresh key, slurmctld and slurmd on free ports, this machine as the one
-# node (all its CPUs, 80 % of its memory), one partition "test".
+# node (all its CPUs, 80 % of its memory; a node name of its own, in
+# DIR/nodename), one partition "test".
 #
 #   tests/tools/slurm_cluster.sh start DIR   # prints: export SLURM_CONF=DIR/slurm.conf
 #   tests/tools/slurm_cluster.sh stop DIR
@@ -43,8 +44,11 @@ start() {
   munged -f --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.sock" \
     --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/seed" ||
     { echo "munged did not start: $(tail -n 3 "$dir/munge/munged.log" 2>/dev/null)"; exit 1; }
-  local host mem
+  local host mem node
   host=$(hostname -s)
+  # a node name of its own, so two test clusters on one machine never meet
+  node=fidrun-$(printf '%s' "$dir" | cksum | cut -c1-8)
+  echo "$node" >"$dir/nodename"
   mem=$(awk '/MemTotal/ {print int($2 / 1024 * 0.8)}' /proc/meminfo)
   cat >"$dir/slurm.conf" <<EOF
 # written by tests/tools/slurm_cluster.sh for one test run
@@ -74,12 +78,12 @@ MpiDefault=pmix
 ReturnToService=2
 MinJobAge=600
 KillWait=5
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
+NodeName=$node NodeHostname=$host NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
   export SLURM_CONF=$dir/slurm.conf
   slurmctld -i -f "$SLURM_CONF" || { echo "slurmctld did not start: $(tail -n 5 "$dir/slurmctld.log" 2>/dev/null)"; stop; exit 1; }
-  slurmd -f "$SLURM_CONF" || { echo "slurmd did not start: $(tail -n 5 "$dir/slurmd.log" 2>/dev/null)"; stop; exit 1; }
+  slurmd -f "$SLURM_CONF" -N "$node" || { echo "slurmd did not start: $(tail -n 5 "$dir/slurmd.log" 2>/dev/null)"; stop; exit 1; }
   for _ in $(seq 60); do
     if [ "$(sinfo -h -o %T 2>/dev/null)" = idle ]; then
       echo "export SLURM_CONF=$SLURM_CONF"

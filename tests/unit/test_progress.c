@@ -33,7 +33,7 @@ static void test_format_counts_per_suite_and_eta_from_costs(void **state)
     struct task_list tl = {0};
     two_suites(&tl, 3, 1); /* total cost 6 */
     struct progress p;
-    progress_init(&p, &tl, names, 2, 100.0, PROGRESS_OFF, NULL);
+    progress_init(&p, &tl, NULL, names, 2, 100.0, PROGRESS_OFF, NULL);
     progress_task_done(&p, 0, 101.0);
     progress_task_done(&p, 3, 106.0); /* cost 4 of 6 done in 6 s: 3 s to go */
     char line[256];
@@ -53,7 +53,7 @@ static void test_one_suite_is_not_listed(void **state)
     struct task_list tl = {0};
     two_suites(&tl, 2, 0);
     struct progress p;
-    progress_init(&p, &tl, names, 1, 0.0, PROGRESS_OFF, NULL);
+    progress_init(&p, &tl, NULL, names, 1, 0.0, PROGRESS_OFF, NULL);
     char line[256];
     progress_format(&p, 0.0, line, sizeof line);
     assert_string_equal(line, "[0/2]   0% · 0ms elapsed · eta ?");
@@ -69,7 +69,7 @@ static void test_log_prints_each_tenth_once(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
     struct progress p;
-    progress_init(&p, &tl, names, 1, 0.0, PROGRESS_LINES, out);
+    progress_init(&p, &tl, NULL, names, 1, 0.0, PROGRESS_LINES, out);
     for (int i = 0; i < 100; i++) /* fast tasks: only the 10 % steps print */
         progress_task_done(&p, i, 0.01 * i);
     progress_finish(&p, 1.0);
@@ -92,7 +92,7 @@ static void test_log_prints_every_few_seconds_while_tasks_finish(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
     struct progress p;
-    progress_init(&p, &tl, names, 1, 0.0, PROGRESS_LINES, out);
+    progress_init(&p, &tl, NULL, names, 1, 0.0, PROGRESS_LINES, out);
     /* 3 tasks, one every PROGRESS_LOG_SECONDS: under 10 %, each due by the clock */
     for (int i = 0; i < 3; i++)
         progress_task_done(&p, i, (i + 1) * PROGRESS_LOG_SECONDS);
@@ -115,7 +115,7 @@ static void test_terminal_redraws_one_line_throttled(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
     struct progress p;
-    progress_init(&p, &tl, names, 1, 0.0, PROGRESS_LIVE, out);
+    progress_init(&p, &tl, NULL, names, 1, 0.0, PROGRESS_LIVE, out);
     /* 49 tasks: the first drawn at once, the rest within the redraw interval after it */
     for (int i = 0; i < 49; i++)
         progress_task_done(&p, i, PROGRESS_REDRAW_SECONDS * (1 + i / 100.0));
@@ -145,7 +145,7 @@ static void test_quiet_prints_nothing_but_counts(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
     struct progress p;
-    progress_init(&p, &tl, names, 1, 0.0, PROGRESS_OFF, out);
+    progress_init(&p, &tl, NULL, names, 1, 0.0, PROGRESS_OFF, out);
     for (int i = 0; i < 10; i++)
         progress_task_done(&p, i, 10.0 * i);
     progress_finish(&p, 100.0);

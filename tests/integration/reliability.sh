@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Nothing lost when a run dies: the journal each rank keeps, --resume with
+# another rank count, fidrun recover, SIGTERM to every rank (as Slurm sends
+# before the time limit), SIGKILL to one rank of four, a torn journal tail,
+# and the refusals (a fresh run over a journal, a resume with another
+# config). Every resumed run must equal a single-rank run bit for bit.
+# Ends with "reliability: N passed, N failed, N skipped".
+. "$(dirname "$0")/lib.sh"
+
+echo "reliability (journal, --resume, recover, signals)"
+journal_of() { echo "$1/smoke-qwen2.5-0.5b.journal"; }
+# attr FILE NAME: a root attribute of a results file, as fidrun report prints it
+attr() { $FIDRUN report "$1" | sed -n "s/^  $2 *//p" | head -n1; }
+# start_run NP DIR ARGS...: in the background; sets job and out
+start_run() {
+  local np=$1 dir=$2
+  shift 2
+  out=$work/log.$((++n_logs))
+  timeout $LIMIT mpirun -np "$np" $FIDRUN $smoke --out "$dir" --progress log "$@" >"$out" 2>&1 &
+  job=$!
+}
+# wait_progress N: until the run has shown N tasks done (or 30 s)
+wait_progress() {
+  for _ in $(seq 300); do
+    [ "$(grep -o '^\[ *[0-9]*/' "$out" | tr -dc '0-9\n' | sort -n | tail -n1)" -ge "$1" ] 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+ranks_of() { pgrep -f "^$FIDRUN $smoke --out $1( |\$)"; }
+
+mpirun_fidrun 1 $smoke --out "$work/ref" -q
+check_rc "the reference: smoke.yaml at -np 1" 0
+ref=$(newest "$work/ref")
+same_as_ref() { $H5 compare "$ref" "$1" osft 2>&1; }
+
+# 1. SIGTERM to every rank mid-run: each finishes its task, rank 0 writes an incomplete file, exit 4
+start_run 2 "$work/term"
+wait_progress 3
+pkill -TERM -f "^$FIDRUN $smoke --out $work/term( |\$)"
+wait $job
+rc=$?
+h5=$(newest "$work/term")
+missing=$( [ -n "$h5" ] && attr "$h5" missing_count)
+if [ $rc -eq 4 ] && grep -q "^INCOMPLETE: $missing of 14 tasks not run (SIGTERM)" "$out" && [ "$(attr "$h5" complete)" = 0 ] &&
+  [ "$missing" -gt 0 ] && [ "$(attr "$h5" incomplete_because)" = SIGTERM ] && [ -f "$(journal_of "$work/term")/run.json" ]; then
+  ok "SIGTERM to both ranks: exit 4, results file marked incomplete with the $missing tasks missing named, journal kept"
+else bad "SIGTERM mid-run" "exit $rc, missing '${missing:-}'"; fi
+
+# 2. a fresh run into that folder is refused; a resume with another config too
+mpirun_fidrun 2 $smoke --out "$work/term" -q
+if [ $rc -eq 2 ] && grep -q "holds the journal of an interrupted run of 'smoke-qwen2.5-0.5b': resume it with --resume" "$out"; then
+  ok "a fresh run over an interrupted run's journal exits 2, saying how to resume"
+else bad "a fresh run over a journal" "exit $rc"; fi
+mpirun_fidrun 2 $smoke --resume "$work/term" --set suites.osft.atol=2e-5 -q
+if [ $rc -eq 2 ] && grep -q "this run's --set overrides is not the interrupted run's (line 1: '' then, 'suites.osft.atol=2e-5' now)" "$out"; then
+  ok "--resume with another --set exits 2 naming the difference"
+else bad "--resume with another config" "exit $rc"; fi
+mpirun_fidrun 2 $smoke --resume "$work/nothing-here" -q
+if [ $rc -eq 2 ] && grep -q "no journal of this run there" "$out"; then ok "--resume of a folder without a journal exits 2"
+else bad "--resume without a journal" "exit $rc"; fi
+
+# 3. fidrun recover: the journal as a results file, no task run, the missing ones listed
+cp -r "$(journal_of "$work/term")" "$work/recover-copy.journal"
+out=$work/recover.log
+$FIDRUN recover "$work/recover-copy.journal" >"$out" 2>&1
+rc=$?
+h5=$(ls -t "$work"/smoke-*.h5 2>/dev/null | head -n1)
+if [ $rc -eq 4 ] && [ -n "$h5" ] && [ "$(attr "$h5" complete)" = 0 ] && [ "$(attr "$h5" missing_count)" = "$missing" ] &&
+  grep -q "journal $work/recover-copy.journal: attempts 1 · $((14 - missing)) tasks done" "$out" &&
+  cmp -s "$(journal_of "$work/term")/run.json" "$work/recover-copy.journal/run.json"; then
+  ok "fidrun recover: a results file of the $((14 - missing)) journaled tasks, marked incomplete, the same $missing missing (exit 4), the journal unchanged"
+else bad "fidrun recover" "exit $rc"; fi
+
+# 4. --resume at -np 4 finishes it: complete, the journal gone, figures equal -np 1's
+mpirun_fidrun 4 $smoke --resume "$work/term" -q
+h5=$(newest "$work/term")
+if [ $rc -eq 0 ] && [ "$(attr "$h5" complete)" = 1 ] && [ "$(attr "$h5" resumed_tasks)" = $((14 - missing)) ] &&
+  [ ! -e "$(journal_of "$work/term")" ] && cmp=$(same_as_ref "$h5"); then
+  ok "--resume at -np 4 after -np 2: $((14 - missing)) tasks from the journal, $missing run, journal removed; $cmp"
+else bad "--resume at another rank count" "exit $rc: ${cmp:-}"; fi
+
+# 5. SIGKILL to rank 2 of 4: the job ends within 10 s naming the rank and host; the journal
+#    holds every task the progress had shown; --resume completes the run
+start_run 4 "$work/kill"
+wait_progress 4
+victim=""
+for p in $(ranks_of "$work/kill"); do
+  tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=2' && victim=$p
+done
+shown=$(grep -o '^\[ *[0-9]*/' "$out" | tr -dc '0-9\n' | sort -n | tail -n1)
+t0=$SECONDS
+[ -n "$victim" ] && kill -9 "$victim"
+ended=""
+for _ in $(seq 100); do kill -0 $job 2>/dev/null || { ended=1; break; }; sleep 0.1; done
+wait $job
+rc=$?
+secs=$((SECONDS - t0))
+sleep 1
+left=$(ranks_of "$work/kill" | tr '\n' ' ')
+if [ -n "$victim" ] && [ -n "$ended" ] && [ $rc -ne 0 ] && [ -z "$left" ] &&
+  grep -q "process rank 2 with PID .* on node $(hostname) exited on signal 9" "$out"; then
+  ok "SIGKILL to rank 2 of 4: the job ended in ${secs}s (exit $rc), mpirun naming rank 2 and host $(hostname); no rank left"
+else bad "SIGKILL to one rank" "victim '${victim}', ended '${ended}', exit $rc, left '$left'"; fi
+mpirun_fidrun 4 $smoke --resume "$work/kill"
+h5=$(newest "$work/kill")
+had=$(sed -n 's/^journal .*: attempt 2 · \([0-9]*\) tasks done.*/\1/p' "$out")
+if [ $rc -eq 0 ] && [ -n "$had" ] && [ "$had" -ge "${shown:-99}" ] && [ "$(attr "$h5" complete)" = 1 ] && cmp=$(same_as_ref "$h5"); then
+  ok "--resume after the kill: the journal had $had tasks (the progress had shown $shown), the run completed; $cmp"
+else bad "--resume after SIGKILL" "exit $rc, journal '${had:-}', shown '${shown:-}': ${cmp:-}"; fi
+
+# 6. a torn last record (a rank killed inside a write): dropped, its task run again
+start_run 2 "$work/torn"
+wait_progress 5
+pkill -TERM -f "^$FIDRUN $smoke --out $work/torn( |\$)"
+wait $job
+jnl=$(ls -S "$(journal_of "$work/torn")"/*.jnl | head -n1)
+truncate -s -7 "$jnl"
+mpirun_fidrun 2 $smoke --resume "$work/torn"
+h5=$(newest "$work/torn")
+if [ $rc -eq 0 ] && grep -q "a torn last record dropped (its task runs again)" "$out" && [ "$(attr "$h5" complete)" = 1 ] &&
+  cmp=$(same_as_ref "$h5"); then
+  ok "a journal cut 7 bytes short: the torn record dropped, its task run again, the run complete; $cmp"
+else bad "a torn journal" "exit $rc: ${cmp:-}"; fi
+
+# 7. --resume auto with no journal starts afresh (what the job scripts pass)
+mpirun_fidrun 2 $smoke --resume auto --out "$work/auto" -q
+if [ $rc -eq 0 ] && [ "$(attr "$(newest "$work/auto")" complete)" = 1 ] && [ ! -e "$(journal_of "$work/auto")" ]; then
+  ok "--resume auto without a journal: a fresh, complete run"
+else bad "--resume auto" "exit $rc"; fi
+
+finish reliability
