@@ -9,6 +9,23 @@ LDLIBS  :=
 
 MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 
+# make test SANITIZE=address,undefined: every object and test built with
+# the sanitizers; any report fails the test that hit it. CPU only: ASan's
+# shadow memory and the CUDA runtime's address-space reservations collide.
+ifneq ($(SANITIZE),)
+  override CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+  LDLIBS += -fsanitize=$(SANITIZE)
+  NO_CUDA := 1
+  # Leaks are checked in the unit tests (and everything that runs without
+  # MPI); under mpirun, Open MPI's components are unloaded before the leak
+  # check and their allocations cannot be told from ours, so there ASan
+  # looks for memory errors only.
+  SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=0:detect_odr_violation=0 \
+                  FIDRUN_UNIT_ASAN_OPTIONS=detect_leaks=1:detect_odr_violation=0 \
+                  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0 \
+                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+endif
+
 # Library flags from pkg-config, with fallbacks for distributions whose .pc
 # files differ (Ubuntu 24.04 keeps HDF5's serial headers in their own folder).
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
@@ -90,12 +107,12 @@ TOOL_BINS := build/tests/h5records
 
 # Open MPI as root, more ranks than cores, one BLAS thread per rank.
 MPI_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-           OMPI_MCA_rmaps_base_oversubscribe=true OPENBLAS_NUM_THREADS=1
+           OMPI_MCA_rmaps_base_oversubscribe=true OPENBLAS_NUM_THREADS=1 $(SANITIZE_ENV)
 RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: install all found deps run test unit integration bench bench-balance bench-realized bench-quant bench-progress clean FORCE
+.PHONY: install all found deps run test unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz clean FORCE
 
 all: fidrun
 
@@ -167,6 +184,30 @@ bench-quant: fidrun
 
 bench-progress: fidrun
 	@tests/bench/progress.sh $(PROGRESS_CONFIG) $(PROGRESS_NP) $(PROGRESS_PAIRS)
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) over the parsers, built with
+# clang, AddressSanitizer and UndefinedBehaviorSanitizer (CPU code only).
+# make fuzz FUZZ_SECONDS=N runs each for N seconds from its committed corpus.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := -g -O1 -std=c11 -pthread -D_DEFAULT_SOURCE -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+                -Ibuild -Isrc -Impi $(HDF5_CFLAGS) $(LAPACKE_CFLAGS) $(OPENBLAS_CFLAGS)
+FUZZ_LIBS    := $(HDF5_LIBS) $(YAML_LIBS) $(JANSSON_LIBS) $(LAPACKE_LIBS) $(OPENBLAS_LIBS) -lm -pthread
+FUZZ_OBJS    := $(patsubst %.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build/fuzz/%.o: %.c build/git-commit.h
+	@mkdir -p $(dir $@)
+	OMPI_CC=$(FUZZ_CC) mpicc $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	OMPI_CC=$(FUZZ_CC) mpicc $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 # make install PREFIX=/usr/local DESTDIR=...: the binary, the configs and
 # profiles as examples, the Slurm job scripts and the man page.

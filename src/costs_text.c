@@ -24,7 +24,7 @@ static int csv_field(const char *s, const char *end, long field, char *buf, size
         s++;
     while (e > s && isspace((unsigned char)e[-1]))
         e--;
-    if (*s == '"' && e - s >= 2 && e[-1] == '"') {
+    if (e - s >= 2 && *s == '"' && e[-1] == '"') { /* the length first: s may be the end of the text */
         s++;
         e--;
     }

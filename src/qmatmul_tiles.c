@@ -2,6 +2,7 @@
  * -DQMM_SUFFIX=_v3 -mavx2 -mfma -mf16c by the Makefile on x86-64. */
 #include <string.h>
 
+#include "half.h"
 #include "qmatmul_impl.h"
 
 #ifdef __F16C__
@@ -220,7 +221,7 @@ static inline void round_to_half(v8f *v)
     *v = (v8f)_mm256_cvtph_ps(_mm256_cvtps_ph((__m256)*v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 #else
     for (int i = 0; i < 8; i++)
-        (*v)[i] = (float)(_Float16)(*v)[i];
+        (*v)[i] = half_round((*v)[i]);
 #endif
 }
 
@@ -246,7 +247,7 @@ void QMM_NAME(qmm_tile_fp16)(const struct qmm_tile *t)
             memcpy(codes + n, &c, 32);
         }
         for (int64_t n = n8; n < nt; n++)
-            codes[n] = (float)(_Float16)(s[n] * (codes[n] - z[n]));
+            codes[n] = half_round(s[n] * (codes[n] - z[n]));
         for (int64_t b = 0; b < batch; b++) {
             float xv = t->x[b * t->in + k];
             float *restrict a = t->acc + b * nt;
@@ -259,7 +260,7 @@ void QMM_NAME(qmm_tile_fp16)(const struct qmm_tile *t)
                 memcpy(a + n, &av, 32);
             }
             for (int64_t n = n8; n < nt; n++)
-                a[n] = (float)(_Float16)(a[n] + xv * codes[n]);
+                a[n] = half_round(a[n] + xv * codes[n]);
         }
     }
 }

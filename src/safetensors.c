@@ -173,14 +173,17 @@ int st_open(const char *path, struct st_file *f, struct diag *d)
                 json_decref(root);
                 return bad(f, d, NULL, "__metadata__ is not an object of strings");
             }
-            f->meta = calloc(json_object_size(v) + 1, sizeof *f->meta);
+            if (!(f->meta = calloc(json_object_size(v) + 1, sizeof *f->meta))) {
+                json_decref(root);
+                return bad(f, d, NULL, "out of memory");
+            }
             const char *mk;
             json_t *mv;
             json_object_foreach(v, mk, mv)
             {
                 if (!json_is_string(mv)) {
-                    json_decref(root);
                     snprintf(why, sizeof why, "__metadata__ value of '%s' is not a string", mk);
+                    json_decref(root); /* mk lives in root: the message first */
                     return bad(f, d, NULL, why);
                 }
                 f->meta[f->nmeta].key = strdup(mk);
@@ -308,7 +311,7 @@ int st_write(const char *path, const struct st_tensor *t, size_t n, const struct
     for (size_t i = hlen; ok && i < padded; i++)
         ok = fputc(' ', out) != EOF;
     for (size_t i = 0; ok && i < n; i++)
-        ok = fwrite(t[i].data, 1, t[i].bytes, out) == t[i].bytes;
+        ok = t[i].bytes == 0 || fwrite(t[i].data, 1, t[i].bytes, out) == t[i].bytes; /* an empty tensor may have no data */
     free(header);
     if (fclose(out) || !ok || rename(tmp, path)) {
         int rc = diag_fail(d, FR_RUNTIME, "%s: cannot write: %s", path, strerror(errno));

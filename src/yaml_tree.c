@@ -543,6 +543,8 @@ struct leaves {
 static void leaves_add(struct leaves *l, const char *fmt, ...)
 {
     va_list ap;
+    if (!l->buf && array_reserve((void **)&l->buf, &l->cap, 256, 1, 256)) /* buf + len needs a buffer */
+        l->oom = 1;
     for (int tries = 0; tries < 2 && !l->oom; tries++) {
         va_start(ap, fmt);
         int n = vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);

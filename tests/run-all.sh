@@ -14,7 +14,8 @@ add_counts() {
   tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
   : >"$counts"
 }
-COUNTS=$counts tests/run-unit.sh "$@"
+# a sanitized build (make test SANITIZE=...) checks the unit tests for leaks too
+ASAN_OPTIONS=${FIDRUN_UNIT_ASAN_OPTIONS:-${ASAN_OPTIONS:-}} COUNTS=$counts tests/run-unit.sh "$@"
 add_counts unit
 for script in run reliability reports slurm cluster; do
   [ -f "tests/integration/$script.sh" ] || continue

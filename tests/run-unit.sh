@@ -15,7 +15,7 @@ for t in "$@"; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
   if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
-    echo "FAILED: $t exited with status $rc before its summary"
+    echo "FAILED: $t exited with status $rc (before its summary, or a sanitizer report at exit)"
     failed=$((failed + 1))
   fi
 done

@@ -225,6 +225,7 @@ static void fill_random_quantized(struct quantized *qz, int64_t out, int64_t in,
     }
     for (int64_t k = 0; k < in; k++)
         qz->g_idx[k] = (int32_t)(u[out * in + 2 * groups * out + k] * groups);
+    free(u);
 }
 
 static void test_pack_unpack_identity_every_width(void **state)

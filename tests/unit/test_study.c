@@ -13,6 +13,28 @@ static int parse(const char *text, const char *column, int integers, double **v,
     return costs_parse(text, strlen(text), "lengths.txt", column, integers, v, n, d);
 }
 
+/* Found by fuzz_costs: a text ending in an empty field (no NUL after it,
+ * as a mapped file has none) was read one byte past its end. The buffer
+ * here is exactly the text, so a sanitized build catches a regression. */
+static void test_costs_text_ending_in_an_empty_field(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {"a,", "tokens,\n1,", "1\n2,", ","};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t len = strlen(texts[i]);
+        char *exact = malloc(len);
+        memcpy(exact, texts[i], len);
+        for (int c = 0; c < 3; c++) {
+            double *v = NULL;
+            size_t n = 0;
+            struct diag d = {0};
+            costs_parse(exact, len, "t", c == 0 ? NULL : c == 1 ? "2" : "tokens", 0, &v, &n, &d);
+            free(v);
+        }
+        free(exact);
+    }
+}
+
 static void test_costs_lines_and_csv(void **state)
 {
     (void)state;
@@ -151,6 +173,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_costs_lines_and_csv),
+        cmocka_unit_test(test_costs_text_ending_in_an_empty_field),
         cmocka_unit_test(test_costs_errors_name_the_line),
         cmocka_unit_test(test_study_command_lines),
         cmocka_unit_test(test_distributions),

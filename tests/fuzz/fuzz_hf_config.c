@@ -1,0 +1,14 @@
+/* config.json and quantization_config / quantize_config.json readers. */
+#include "fuzz_util.h"
+
+#include "hf_config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct diag d = {0};
+    struct hf_config c;
+    struct hf_quant_config q;
+    hf_config_parse((const char *)data, size, "fuzz", &c, &d);
+    hf_quant_config_parse((const char *)data, size, "fuzz", &q, &d);
+    return 0;
+}
