@@ -25,6 +25,40 @@ const char *device_kind_name(int device)
     return device == DEVICE_CPU ? "cpu" : device == DEVICE_CUDA ? "cuda" : "auto";
 }
 
+static const struct field timeout_fields[] = {
+    {.key = "task_timeout", .type = FT_REAL, .offset = offsetof(struct suite_slot, task_timeout), .min = 0,
+     .max = 1e7},
+    {0},
+};
+
+/* task_timeout belongs to every suite: read here, and the suite's own
+ * configure sees its mapping without it. */
+static int configure_suite(struct suite_slot *slot, const struct ynode *node, const char *path, struct diag *d)
+{
+    if (!node || node->kind != YN_MAP)
+        return slot->suite->configure(node, path, slot->cfg, d);
+    struct ynode own = *node, common = *node;
+    own.entries = malloc((node->n ? node->n : 1) * sizeof *own.entries);
+    common.entries = malloc((node->n ? node->n : 1) * sizeof *common.entries);
+    own.n = common.n = 0;
+    int rc = own.entries && common.entries ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory");
+    for (size_t i = 0; !rc && i < node->n; i++) {
+        if (strcmp(node->entries[i].key, "task_timeout") == 0)
+            common.entries[common.n++] = node->entries[i];
+        else
+            own.entries[own.n++] = node->entries[i];
+    }
+    own.cap = own.n;
+    common.cap = common.n;
+    if (!rc)
+        rc = schema_apply(timeout_fields, &common, path, slot, d);
+    if (!rc)
+        rc = slot->suite->configure(&own, path, slot->cfg, d);
+    free(own.entries);
+    free(common.entries);
+    return rc;
+}
+
 static int parse_suites(const struct ynode *node, const char *path, void *obj, struct diag *d)
 {
     struct run_config *cfg = obj;
@@ -53,7 +87,7 @@ static int parse_suites(const struct ynode *node, const char *path, void *obj, s
             return diag_fail(d, FR_RUNTIME, "out of memory");
         cfg->nsuites++;
         s->defaults(slot->cfg);
-        if (s->configure(e->value, sub, slot->cfg, d))
+        if (configure_suite(slot, e->value, sub, d))
             return d->code;
     }
     return FR_OK;

@@ -19,6 +19,7 @@ enum device_kind { DEVICE_AUTO, DEVICE_CPU, DEVICE_CUDA };
 struct suite_slot {
     const struct suite *suite;
     void *cfg;
+    double task_timeout; /* suites.<name>.task_timeout: seconds a task may take, 0 for no limit */
 };
 
 /* "key.path=value" and the label errors show for it ("--set a.b=1"). */

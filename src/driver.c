@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "affinity.h"
 #include "array.h"
@@ -20,6 +21,7 @@
 #include "run_journal.h"
 #include "run_progress.h"
 #include "terminal.h"
+#include "watchdog.h"
 #include "report_html.h"
 #include "provenance.h"
 #include "ranks.h"
@@ -235,6 +237,26 @@ static const struct table_desc *suite_table(const struct suite *su, size_t t)
     return t < su->ntables ? su->record_tables[t] : su->after_table;
 }
 
+static const struct comm_info *watched; /* for the watchdog's report */
+
+/* task_timeout ran out: the watchdog thread ends the job, naming the task. */
+static void on_task_timeout(const char *message)
+{
+    if (comm_threads_ok())
+        comm_abort(watched, FR_RUNTIME, "%s", message);
+    fprintf(stderr, "fidrun: error: rank %d (%s): %s\n", watched->rank, watched->host, message);
+    fflush(stderr);
+    _exit(FR_RUNTIME); /* no MPI from this thread: the launcher sees the exit and ends the job */
+}
+
+static int any_task_timeout(const struct run_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nsuites; i++)
+        if (cfg->suites[i].task_timeout > 0)
+            return 1;
+    return 0;
+}
+
 /* Runs this rank's tasks; rank 0 also follows everyone's progress. Any
  * failure aborts the whole job. */
 static void execute(struct run_state *s)
@@ -269,6 +291,10 @@ static void execute(struct run_state *s)
     /* Testing hook: the rank that runs a task matching this pattern fails
      * it, so tests can show that one failing rank ends the whole job. */
     const char *fault = getenv("FIDRUN_INJECT_FAULT");
+    /* and this one hangs in it, so tests can show task_timeout ending the job */
+    const char *hang = getenv("FIDRUN_INJECT_HANG");
+    watched = &s->ci;
+    int watching = any_task_timeout(&s->cfg) && watchdog_start(on_task_timeout) == 0;
     struct run_context ctx = run_context_for(s, 0);
     const struct task **todo = malloc((nmine ? nmine : 1) * sizeof *todo);
     void **recs = malloc((nmine ? nmine : 1) * sizeof *recs);
@@ -289,8 +315,12 @@ static void execute(struct run_state *s)
         size_t same = 1, nb = 1;
         while (k + same < nmine && todo[k + same]->suite == t->suite && todo[k + same]->table == t->table)
             same++;
-        if (slot->suite->run_batch && !(fault && *fault))
+        if (slot->suite->run_batch && !(fault && *fault) && !(hang && *hang))
             nb = slot->suite->batch(slot->cfg, &ctx, todo + k, same);
+        if (watching)
+            watchdog_arm(slot->task_timeout * (double)nb, slot->suite->name, t->name, nb > 1);
+        while (hang && *hang && task_matches(t->name, hang))
+            sleep(1);
         double start = now_seconds();
         int rc;
         if (nb > 1) {
@@ -302,6 +332,8 @@ static void execute(struct run_state *s)
                      : slot->suite->run(slot->cfg, &ctx, t, recs[k], &s->d);
             secs[k] = now_seconds() - start;
         }
+        if (watching)
+            watchdog_disarm();
         if (rc)
             comm_abort(&s->ci, rc, "%s task %s%s: %s", slot->suite->name, t->name,
                        nb > 1 ? " (or one run beside it)" : "", s->d.msg);
@@ -331,6 +363,8 @@ static void execute(struct run_state *s)
             s->nrecords[todo[r]->suite][todo[r]->table]++;
     }
     /* a signal on any rank stops them all: every rank learns it here */
+    if (watching)
+        watchdog_stop();
     s->interrupted = comm_max_int(interrupt_signal());
     free(todo);
     free(recs);

@@ -129,4 +129,25 @@ if [ $rc -eq 0 ] && [ "$(attr "$(newest "$work/auto")" complete)" = 1 ] && [ ! -
   ok "--resume auto without a journal: a fresh, complete run"
 else bad "--resume auto" "exit $rc"; fi
 
+# 8. task_timeout: a task that hangs (FIDRUN_INJECT_HANG) is named and ends the job, every rank
+out=$work/timeout.log
+t0=$SECONDS
+FIDRUN_INJECT_HANG='*layers.1.mlp.up_proj*' timeout $LIMIT mpirun -np 2 $FIDRUN $smoke --only 'model.layers.1.*' \
+  --out "$work/timeout" --set suites.osft.task_timeout=8 -q >"$out" 2>&1
+rc=$?
+secs=$((SECONDS - t0))
+if [ $rc -eq 3 ] && [ $secs -lt 60 ] &&
+  grep -q "error: rank [01] (.*): osft task model.layers.1.mlp.up_proj.weight has run for 8\.[0-9] s, over its task_timeout of 8 s" "$out" &&
+  [ -z "$(ranks_of "$work/timeout")" ]; then
+  ok "task_timeout: a hung task is named with its limit, the job ends in ${secs}s with exit 3, no rank left"
+else bad "task_timeout" "exit $rc after ${secs}s"; fi
+expect_timeout_error() {
+  mpirun_fidrun 1 $smoke --set "suites.osft.task_timeout=$1" -q
+  if [ $rc -eq 2 ] && grep -q "suites.osft.task_timeout: expected a number in \[0, 1e+07\], found '$1'" "$out"; then
+    ok "task_timeout: $1 exits 2 naming the key and the range"
+  else bad "task_timeout $1" "exit $rc"; fi
+}
+expect_timeout_error -1
+expect_timeout_error soon
+
 finish reliability
