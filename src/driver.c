@@ -16,6 +16,7 @@
 #include "device.h"
 #include "clock.h"
 #include "linalg.h"
+#include "memory_plan.h"
 #include "plan.h"
 #include "interrupt.h"
 #include "run_journal.h"
@@ -81,6 +82,24 @@ static int setup(struct run_state *s)
                                                              run_journal_exists(dir)));
         rc = resume ? run_journal_load(&s->journal, s->cli->recover, &s->cfg, s->cli, &s->plan, &s->d)
                     : run_journal_create(&s->journal, &s->cfg, s->cli, &s->plan, &s->d);
+    }
+    return rc;
+}
+
+/* Before the first task: this rank's predicted peak against its share of
+ * the node's available memory (and of its GPU's, on a GPU). */
+static int check_memory(struct run_state *s)
+{
+    struct memory_peak peak = memory_peak_of_rank(&s->cfg, &s->plan, s->ci.rank);
+    double here = memory_available_here();
+    char where[256];
+    snprintf(where, sizeof where, "host %s", s->ci.host);
+    int rc = here > 0 ? memory_check(&s->cfg, &s->plan, peak, here, s->ci.local_size, "host memory", where, &s->d)
+                      : FR_OK;
+    if (!rc && s->dev.gpu_index >= 0 && s->dev.gpu_memory_gib > 0) {
+        snprintf(where, sizeof where, "GPU %d (%s) on %s", s->dev.gpu_index, s->dev.gpu_name, s->ci.host);
+        rc = memory_check(&s->cfg, &s->plan, peak, s->dev.gpu_memory_gib * 1073741824.0, 1, "GPU memory", where,
+                          &s->d);
     }
     return rc;
 }
@@ -721,6 +740,10 @@ int driver_run(int *argc, char ***argv, const struct cli *c)
     int rc = agree(s, setup(s));
     if (!rc)
         rc = agree(s, share_journal(s));
+    if (!rc)
+        rc = agree(s, check_memory(s));
+    if (rc && s->ci.rank == 0 && s->journal.created) /* refused before any task: the new journal holds nothing */
+        run_journal_remove(&s->journal);
     if (!rc) {
         blas_set_threads((int)s->cfg.threads);
         rc = agree(s, gather_rank_identities(s));

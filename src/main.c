@@ -14,6 +14,7 @@
 #include "device.h"
 #include "driver.h"
 #include "linalg.h"
+#include "memory_plan.h"
 #include "plan.h"
 #include "study.h"
 #include "study_cli.h"
@@ -78,6 +79,7 @@ static int validate(const struct cli *c)
                 printf("resolved values (--set > the YAML > the profile > defaults; keys not listed are "
                        "defaults):\n%s", cfg.resolved);
             plan_print(&plan, stdout, c->verbose);
+            memory_print_prediction(&cfg, &plan, stdout);
         }
     }
     plan_free(&plan);

@@ -110,6 +110,7 @@ int run_journal_create(struct run_journal *rj, const struct run_config *cfg, con
     json_object_set_new(doc, "attempts", json_integer(1));
     int rc = write_run_json(rj->dir, doc, d);
     json_decref(doc);
+    rj->created = !rc;
     return rc;
 }
 

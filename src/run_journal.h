@@ -25,6 +25,7 @@ struct stored_rows {
 struct run_journal {
     char dir[1024];
     int attempt;           /* 1 for a fresh run */
+    int created;           /* rank 0: this run made the folder (nothing in it yet is another run's) */
     struct journal file;   /* this rank's, for this attempt */
     /* rank 0, after run_journal_load: */
     uint8_t *done;         /* per task of the plan */

@@ -75,6 +75,11 @@ struct suite {
      * on any rank must end the job (comm_abort), never leave others waiting. */
     int (*after_tasks)(const void *cfg, const struct run_context *ctx, void *row, struct diag *d);
     const struct table_desc *after_table;
+
+    /* Optional: the memory one task holds at its peak, in bytes (its
+     * matrices and workspaces, on the host; on a GPU about the same on the
+     * device), for the check before the run. */
+    double (*task_bytes)(const void *cfg, const struct task *t);
 };
 
 size_t suite_count(void);

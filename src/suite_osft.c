@@ -731,6 +731,16 @@ static int osft_summarize(const void *vcfg, const void *const *records, const si
     return fail ? FR_RUNTIME : FR_OK;
 }
 
+/* W and W', U and Vt of the thin SVD, and gesdd's workspace (JOBZ='S':
+ * about 4k^2 + max(m, n) + 8k elements, 8k integers), at the run's precision. */
+static double osft_task_bytes(const void *vcfg, const struct task *t)
+{
+    const struct osft_config *cfg = vcfg;
+    double m = (double)t->dims[0], n = (double)t->dims[1], k = m < n ? m : n;
+    double elem = cfg->dtype == DT_F64 ? 8 : 4;
+    return elem * (2 * m * n + k * (m + n) + 4 * k * k + 8 * k + (m > n ? m : n)) + 32 * k;
+}
+
 const struct suite suite_osft = {
     .name = "osft",
     .config_size = sizeof(struct osft_config),
@@ -749,4 +759,5 @@ const struct suite suite_osft = {
     .state_free = osft_state_free,
     .after_tasks = osft_broadcast,
     .after_table = &osft_bcast_table,
+    .task_bytes = osft_task_bytes,
 };

@@ -198,6 +198,28 @@ static int quant_run(const void *vcfg, const struct run_context *ctx, const stru
     return quant_run_kernel(vcfg, ctx, t, record, d);
 }
 
+/* A layer: W and its dequantized copy, the codes twice (quantized and read
+ * back), the activations (calibration and held-out) and their outputs, and
+ * the Hessian with its Cholesky inverse in float64. A kernel case: fp32
+ * weights for the BLAS comparison, the unpacked codes of the fp64
+ * reference, the packed variants, and the batch's inputs and outputs. */
+static double quant_task_bytes(const void *vcfg, const struct task *t)
+{
+    const struct quant_config *cfg = vcfg;
+    struct quant_shape shapes[QUANT_MAX_SHAPES];
+    if (t->table == 0) {
+        quant_layer_shapes(&cfg->layers, shapes);
+        double o = (double)shapes[t->dims[0]].out, i = (double)shapes[t->dims[0]].in;
+        double tokens = (double)(cfg->calib.tokens + cfg->calib.held_out);
+        return 4 * o * i * 5 + 4 * tokens * (i + 2 * o) + 16 * i * i;
+    }
+    const struct kernel_study *ks = &cfg->kernels.studies[t->dims[0]];
+    quant_shape_list(&ks->shapes, shapes);
+    double o = (double)shapes[t->dims[1]].out, i = (double)shapes[t->dims[1]].in;
+    double batch = (double)ks->batches[t->dims[3] >> 1];
+    return 12.5 * o * i + 8 * 4 * batch * (o + i);
+}
+
 const struct suite suite_quant = {
     .name = "quant",
     .config_size = sizeof(struct quant_config),
@@ -209,4 +231,5 @@ const struct suite suite_quant = {
     .record_tables = quant_tables,
     .ntables = 2,
     .summarize = quant_summarize,
+    .task_bytes = quant_task_bytes,
 };

@@ -150,4 +150,16 @@ expect_timeout_error() {
 expect_timeout_error -1
 expect_timeout_error soon
 
+# 9. a plan that cannot fit in memory is refused before the first task, naming the task and the fix
+FIDRUN_MEMORY_AVAILABLE_MIB=300 mpirun_fidrun 4 $smoke --out "$work/small" -q
+if [ $rc -eq 2 ] && grep -q "osft task model.layers.[01].mlp.[a-z]*_proj.weight needs about [0-9]* MiB at its peak .* has 300 MiB of host memory available, 75 MiB for each of its 4 ranks: run fewer ranks per node" "$out" &&
+  [ "$(grep -c 'needs about' "$out")" -eq 1 ] && [ ! -e "$(journal_of "$work/small")" ] && ! grep -q 'elapsed · eta' "$out"; then
+  ok "a plan that needs more memory than each rank's share (300 MiB over 4 ranks) exits 2 before any task, once, naming the task"
+else bad "the memory check" "exit $rc"; fi
+out=$work/validate-memory.log
+$FIDRUN validate $smoke --ranks 4 >"$out" 2>&1
+if grep -q "^memory: predicted peak per rank up to [0-9.]* [MG]iB (rank [0-3]: model.layers" "$out"; then
+  ok "fidrun validate prints the predicted peak memory per rank and whether it fits here"
+else bad "validate's memory line" "$(tail -n1 "$out")"; fi
+
 finish reliability
