@@ -60,8 +60,8 @@ size_t checks_failed(const struct check_list *l)
 /* Percentages and counts read best fixed; tiny errors and ratios in %.2g-ish form. */
 static void format_value(char *buf, size_t size, double v, const char *unit)
 {
-    if (isnan(v))
-        snprintf(buf, size, "nan");
+    if (isnan(v)) /* said in words: a NaN is not a figure */
+        snprintf(buf, size, "NaN: no value");
     else if (strcmp(unit, "%") == 0)
         snprintf(buf, size, "%.2f %%", v);
     else if (strcmp(unit, "count") == 0)
@@ -86,6 +86,15 @@ const char *check_bound_text(const struct check *c, char *buf, size_t size)
         snprintf(buf, size, ">= %s", b1);
     else
         snprintf(buf, size, "<= %s", b2);
+    return buf;
+}
+
+const char *figure_text(double v, char *buf, size_t size)
+{
+    if (isnan(v))
+        snprintf(buf, size, "(a NaN among them: no figure)");
+    else
+        snprintf(buf, size, "%.2e", v);
     return buf;
 }
 

@@ -39,6 +39,9 @@ size_t checks_failed(const struct check_list *l);
 const char *check_value_text(const struct check *c, char *buf, size_t size);
 const char *check_bound_text(const struct check *c, char *buf, size_t size);
 
+/* A summary figure ("%.2e"), or words saying a NaN went into it. */
+const char *figure_text(double v, char *buf, size_t size);
+
 /* One line per check: name, value, bound, PASSED/FAILED. */
 void checks_print(const struct check_list *l, FILE *out);
 

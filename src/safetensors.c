@@ -1,6 +1,7 @@
 #include "safetensors.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -266,6 +267,27 @@ int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, st
             return diag_fail(d, FR_USAGE, "%s: tensor '%s' has dtype %s; a floating dtype (F64, F32, F16, BF16) "
                                           "is needed", f->path, t->name, st_dtype_name(t->dtype));
         }
+    }
+    /* Non-finite inputs are reported here, per tensor, and never reach a
+     * fidelity figure or a mean (an F64 beyond float32's range counts as infinite). */
+    int64_t nans = 0, infs = 0, first = -1;
+    for (int64_t i = 0; i < t->numel; i++)
+        if (!isfinite(out[i])) {
+            nans += isnan(out[i]) != 0;
+            infs += isinf(out[i]) != 0;
+            if (first < 0)
+                first = i;
+        }
+    if (first >= 0) {
+        char at[96];
+        if (t->ndim == 2)
+            snprintf(at, sizeof at, "row %lld, column %lld", (long long)(first / t->shape[1]),
+                     (long long)(first % t->shape[1]));
+        else
+            snprintf(at, sizeof at, "element %lld", (long long)first);
+        return diag_fail(d, FR_USAGE, "%s: tensor '%s' has %lld NaN and %lld infinite value%s (the first at %s): "
+                                      "fidrun measures against finite weights and activations only",
+                         f->path, t->name, (long long)nans, (long long)infs, nans + infs == 1 ? "" : "s", at);
     }
     return FR_OK;
 }

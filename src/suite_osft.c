@@ -705,9 +705,12 @@ static int osft_summarize(const void *vcfg, const void *const *records, const si
         print_matrix_row(out, order[i]);
     free(order);
     double rate = n ? 100.0 * (double)passed / (double)n : 0;
-    fprintf(out, "  %zu/%zu matrices within atol + rtol·|W| · max|W-W'| %.2e · mean of per-matrix max %.2e · "
-                 "mean of per-matrix mean %.2e\n",
-            passed, n, max_abs, n ? sum_max / (double)n : 0, n ? sum_mean / (double)n : 0);
+    char worst[48], mean_max[48], mean_mean[48];
+    fprintf(out, "  %zu/%zu matrices within atol + rtol·|W| · max|W-W'| %s · mean of per-matrix max %s · "
+                 "mean of per-matrix mean %s\n",
+            passed, n, figure_text(max_abs, worst, sizeof worst),
+            figure_text(n ? sum_max / (double)n : 0, mean_max, sizeof mean_max),
+            figure_text(n ? sum_mean / (double)n : 0, mean_mean, sizeof mean_mean));
 
     double bound = cfg->atol + cfg->rtol * max_w;
     int fail = 0;

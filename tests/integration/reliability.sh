@@ -162,4 +162,25 @@ if grep -q "^memory: predicted peak per rank up to [0-9.]* [MG]iB (rank [0-3]: m
   ok "fidrun validate prints the predicted peak memory per rank and whether it fits here"
 else bad "validate's memory line" "$(tail -n1 "$out")"; fi
 
+# 10. NaN and infinities in an input tensor are reported per tensor (exit 2), never averaged
+if python3 -c 'import numpy, safetensors' 2>/dev/null; then
+  python3 - "$work/nan.safetensors" <<'PY'
+import sys, numpy as np
+from safetensors.numpy import save_file
+w = np.random.default_rng(0).standard_normal((64, 128)).astype(np.float32)
+w[3, 5] = np.nan; w[10, 0] = np.inf; w[60, 127] = np.nan
+save_file({"model.layers.0.mlp.up_proj.weight": w}, sys.argv[1])
+PY
+  out=$work/nan.log
+  $FIDRUN gptq --weights "$work/nan.safetensors" --tensor model.layers.0.mlp.up_proj.weight --bits 4 --group-size 32 \
+    --out "$work/q.safetensors" >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 2 ] && grep -q "nan.safetensors: tensor 'model.layers.0.mlp.up_proj.weight' has 2 NaN and 1 infinite values (the first at row 3, column 5)" "$out" &&
+    [ ! -e "$work/q.safetensors" ]; then
+    ok "a weight with 2 NaN and 1 Inf: exit 2 naming the file, tensor, counts and the first one's row and column"
+  else bad "non-finite weights" "exit $rc"; fi
+else
+  skip "non-finite weights" "no python3 with numpy and safetensors"
+fi
+
 finish reliability

@@ -2,6 +2,8 @@
  * with a message naming the file and tensor. */
 #include "testutil.h"
 
+#include <math.h>
+
 #include "half.h"
 #include "safetensors.h"
 
@@ -147,6 +149,35 @@ static void expect_refused(const char *header, size_t data, uint64_t claimed, co
     unlink(path);
 }
 
+/* NaN and infinities in an input tensor are reported with their counts and
+ * where the first is, and the tensor is refused (exit 2), never averaged;
+ * an F64 beyond float32's range counts as infinite. */
+static void test_nonfinite_values_are_reported_per_tensor(void **state)
+{
+    (void)state;
+    float a[6] = {1, 2, NAN, 4, INFINITY, NAN};
+    double big[2] = {1.0, 1e300};
+    struct st_tensor t[] = {
+        {.name = "model.layers.0.mlp.up_proj.weight", .dtype = ST_F32, .ndim = 2, .shape = {2, 3}, .data = a,
+         .bytes = sizeof a},
+        {.name = "big", .dtype = ST_F64, .ndim = 1, .shape = {2}, .data = big, .bytes = sizeof big},
+    };
+    struct diag d = {0};
+    const char *path = temp_path("nan.safetensors");
+    assert_int_equal(st_write(path, t, 2, NULL, 0, &d), FR_OK);
+    struct st_file f;
+    assert_int_equal(st_open(path, &f, &d), FR_OK);
+    float out[6];
+    assert_int_equal(st_to_f32(&f, st_find(&f, "model.layers.0.mlp.up_proj.weight"), out, &d), FR_USAGE);
+    assert_contains(d.msg, "tensor 'model.layers.0.mlp.up_proj.weight' has 2 NaN and 1 infinite values (the first at "
+                           "row 0, column 2)");
+    assert_contains(d.msg, path);
+    assert_int_equal(st_to_f32(&f, st_find(&f, "big"), out, &d), FR_USAGE);
+    assert_contains(d.msg, "tensor 'big' has 0 NaN and 1 infinite value (the first at element 1)");
+    st_close(&f);
+    unlink(path);
+}
+
 static void test_malformed_headers_are_refused(void **state)
 {
     (void)state;
@@ -178,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_every_dtype_round_trips),
         cmocka_unit_test(test_malformed_headers_are_refused),
+        cmocka_unit_test(test_nonfinite_values_are_reported_per_tensor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
