@@ -112,7 +112,7 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: install all found deps run test unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz clean FORCE
+.PHONY: install all found deps run test unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz valgrind clean FORCE
 
 all: fidrun
 
@@ -181,6 +181,9 @@ bench-realized: fidrun
 
 bench-quant: fidrun
 	@tests/bench/quant.sh
+
+valgrind: $(UNIT_BINS)
+	@tests/valgrind.sh $(UNIT_BINS)
 
 bench-progress: fidrun
 	@tests/bench/progress.sh $(PROGRESS_CONFIG) $(PROGRESS_NP) $(PROGRESS_PAIRS)

@@ -36,10 +36,13 @@ if ! grep -q default <<<"$routes" && [ "$(grep -c "^${subnet%/*}" <<<"$routes")"
 else bad "the namespaces are closed" "routes: $routes; links: $links"; fi
 
 # on_node1 ARGS...: mpirun from node1 over the hostfile, two ranks per node, a core each
+# (the sanitizers' settings of a SANITIZE build travel to node2 too: ssh passes no environment)
 on_node1() {
+  local forward=(-x OPENBLAS_NUM_THREADS=1)
+  for v in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do [ -n "${!v:-}" ] && forward+=(-x "$v"); done
   tests/tools/two_hosts.sh exec "$hosts" node1 mpirun --hostfile "$hosts/hostfile" -np 4 --map-by ppr:2:node \
     --bind-to core --mca plm_rsh_agent "ssh -F $hosts/ssh_config" --mca btl tcp,vader,self \
-    --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" -x OPENBLAS_NUM_THREADS=1 "$@"
+    --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" "${forward[@]}" "$@"
 }
 
 # 1. four ranks over two hosts
@@ -75,7 +78,8 @@ else
   wait $job 2>/dev/null
   rc=$?
   secs=$((SECONDS - t0))
-  sleep 1
+  # the ranks the launcher signalled finish their task first: give them the 10 s the issue allows
+  for _ in $(seq 100); do pgrep -f "fidrun $smoke --set suites.osft.layers=8" >/dev/null || break; sleep 0.1; done
   left=$(pgrep -f "fidrun $smoke --set suites.osft.layers=8" | tr '\n' ' ')
   if [ $kill_rc -eq 0 ] && [ -n "$ended" ] && [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ -z "$left" ] &&
     grep -qi "daemon" "$out" && [ -z "$(newest "$work/killed")" ]; then

@@ -96,7 +96,7 @@ for _ in $(seq 100); do kill -0 $job 2>/dev/null || { ended=1; break; }; sleep 0
 wait $job
 rc=$?
 secs=$((SECONDS - t0))
-sleep 1
+for _ in $(seq 100); do [ -z "$(ranks_of "$work/kill")" ] && break; sleep 0.1; done
 left=$(ranks_of "$work/kill" | tr '\n' ' ')
 if [ -n "$victim" ] && [ -n "$ended" ] && [ $rc -ne 0 ] && [ -z "$left" ] &&
   grep -q "process rank 2 with PID .* on node $(hostname) exited on signal 9" "$out"; then
