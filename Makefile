@@ -20,7 +20,7 @@ ifneq ($(SANITIZE),)
   # MPI); under mpirun, Open MPI's components are unloaded before the leak
   # check and their allocations cannot be told from ours, so there ASan
   # looks for memory errors only.
-  SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=0:detect_odr_violation=0 \
+  SANITIZE_ENV := FIDRUN_SANITIZE=$(SANITIZE) ASAN_OPTIONS=detect_leaks=0:detect_odr_violation=0 \
                   FIDRUN_UNIT_ASAN_OPTIONS=detect_leaks=1:detect_odr_violation=0 \
                   LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0 \
                   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

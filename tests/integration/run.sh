@@ -835,7 +835,8 @@ else bad "a group size that does not divide the layer" "exit $rc: $(head -c 300 
 # make install: binary, configs, profiles, job scripts and a man page whose options match --help
 inst=$work/install
 out=$work/install.log
-if make --no-print-directory install PREFIX=/opt/fidrun DESTDIR="$inst" >"$out" 2>&1 &&
+# (with the build's own flags: a sanitized make test must not rebuild ./fidrun without them)
+if make --no-print-directory install PREFIX=/opt/fidrun DESTDIR="$inst" ${FIDRUN_SANITIZE:+SANITIZE=$FIDRUN_SANITIZE} >"$out" 2>&1 &&
   "$inst/opt/fidrun/bin/fidrun" --version >>"$out" 2>&1 &&
   [ -f "$inst/opt/fidrun/share/fidrun/configs/osft.yaml" ] && [ -f "$inst/opt/fidrun/share/fidrun/configs/profiles/h100-node.yaml" ] &&
   [ -x "$inst/opt/fidrun/share/fidrun/jobs/osft.sbatch" ] && [ -f "$inst/opt/fidrun/share/man/man1/fidrun.1" ]; then

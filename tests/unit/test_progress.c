@@ -19,6 +19,30 @@ static void two_suites(struct task_list *tl, size_t n, size_t m)
 
 static const char *const names[] = {"osft", "quant"};
 
+/* A progress over n one-suite tasks printing into memory. */
+struct capture {
+    struct task_list tl;
+    char *buf;
+    size_t len;
+    FILE *out;
+    struct progress p;
+};
+
+static void capture_start(struct capture *c, size_t n, enum progress_mode mode)
+{
+    memset(c, 0, sizeof *c);
+    two_suites(&c->tl, n, 0);
+    c->out = open_memstream(&c->buf, &c->len);
+    progress_init(&c->p, &c->tl, NULL, names, 1, 0.0, mode, c->out);
+}
+
+static void capture_end(struct capture *c)
+{
+    fclose(c->out);
+    free(c->buf);
+    task_list_free(&c->tl);
+}
+
 static size_t count(const char *s, const char *what)
 {
     size_t n = 0;
@@ -63,103 +87,75 @@ static void test_one_suite_is_not_listed(void **state)
 static void test_log_prints_each_tenth_once(void **state)
 {
     (void)state;
-    struct task_list tl = {0};
-    two_suites(&tl, 100, 0);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    struct progress p;
-    progress_init(&p, &tl, NULL, names, 1, 0.0, PROGRESS_LINES, out);
+    struct capture c;
+    capture_start(&c, 100, PROGRESS_LINES);
     for (int i = 0; i < 100; i++) /* fast tasks: only the 10 % steps print */
-        progress_task_done(&p, i, 0.01 * i);
-    progress_finish(&p, 1.0);
-    fflush(out);
-    assert_int_equal(count(buf, "\n"), 10);
-    assert_contains(buf, "[ 10/100]  10% ·");
-    assert_contains(buf, "[100/100] 100% ·");
-    assert_int_equal(count(buf, "\r"), 0);
-    fclose(out);
-    free(buf);
-    task_list_free(&tl);
+        progress_task_done(&c.p, i, 0.01 * i);
+    progress_finish(&c.p, 1.0);
+    fflush(c.out);
+    assert_int_equal(count(c.buf, "\n"), 10);
+    assert_contains(c.buf, "[ 10/100]  10% ·");
+    assert_contains(c.buf, "[100/100] 100% ·");
+    assert_int_equal(count(c.buf, "\r"), 0);
+    capture_end(&c);
 }
 
 static void test_log_prints_every_few_seconds_while_tasks_finish(void **state)
 {
     (void)state;
-    struct task_list tl = {0};
-    two_suites(&tl, 100, 0);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    struct progress p;
-    progress_init(&p, &tl, NULL, names, 1, 0.0, PROGRESS_LINES, out);
+    struct capture c;
+    capture_start(&c, 100, PROGRESS_LINES);
     /* 3 tasks, one every PROGRESS_LOG_SECONDS: under 10 %, each due by the clock */
     for (int i = 0; i < 3; i++)
-        progress_task_done(&p, i, (i + 1) * PROGRESS_LOG_SECONDS);
+        progress_task_done(&c.p, i, (i + 1) * PROGRESS_LOG_SECONDS);
     /* nothing finished since: the clock alone prints nothing */
-    progress_tick(&p, 100 * PROGRESS_LOG_SECONDS);
-    fflush(out);
-    assert_int_equal(count(buf, "\n"), 3);
-    assert_contains(buf, "[  3/100]   3% ·");
-    fclose(out);
-    free(buf);
-    task_list_free(&tl);
+    progress_tick(&c.p, 100 * PROGRESS_LOG_SECONDS);
+    fflush(c.out);
+    assert_int_equal(count(c.buf, "\n"), 3);
+    assert_contains(c.buf, "[  3/100]   3% ·");
+    capture_end(&c);
 }
 
 static void test_terminal_redraws_one_line_throttled(void **state)
 {
     (void)state;
-    struct task_list tl = {0};
-    two_suites(&tl, 50, 0);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    struct progress p;
-    progress_init(&p, &tl, NULL, names, 1, 0.0, PROGRESS_LIVE, out);
+    struct capture c;
+    capture_start(&c, 50, PROGRESS_LIVE);
     /* 49 tasks: the first drawn at once, the rest within the redraw interval after it */
     for (int i = 0; i < 49; i++)
-        progress_task_done(&p, i, PROGRESS_REDRAW_SECONDS * (1 + i / 100.0));
-    progress_tick(&p, 1.5 * PROGRESS_REDRAW_SECONDS); /* still within the interval: not yet */
-    progress_tick(&p, 2.5 * PROGRESS_REDRAW_SECONDS); /* the 48 waiting are drawn */
-    progress_tick(&p, 0.5);                           /* nothing new, under a second: nothing */
-    progress_tick(&p, 2.0);                           /* the elapsed clock moves */
-    progress_task_done(&p, 49, 2.01);                 /* 100 % at once */
-    progress_finish(&p, 2.02);                        /* the last state, then a newline */
-    fflush(out);
-    assert_int_equal(count(buf, "\r"), 5);
-    assert_int_equal(count(buf, "\033[K"), 5);
-    assert_int_equal(count(buf, "\n"), 1);
-    assert_true(len > 0 && buf[len - 1] == '\n');
-    assert_contains(buf, "\r[50/50] 100% ·");
-    fclose(out);
-    free(buf);
-    task_list_free(&tl);
+        progress_task_done(&c.p, i, PROGRESS_REDRAW_SECONDS * (1 + i / 100.0));
+    progress_tick(&c.p, 1.5 * PROGRESS_REDRAW_SECONDS); /* still within the interval: not yet */
+    progress_tick(&c.p, 2.5 * PROGRESS_REDRAW_SECONDS); /* the 48 waiting are drawn */
+    progress_tick(&c.p, 0.5);                           /* nothing new, under a second: nothing */
+    progress_tick(&c.p, 2.0);                           /* the elapsed clock moves */
+    progress_task_done(&c.p, 49, 2.01);                 /* 100 % at once */
+    progress_finish(&c.p, 2.02);                        /* the last state, then a newline */
+    fflush(c.out);
+    assert_int_equal(count(c.buf, "\r"), 5);
+    assert_int_equal(count(c.buf, "\033[K"), 5);
+    assert_int_equal(count(c.buf, "\n"), 1);
+    assert_true(c.len > 0 && c.buf[c.len - 1] == '\n');
+    assert_contains(c.buf, "\r[50/50] 100% ·");
+    capture_end(&c);
 }
 
 static void test_quiet_prints_nothing_but_counts(void **state)
 {
     (void)state;
-    struct task_list tl = {0};
-    two_suites(&tl, 10, 0);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&buf, &len);
-    struct progress p;
-    progress_init(&p, &tl, NULL, names, 1, 0.0, PROGRESS_OFF, out);
+    struct capture c;
+    capture_start(&c, 10, PROGRESS_OFF);
     for (int i = 0; i < 10; i++)
-        progress_task_done(&p, i, 10.0 * i);
-    progress_finish(&p, 100.0);
-    fflush(out);
-    assert_int_equal(len, 0);
-    assert_int_equal(p.done, 10);
+        progress_task_done(&c.p, i, 10.0 * i);
+    progress_finish(&c.p, 100.0);
+    fflush(c.out);
+    assert_int_equal(c.len, 0);
+    assert_int_equal(c.p.done, 10);
     assert_int_equal(progress_mode_named("off", 1), PROGRESS_OFF);
     assert_int_equal(progress_mode_named(NULL, 1), PROGRESS_LIVE);
     assert_int_equal(progress_mode_named("auto", 0), PROGRESS_LINES);
     assert_int_equal(progress_mode_named("live", 0), PROGRESS_LIVE);
     assert_int_equal(progress_mode_named("log", 1), PROGRESS_LINES);
-    fclose(out);
-    free(buf);
-    task_list_free(&tl);
+    capture_end(&c);
 }
 
 int main(void)
