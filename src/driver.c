@@ -64,6 +64,20 @@ static int agree(struct run_state *s, int rc)
     return worst;
 }
 
+/* What the output folder will hold: every task's record twice (in the
+ * journal, with its header, and in the results file) and a megabyte for the
+ * file's provenance, checks and structure. */
+static double output_bytes(const struct run_state *s)
+{
+    double bytes = 1048576.0;
+    for (size_t i = 0; i < s->plan.tasks.n; i++) {
+        const struct task *t = &s->plan.tasks.items[i];
+        bytes += 2.0 * (double)s->cfg.suites[t->suite].suite->record_tables[t->table]->row_size +
+                 (double)sizeof(struct journal_head);
+    }
+    return bytes;
+}
+
 static int setup(struct run_state *s)
 {
     int rc = plan_from_command_line(s->cli, s->ci.size, &s->cfg, &s->plan, &s->d);
@@ -75,6 +89,8 @@ static int setup(struct run_state *s)
         rc = device_select(s->cfg.device, s->ci.local_rank, &s->dev, &s->d);
     if (!rc && s->ci.rank == 0)
         rc = results_check_dir(s->cfg.output, &s->d);
+    if (!rc && s->ci.rank == 0)
+        rc = results_check_space(s->cfg.output, output_bytes(s), &s->d);
     if (!rc && s->ci.rank == 0) {
         char dir[1024];
         run_journal_dir(&s->cfg, dir, sizeof dir);

@@ -1,6 +1,7 @@
 #include "results.h"
 
 #include <errno.h>
+#include <sys/statvfs.h>
 #include <hdf5.h>
 #include <limits.h>
 #include <stdio.h>
@@ -55,6 +56,19 @@ int results_check_dir(const char *dir, struct diag *d)
     return FR_OK;
 }
 
+int results_check_space(const char *dir, double bytes, struct diag *d)
+{
+    struct statvfs st;
+    if (statvfs(dir, &st) != 0)
+        return FR_OK; /* cannot tell: the writes will say */
+    double free_bytes = (double)st.f_bavail * (double)st.f_frsize;
+    if (free_bytes >= bytes)
+        return FR_OK;
+    return diag_fail(d, FR_RUNTIME, "output folder '%s' has %.0f KiB free, and this run's journal and results "
+                                    "need about %.0f KiB: free some space or choose another folder (--out)",
+                     dir, free_bytes / 1024, bytes / 1024);
+}
+
 int results_create(const char *dir, const char *name, time_t start, struct results_file **out, struct diag *d)
 {
     quiet_hdf5();
@@ -74,7 +88,14 @@ int results_create(const char *dir, const char *name, time_t start, struct resul
     rf->file = H5Fcreate(rf->tmp, H5F_ACC_EXCL, fcpl, H5P_DEFAULT);
     H5Pclose(fcpl);
     if (rf->file < 0) {
-        int rc = diag_fail(d, FR_RUNTIME, "cannot create results file '%s'", rf->tmp);
+        /* HDF5 says little: the folder's free space is the usual cause worth naming */
+        struct statvfs st;
+        char why[96] = "";
+        if (statvfs(dir, &st) == 0 && (double)st.f_bavail * (double)st.f_frsize < 65536)
+            snprintf(why, sizeof why, ": the file system is full (%.0f KiB free)",
+                     (double)st.f_bavail * (double)st.f_frsize / 1024);
+        int rc = diag_fail(d, FR_RUNTIME, "cannot create results file '%s'%s", rf->tmp, why);
+        unlink(rf->tmp); /* whatever HDF5 left of it */
         free(rf);
         return rc;
     }

@@ -16,6 +16,10 @@ struct results_file;
 /* Creates the folder if needed and checks that a file can be made there. */
 int results_check_dir(const char *dir, struct diag *d);
 
+/* Whether dir's file system has bytes free (FR_RUNTIME with the figures
+ * when not; FR_OK when it cannot tell). */
+int results_check_space(const char *dir, double bytes, struct diag *d);
+
 /* Starts dir/<name>-<YYYYmmdd-HHMMSS>.h5 (with -2, -3... if taken). */
 int results_create(const char *dir, const char *name, time_t start, struct results_file **rf, struct diag *d);
 

@@ -162,6 +162,37 @@ if grep -q "^memory: predicted peak per rank up to [0-9.]* [MG]iB (rank [0-3]: m
   ok "fidrun validate prints the predicted peak memory per rank and whether it fits here"
 else bad "validate's memory line" "$(tail -n1 "$out")"; fi
 
+# 11. a full disk: refused before the first task when the free space is short; filled mid-run, the
+#     job ends with the reason, no results file under its final name, and --resume finishes later
+full=$work/full
+mkdir -p "$full"
+if mount -t tmpfs -o size=600k tmpfs "$full" 2>/dev/null; then
+  at_exit "umount '$full' 2>/dev/null"
+  mpirun_fidrun 2 $smoke --out "$full" -q
+  if [ $rc -eq 3 ] && grep -q "output folder '$full' has [0-9]* KiB free, and this run's journal and results need about [0-9]* KiB" "$out" &&
+    [ -z "$(ls -A "$full")" ]; then
+    ok "an output folder with too little free space: exit 3 before any task, with the figures; nothing written"
+  else bad "too little free space" "exit $rc"; fi
+  umount "$full"
+  mount -t tmpfs -o size=2m tmpfs "$full"
+  start_run 2 "$full"
+  wait_progress 2
+  dd if=/dev/zero of="$full/filler" bs=4k 2>/dev/null
+  wait $job
+  rc=$?
+  if [ $rc -eq 3 ] && grep -qE "(cannot write the journal .*No space left on device|cannot create results file .*the file system is full)" "$out" &&
+    [ -z "$(ls "$full"/*.h5 2>/dev/null)" ] && [ -z "$(ls "$full"/*.tmp 2>/dev/null)" ] && [ -f "$(journal_of "$full")/run.json" ]; then
+    ok "the disk filled mid-run: exit 3 naming the cause, no results file (final or temporary), the journal kept"
+  else bad "a disk filling up" "exit $rc"; fi
+  rm -f "$full/filler"
+  mpirun_fidrun 2 $smoke --resume "$full" -q
+  h5=$(newest "$full")
+  if [ $rc -eq 0 ] && [ "$(attr "$h5" complete)" = 1 ] && cmp=$(same_as_ref "$h5"); then ok "space freed, --resume finished it: $cmp"
+  else bad "--resume after a full disk" "exit $rc: ${cmp:-}"; fi
+else
+  skip "a full disk" "cannot mount a small tmpfs here (needs root)"
+fi
+
 # 10. NaN and infinities in an input tensor are reported per tensor (exit 2), never averaged
 if python3 -c 'import numpy, safetensors' 2>/dev/null; then
   python3 - "$work/nan.safetensors" <<'PY'
