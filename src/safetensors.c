@@ -285,9 +285,10 @@ int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, st
                      (long long)(first % t->shape[1]));
         else
             snprintf(at, sizeof at, "element %lld", (long long)first);
-        return diag_fail(d, FR_USAGE, "%s: tensor '%s' has %lld NaN and %lld infinite value%s (the first at %s): "
-                                      "fidrun measures against finite weights and activations only",
-                         f->path, t->name, (long long)nans, (long long)infs, nans + infs == 1 ? "" : "s", at);
+        return diag_fail(d, FR_USAGE, "%s: tensor '%s' has %lld non-finite value%s (%lld NaN, %lld infinite), the "
+                                      "first at %s: fidrun measures against finite weights and activations only",
+                         f->path, t->name, (long long)(nans + infs), nans + infs == 1 ? "" : "s", (long long)nans,
+                         (long long)infs, at);
     }
     return FR_OK;
 }

@@ -206,7 +206,7 @@ PY
   $FIDRUN gptq --weights "$work/nan.safetensors" --tensor model.layers.0.mlp.up_proj.weight --bits 4 --group-size 32 \
     --out "$work/q.safetensors" >"$out" 2>&1
   rc=$?
-  if [ $rc -eq 2 ] && grep -q "nan.safetensors: tensor 'model.layers.0.mlp.up_proj.weight' has 2 NaN and 1 infinite values (the first at row 3, column 5)" "$out" &&
+  if [ $rc -eq 2 ] && grep -q "nan.safetensors: tensor 'model.layers.0.mlp.up_proj.weight' has 3 non-finite values (2 NaN, 1 infinite), the first at row 3, column 5" "$out" &&
     [ ! -e "$work/q.safetensors" ]; then
     ok "a weight with 2 NaN and 1 Inf: exit 2 naming the file, tensor, counts and the first one's row and column"
   else bad "non-finite weights" "exit $rc"; fi

@@ -516,7 +516,7 @@ PY
   else
     skip "fidrun gptq --device without a GPU" "this machine has one"
   fi
-  for case in "odd.safetensors odd.weight|100 input columns do not pack" "nan.safetensors nan.weight|NaN at row 3, column 7" \
+  for case in "odd.safetensors odd.weight|100 input columns do not pack" "nan.safetensors nan.weight|1 non-finite value (1 NaN, 0 infinite), the first at row 3, column 7" \
     "nan.safetensors vec|has 1 dimensions" "nan.safetensors nan.wieght|did you mean 'nan.weight'"; do
     set -- ${case%%|*}
     $FIDRUN gptq --weights "$work/$1" --tensor "$2" --group-size -1 --out "$work/q.st" >"$out" 2>&1
