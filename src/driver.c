@@ -1,7 +1,7 @@
 #include "driver.h"
+#include "driver_impl.h"
 
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +9,12 @@
 #include <unistd.h>
 
 #include "affinity.h"
-#include "array.h"
 #include "baseline.h"
 #include "report_formats.h"
 #include "comm.h"
 #include "device.h"
 #include "clock.h"
 #include "linalg.h"
-#include "memory_plan.h"
 #include "plan.h"
 #include "interrupt.h"
 #include "run_journal.h"
@@ -28,25 +26,6 @@
 #include "ranks.h"
 #include "results.h"
 #include "version.h"
-
-struct run_state {
-    const struct cli *cli;
-    struct comm_info ci;
-    struct run_config cfg;
-    struct plan plan;
-    struct device_choice dev;
-    void *suite_state[CONFIG_MAX_SUITES];
-    struct rank_record *ranks; /* rank 0: one per rank (host, device) */
-    void *records[CONFIG_MAX_SUITES][SUITE_MAX_TABLES]; /* this rank's, then (rank 0) everyone's */
-    size_t nrecords[CONFIG_MAX_SUITES][SUITE_MAX_TABLES];
-    double t0;
-    time_t wall0;
-    double progress_cpu_seconds; /* rank 0: the progress listener's CPU time */
-    struct run_journal journal;  /* every rank: its journal file; rank 0: what an earlier attempt left */
-    unsigned char *ran;          /* per task: run by this job (every rank's, after execute) */
-    int interrupted;             /* the signal that stopped a rank, on every rank after execute */
-    struct diag d;
-};
 
 /* Collective: agrees on the worst status; the lowest failing rank prints
  * its message, naming itself unless it is rank 0 with a usage error (about
@@ -64,19 +43,6 @@ static int agree(struct run_state *s, int rc)
     return worst;
 }
 
-/* What the output folder will hold: every task's record twice (in the
- * journal, with its header, and in the results file) and a megabyte for the
- * file's provenance, checks and structure. */
-static double output_bytes(const struct run_state *s)
-{
-    double bytes = 1048576.0;
-    for (size_t i = 0; i < s->plan.tasks.n; i++) {
-        const struct task *t = &s->plan.tasks.items[i];
-        bytes += 2.0 * (double)s->cfg.suites[t->suite].suite->record_tables[t->table]->row_size +
-                 (double)sizeof(struct journal_head);
-    }
-    return bytes;
-}
 
 static int setup(struct run_state *s)
 {
@@ -102,51 +68,7 @@ static int setup(struct run_state *s)
     return rc;
 }
 
-/* Before the first task: this rank's predicted peak against its share of
- * the node's available memory (and of its GPU's, on a GPU). */
-static int check_memory(struct run_state *s)
-{
-    struct memory_peak peak = memory_peak_of_rank(&s->cfg, &s->plan, s->ci.rank);
-    double here = memory_available_here();
-    char where[256];
-    snprintf(where, sizeof where, "host %s", s->ci.host);
-    int rc = here > 0 ? memory_check(&s->cfg, &s->plan, peak, here, s->ci.local_size, "host memory", where, &s->d)
-                      : FR_OK;
-    if (!rc && s->dev.gpu_index >= 0 && s->dev.gpu_memory_gib > 0) {
-        snprintf(where, sizeof where, "GPU %d (%s) on %s", s->dev.gpu_index, s->dev.gpu_name, s->ci.host);
-        rc = memory_check(&s->cfg, &s->plan, peak, s->dev.gpu_memory_gib * 1073741824.0, 1, "GPU memory", where,
-                          &s->d);
-    }
-    return rc;
-}
 
-/* Collective, after setup: every rank learns the attempt and the tasks an
- * earlier attempt finished, plans the rest, and opens its journal file. */
-static int share_journal(struct run_state *s)
-{
-    size_t n = s->plan.tasks.n;
-    int attempt = comm_bcast_int(s->journal.attempt);
-    unsigned char *done = calloc(n ? n : 1, 1);
-    if (!(s->ran = calloc(n ? n : 1, 1)) || !done) {
-        free(done);
-        comm_abort(&s->ci, FR_RUNTIME, "out of memory"); /* the others are in the broadcast below */
-    }
-    if (s->ci.rank == 0 && s->journal.done)
-        memcpy(done, s->journal.done, n);
-    if (s->cli->recover) /* nothing runs: the journal is all there is */
-        memset(done, 1, n);
-    comm_bcast_bytes(done, n);
-    int rc = plan_skip_done(&s->plan, done, &s->d);
-    free(done);
-    if (s->ci.rank != 0) {
-        run_journal_dir(&s->cfg, s->journal.dir, sizeof s->journal.dir);
-        s->journal.file.fd = -1;
-    }
-    s->journal.attempt = attempt;
-    if (!rc && !s->cli->recover)
-        rc = run_journal_open(&s->journal, s->ci.rank, &s->d);
-    return rc;
-}
 
 /* Rank 0 learns every rank's host and device before the run. */
 static int gather_rank_identities(struct run_state *s)
@@ -430,26 +352,6 @@ static int by_task_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Rank 0: the rows an earlier attempt journaled join this run's; their
- * rank is -1 (that attempt's ranks are not this run's). */
-static int merge_journal_rows(struct run_state *s, size_t suite, size_t table, size_t row)
-{
-    const struct stored_rows *j = &s->journal.rows[suite][table];
-    if (!j->n)
-        return 0;
-    size_t n = s->nrecords[suite][table];
-    char *all = realloc(s->records[suite][table], (n + j->n) * row);
-    if (!all)
-        return -1;
-    memcpy(all + n * row, j->rows, j->n * row);
-    for (size_t k = n; k < n + j->n; k++) {
-        int32_t earlier = -1;
-        memcpy(all + k * row + offsetof(struct record_head, rank), &earlier, sizeof earlier);
-    }
-    s->records[suite][table] = all;
-    s->nrecords[suite][table] = n + j->n;
-    return 0;
-}
 
 static int gather_records(struct run_state *s)
 {
@@ -472,15 +374,6 @@ static int gather_records(struct run_state *s)
     return FR_OK;
 }
 
-struct report {
-    size_t missing;        /* tasks of the plan in no record: interrupted, or not journaled */
-    char *missing_names;   /* their names, one per line */
-    struct check_list checks;
-    struct rank_record *suite_ranks[CONFIG_MAX_SUITES];
-    struct rank_record *total_ranks;
-    double realized;
-    double cost_r[CONFIG_MAX_SUITES]; /* predicted cost vs task time, Pearson r */
-};
 
 /* --baseline: every figure of this run against the earlier one, as a
  * check of its own. */
@@ -550,66 +443,7 @@ static int summarize(struct run_state *s, struct report *r)
     return rc;
 }
 
-/* Which tasks have no record: with the journal's, every task of the plan
- * should have one, unless a signal stopped the run (or recover found a
- * journal that ends early). */
-static int find_missing(struct run_state *s, struct report *r)
-{
-    size_t n = s->plan.tasks.n, len = 0, cap = 0;
-    unsigned char *have = calloc(n ? n : 1, 1);
-    if (!have)
-        return diag_fail(&s->d, FR_RUNTIME, "out of memory");
-    for (size_t i = 0; i < s->cfg.nsuites; i++) {
-        const struct suite *su = s->cfg.suites[i].suite;
-        for (size_t t = 0; t < su->ntables; t++)
-            for (size_t k = 0; k < s->nrecords[i][t]; k++) {
-                int32_t id;
-                memcpy(&id, (const char *)s->records[i][t] + k * su->record_tables[t]->row_size, sizeof id);
-                if (id >= 0 && (size_t)id < n)
-                    have[id] = 1;
-            }
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (have[i])
-            continue;
-        const char *name = s->plan.tasks.items[i].name;
-        if (array_reserve((void **)&r->missing_names, &cap, len + strlen(name) + 2, 1, 4096)) {
-            free(have);
-            return diag_fail(&s->d, FR_RUNTIME, "out of memory");
-        }
-        len += (size_t)sprintf(r->missing_names + len, "%s%s", len ? "\n" : "", name);
-        r->missing++;
-    }
-    free(have);
-    return FR_OK;
-}
 
-/* complete, and for a run that is not: the tasks missing and why; for a
- * resumed run, how many tasks came from the journal. */
-static int write_completeness(struct run_state *s, const struct report *r, struct results_file *rf)
-{
-    int rc = results_attr_int(rf, "/", "complete", r->missing == 0, &s->d);
-    if (!rc && r->missing) {
-        rc = results_attr_int(rf, "/", "missing_count", (long long)r->missing, &s->d);
-        if (!rc) /* HDF5 attributes stay under 64 KiB: a long list is cut, the count is whole */
-            rc = results_attr_string(rf, "/", "missing_tasks",
-                                     strlen(r->missing_names) > 60000 ? "(more than 60000 characters: see "
-                                                                        "missing_count and the plan)"
-                                                                      : r->missing_names,
-                                     &s->d);
-        if (!rc)
-            rc = results_attr_string(rf, "/", "incomplete_because",
-                                     s->interrupted ? (s->interrupted == SIGINT ? "SIGINT" : "SIGTERM")
-                                                    : "the journal had no record of them (fidrun recover)",
-                                     &s->d);
-    }
-    if (!rc && s->journal.ndone) {
-        rc = results_attr_int(rf, "/", "resumed_tasks", (long long)s->journal.ndone, &s->d);
-        if (!rc)
-            rc = results_attr_int(rf, "/", "attempt", s->journal.attempt, &s->d);
-    }
-    return rc;
-}
 
 static int write_results(struct run_state *s, struct report *r, char *path, size_t size)
 {
