@@ -150,7 +150,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory fidrun
-	$(MPI_ENV) mpirun -np $(RUN_NP) ./fidrun $(RUN_CONFIG) $(RUN_ARGS)
+	$(MPI_ENV) mpirun -np $(RUN_NP) ./fidrun $(RUN_CONFIG) --resume auto $(RUN_ARGS)
 
 build/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
