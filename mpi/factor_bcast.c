@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "comm.h"
 #include "factors.h"
+#include "memory_plan.h"
 #ifdef FIDRUN_CUDA
 #include "gpu.h"
 #endif
@@ -52,19 +53,6 @@ static int agree_status(int rc, struct diag *d)
 }
 
 /* ---- memory for the copies ---- */
-
-static double host_available_bytes(void)
-{
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[256];
-    double kib = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kib > 0 ? kib * 1024.0 : 0;
-}
 
 static int alloc_copy(int on_device, void **p, size_t bytes, struct diag *d)
 {
@@ -203,7 +191,7 @@ static int decide_hold(const struct bcast_run *b, double recv_bytes)
 #endif
         sharing = b->gpu_sharers;
     } else {
-        avail = host_available_bytes();
+        avail = memory_available_here();
         sharing = b->req->local_size > 0 ? b->req->local_size : 1;
     }
     int fits = recv_bytes <= b->req->memory_share * avail / sharing, all = 0;

@@ -14,7 +14,7 @@ static void take_reports(struct run_progress *rp)
         progress_task_done(&rp->view, id, now_seconds());
 }
 
-static void *listen(void *arg)
+static void *listen_for_reports(void *arg)
 {
     struct run_progress *rp = arg;
     struct timespec nap = {0, (long)(LISTEN_SECONDS * 1e9)};
@@ -42,7 +42,7 @@ void run_progress_start(struct run_progress *rp, const struct task_list *tasks, 
     rp->stop = 0;
     /* counting alone (quiet) needs no thread: reports are taken between tasks */
     rp->listening = mode != PROGRESS_OFF && out && comm_threads_ok() &&
-                    pthread_create(&rp->listener, NULL, listen, rp) == 0;
+                    pthread_create(&rp->listener, NULL, listen_for_reports, rp) == 0;
 }
 
 static void stop_listening(struct run_progress *rp)

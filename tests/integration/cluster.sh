@@ -11,19 +11,7 @@
 
 echo "cluster (two hosts in network namespaces, mpirun --hostfile over ssh)"
 hosts=$work/hosts
-msg=$(tests/tools/two_hosts.sh up "$hosts" 2>&1)
-hrc=$?
-if [ $hrc -eq 77 ]; then
-  skip "every two-host test" "$msg"
-  finish cluster
-  exit
-fi
-at_exit "tests/tools/two_hosts.sh down '$hosts'"
-if [ $hrc -ne 0 ]; then
-  bad "two hosts in network namespaces come up" "$msg"
-  finish cluster
-  exit
-fi
+bring_up cluster "two-host" "tests/tools/two_hosts.sh up '$hosts'" "tests/tools/two_hosts.sh down '$hosts'"
 subnet=$(cat "$hosts/subnet")
 ok "node1 and node2 up: namespaces on $subnet, each with its hostname, /etc/hosts and sshd; ssh by name both ways"
 

@@ -41,6 +41,26 @@ n_logs=0
 newest() { ls -t "$1"/*.h5 2>/dev/null | head -n1; }
 smoke=configs/smoke.yaml
 
+# bring_up SCRIPT WHAT START STOP: runs START (a test service: a Slurm, two
+# hosts); its exit 77 skips every test of the script, saying why, another
+# failure fails them; STOP runs when the script ends. Sets service_msg.
+bring_up() {
+  local script=$1 what=$2 start=$3 stop=$4 rc
+  service_msg=$(eval "$start" 2>&1)
+  rc=$?
+  if [ $rc -eq 77 ]; then
+    skip "every $what test" "$service_msg"
+    finish "$script"
+    exit
+  fi
+  at_exit "$stop"
+  if [ $rc -ne 0 ]; then
+    bad "$what comes up" "$service_msg"
+    finish "$script"
+    exit
+  fi
+}
+
 # finish NAME: the totals line, the counts for run-all.sh, the exit status
 finish() {
   echo "$1: $passed passed, $failed failed, $skipped skipped"

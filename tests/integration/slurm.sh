@@ -9,19 +9,7 @@
 
 echo "slurm ($(slurmctld -V 2>/dev/null || echo 'slurmctld not installed'), $(munged --version 2>/dev/null | head -n1 || true))"
 cluster=$work/slurm
-msg=$(tests/tools/slurm_cluster.sh start "$cluster" 2>&1)
-src=$?
-if [ $src -eq 77 ]; then
-  skip "every Slurm test" "Slurm cannot run here: $msg"
-  finish slurm
-  exit
-fi
-at_exit "tests/tools/slurm_cluster.sh stop '$cluster'"
-if [ $src -ne 0 ]; then
-  bad "a single-node Slurm comes up" "$msg"
-  finish slurm
-  exit
-fi
+bring_up slurm "Slurm" "tests/tools/slurm_cluster.sh start '$cluster'" "tests/tools/slurm_cluster.sh stop '$cluster'"
 export SLURM_CONF=$cluster/slurm.conf
 node=$(cat "$cluster/nodename")
 host=$(hostname -s)
