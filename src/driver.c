@@ -10,7 +10,6 @@
 
 #include "affinity.h"
 #include "baseline.h"
-#include "report_formats.h"
 #include "comm.h"
 #include "device.h"
 #include "clock.h"
@@ -21,7 +20,7 @@
 #include "run_progress.h"
 #include "terminal.h"
 #include "watchdog.h"
-#include "report_html.h"
+#include "report_cli.h"
 #include "provenance.h"
 #include "ranks.h"
 #include "results.h"
@@ -506,17 +505,16 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
 }
 
 /* --junit / --html: the report of the results file just written. */
-static int write_report(const char *results, const char *what, const char *path,
-                        int (*writer)(const char *, const char *, struct diag *))
+static int write_report(const char *results, const char *format, const char *path)
 {
     struct diag d = {0};
     if (!path)
         return FR_OK;
-    if (writer(results, path, &d)) {
+    if (report_file(results, format, path, &d)) {
         fprintf(stderr, "fidrun: error: %s\n", d.msg);
         return FR_RUNTIME;
     }
-    printf("%s: %s\n", what, path);
+    printf("%s: %s\n", format, path);
     return FR_OK;
 }
 
@@ -536,8 +534,8 @@ static int finish_on_root(struct run_state *s)
         char wall[32];
         format_duration(now_seconds() - s->t0, wall, sizeof wall);
         printf("results: %s\n", path);
-        rc = write_report(path, "junit", s->cli->junit, report_junit_file);
-        if (write_report(path, "html", s->cli->html, report_html_file))
+        rc = write_report(path, "junit", s->cli->junit);
+        if (write_report(path, "html", s->cli->html))
             rc = FR_RUNTIME;
         if (r.missing && s->cli->recover)
             printf("INCOMPLETE: %zu of %zu tasks are not in the journal %s; fidrun CONFIG --resume %s finishes "

@@ -43,12 +43,12 @@ static int write_to(const struct report_data *r, const char *format, const char 
     return rc;
 }
 
-int report_junit_file(const char *results, const char *path, struct diag *d)
+int report_file(const char *results, const char *format, const char *path, struct diag *d)
 {
     struct report_data r;
     int rc = report_load(results, &r, d);
     if (!rc)
-        rc = write_to(&r, "junit", path, d);
+        rc = write_to(&r, format, path, d);
     report_free(&r);
     return rc;
 }

@@ -18,7 +18,4 @@ int report_csv(const struct report_data *r, const char *dir, struct diag *d);
  * failing when it regressed, and one for the baseline's rows being there. */
 int report_compare_junit(const struct cmp_report *r, const char *base, const char *now, FILE *out);
 
-/* path as JUnit XML, for `fidrun CONFIG --junit FILE` after a run. */
-int report_junit_file(const char *results, const char *path, struct diag *d);
-
 #endif

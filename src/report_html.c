@@ -1,6 +1,5 @@
 #include "report_html.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,21 +386,4 @@ int report_compare_html(const struct cmp_report *c, const struct report_data *ba
     snprintf(what, sizeof what, "%s and %s", base->path, now->path);
     foot(out, what);
     return rc ? rc : ferror(out) ? FR_RUNTIME : FR_OK;
-}
-
-int report_html_file(const char *results, const char *path, struct diag *d)
-{
-    struct report_data r;
-    int rc = report_load(results, &r, d);
-    FILE *out = rc ? NULL : fopen(path, "w");
-    if (!rc && !out)
-        rc = diag_fail(d, FR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
-    if (out) {
-        char buf[4096];
-        rc = report_html(&r, plot_gnuplot_find(buf, sizeof buf), out);
-        if (fclose(out) != 0 || rc)
-            rc = diag_fail(d, FR_RUNTIME, "cannot write the HTML report to '%s'", path);
-    }
-    report_free(&r);
-    return rc;
 }

@@ -18,7 +18,4 @@ int report_html(const struct report_data *r, const char *gnuplot, FILE *out);
 int report_compare_html(const struct cmp_report *c, const struct report_data *base, const struct report_data *now,
                         const char *gnuplot, FILE *out);
 
-/* path as HTML, for `fidrun CONFIG --html FILE` after a run. */
-int report_html_file(const char *results, const char *path, struct diag *d);
-
 #endif
