@@ -1,6 +1,9 @@
 # fidrun: `make` builds ./fidrun; `make run` runs the default study;
-# `make test` runs the unit and multi-rank tests. Both of the latter install
-# missing Debian packages first (.ci/install-deps).
+# `make test` runs every test. Both of the latter install what is missing
+# first: Debian packages (.ci/install-deps) and, for the tests, a Python venv
+# under build/ (tests/venv.sh). `make V=1` shows every command in full.
+
+.DEFAULT_GOAL := all
 
 CC      := mpicc
 CFLAGS  ?= -O2 -g
@@ -8,6 +11,13 @@ override CFLAGS += -std=c11 -Wall -Wextra -pthread -D_DEFAULT_SOURCE -MMD -MP -I
 LDLIBS  :=
 
 MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+
+# One line per step ("CC src/x.c"), or with V=1 the commands themselves.
+ifeq ($(V),1)
+  show :=
+else
+  show = @printf '  %-5s %s\n' '$(1)' '$(2)';
+endif
 
 # make test SANITIZE=address,undefined: every object and test built with
 # the sanitizers; any report fails the test that hit it. CPU only: ASan's
@@ -97,7 +107,7 @@ OBJS += build/src/qmatmul_tiles_v3.o
 build/src/qmatmul.o: override CFLAGS += -DFIDRUN_QMM_V3
 build/src/qmatmul_tiles_v3.o: src/qmatmul_tiles.c build/flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O3 -mavx2 -mfma -mf16c -ffp-contract=off -DQMM_SUFFIX=_v3 -c -o $@ $<
+	$(call show,CC,$< (AVX2+FMA+F16C))$(CC) $(CFLAGS) -O3 -mavx2 -mfma -mf16c -ffp-contract=off -DQMM_SUFFIX=_v3 -c -o $@ $<
 endif
 LIB_OBJS := $(filter-out build/src/main.o,$(OBJS))
 
@@ -112,15 +122,19 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: install all found deps run test unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz valgrind clean FORCE
+.PHONY: install all found deps deps-test deps-fuzz run test unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz valgrind clean FORCE
 
 all: fidrun
 
 found:
+	@.ci/install-deps --check build
 	@echo "fidrun build: $(CC) ($(shell mpirun --version 2>/dev/null | head -n1)) · hdf5 $(if $(HDF5_PC),$(call pc_version,$(HDF5_PC)),(fallback flags)) · yaml $(call pc_version,yaml-0.1) · jansson $(call pc_version,jansson) · lapacke $(call pc_version,lapacke) · openblas $(call pc_version,openblas) · cuda: $(CUDA_NOTE)"
 
-fidrun: $(OBJS) | found
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# the found line (and the check for missing packages) before anything compiles
+$(OBJS) $(UNIT_BINS) $(TOOL_BINS): | found
+
+fidrun: $(OBJS)
+	$(call show,LD,$@)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Objects depend on the flags they were built with: switching NO_CUDA=1,
 # GPU_ARCH or CFLAGS rebuilds them.
@@ -131,22 +145,38 @@ build/flags: FORCE
 
 build/%.o: %.c build/flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(call show,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
 
 build/cuda/%.o: cuda/%.cu build/flags
 	@mkdir -p $(dir $@)
-	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
+	$(call show,NVCC,$<)$(NVCC) $(NVCCFLAGS) -c -o $@ $<
 
 # The git commit compiled into the binary; rewritten only when it changes.
 build/git-commit.h: FORCE
 	@mkdir -p build
 	@c=$$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown); \
-	 echo "#define FIDRUN_GIT_COMMIT \"$$c\"" > $@.new; \
+	 dirty=$$(git status --porcelain --untracked-files=no 2>/dev/null | head -c1 | wc -c); \
+	 git rev-parse --git-dir >/dev/null 2>&1 || dirty=-1; \
+	 printf '#define FIDRUN_GIT_COMMIT "%s"\n#define FIDRUN_GIT_DIRTY %s\n' "$$c" "$$dirty" > $@.new; \
 	 cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
-build/src/provenance.o build/src/main.o: build/git-commit.h
+build/src/provenance.o build/src/main.o build/src/build_info.o: build/git-commit.h
+build/src/build_info.o: override CFLAGS += -DFIDRUN_KERNEL_FLAGS='"$(KERNEL_FLAGS_NOTE)"'
+KERNEL_FLAGS_NOTE := dequant-matmul tiles -O3 -ffp-contract=off$(if $(filter x86_64,$(shell uname -m)), plus a -mavx2 -mfma -mf16c build picked at run time) · $(if $(CUDA_SRCS),CUDA for sm_$(subst $() $(),/sm_,$(strip $(GPU_ARCH))) + PTX $(lastword $(GPU_ARCH)),no CUDA)
 
+# What each step needs, installed when missing (as root; otherwise the one
+# command to run as root is printed). deps-test also makes build/venv.
 deps:
-	@.ci/install-deps
+	@.ci/install-deps build
+
+deps-test:
+	@.ci/install-deps test
+	@$(MAKE) --no-print-directory build/venv/.ready
+
+build/venv/.ready: tests/requirements.txt tests/venv.sh
+	@tests/venv.sh
+
+deps-fuzz:
+	@.ci/install-deps fuzz
 
 run: deps
 	@$(MAKE) --no-print-directory fidrun
@@ -154,11 +184,11 @@ run: deps
 
 build/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc -o $@ $(filter %.c %.o,$^) $(CMOCKA_LIBS) $(LDLIBS)
+	$(call show,CC,$<)$(CC) $(CFLAGS) -Isrc -o $@ $(filter %.c %.o,$^) $(CMOCKA_LIBS) $(LDLIBS)
 
 build/tests/h5records: tests/tools/h5records.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+	$(call show,CC,$<)$(CC) $(CFLAGS) -Isrc -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -166,20 +196,20 @@ unit: $(UNIT_BINS)
 integration: fidrun $(TOOL_BINS)
 	@$(MPI_ENV) tests/integration/run.sh
 
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory fidrun $(UNIT_BINS) $(TOOL_BINS)
 	@$(MPI_ENV) tests/run-all.sh $(UNIT_BINS)
 
 # Benchmarks: figures measured side by side in one run (not tests).
 bench: bench-balance bench-realized bench-quant bench-progress
 
-bench-balance: fidrun
+bench-balance: fidrun build/venv/.ready
 	@tests/bench/balance.sh
 
 bench-realized: fidrun
 	@tests/bench/realized.sh $(REALIZED_CONFIG) $(REALIZED_ARGS)
 
-bench-quant: fidrun
+bench-quant: fidrun build/venv/.ready
 	@tests/bench/quant.sh
 
 valgrind: $(UNIT_BINS)
@@ -202,27 +232,31 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuz
 
 build/fuzz/%.o: %.c build/git-commit.h
 	@mkdir -p $(dir $@)
-	OMPI_CC=$(FUZZ_CC) mpicc $(FUZZ_CFLAGS) -c -o $@ $<
+	$(call show,CC,$< (fuzz))OMPI_CC=$(FUZZ_CC) mpicc $(FUZZ_CFLAGS) -c -o $@ $<
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	OMPI_CC=$(FUZZ_CC) mpicc $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+	$(call show,LD,$@)OMPI_CC=$(FUZZ_CC) mpicc $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
 
 .SECONDARY: $(FUZZ_OBJS)
 
-fuzz: $(FUZZ_BINS)
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 # make install PREFIX=/usr/local DESTDIR=...: the binary, the configs and
-# profiles as examples, the Slurm job scripts and the man page.
+# profiles as examples, the Slurm job scripts, the man page and the bash
+# completion.
 PREFIX ?= /usr/local
 install: fidrun
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/fidrun/configs/profiles \
-	  $(DESTDIR)$(PREFIX)/share/fidrun/jobs $(DESTDIR)$(PREFIX)/share/man/man1
+	  $(DESTDIR)$(PREFIX)/share/fidrun/jobs $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 fidrun $(DESTDIR)$(PREFIX)/bin/fidrun
 	install -m 644 configs/*.yaml $(DESTDIR)$(PREFIX)/share/fidrun/configs/
 	install -m 644 configs/profiles/*.yaml $(DESTDIR)$(PREFIX)/share/fidrun/configs/profiles/
 	install -m 755 jobs/*.sbatch $(DESTDIR)$(PREFIX)/share/fidrun/jobs/
 	install -m 644 docs/fidrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/fidrun.1
+	install -m 644 docs/fidrun.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fidrun
 
 clean:
 	rm -rf build fidrun

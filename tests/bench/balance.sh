@@ -8,10 +8,11 @@
 #  3. mini_trainer's packing cases: rows and efficiency of each packer.
 set -eu
 cd "$(dirname "$0")/../.."
+PY=${FIDRUN_TEST_PYTHON:-$PWD/build/venv/bin/python}
 work=$(mktemp -d /tmp/fidrun-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/plain_lpt" tests/bench/plain_lpt.c
-python3 - "$work/costs.txt" <<'PY'
+"$PY" - "$work/costs.txt" <<'PY'
 import random, sys
 random.seed(1)
 with open(sys.argv[1], "w") as f:
@@ -35,7 +36,7 @@ printf '  %-18s %8.3f s  (1.00x)\n' "plain C LPT" "$plain"
 for algo in lpt kk kk-equal greedy lpt+refine kk+refine; do
   t=$(best_of 3 ./fidrun balance --ranks 1024 --algo "$algo" --costs "$work/costs.txt" --repeats 1)
   gap=$(./fidrun balance --ranks 1024 --algo "$algo" --costs "$work/costs.txt" --repeats 1 --json |
-    python3 -c 'import json,sys; print("%.2e" % json.load(sys.stdin)[0]["gap"])')
+    "$PY" -c 'import json,sys; print("%.2e" % json.load(sys.stdin)[0]["gap"])')
   printf '  %-18s %8.3f s  (%.2fx plain LPT)  gap %s\n' "fidrun $algo" "$t" "$(echo "$t $plain" | awk '{print $1/$2}')" "$gap"
 done
 echo

@@ -7,9 +7,10 @@
 #     shapes and a 4096 square: GB/s, share of the STREAM-style copy
 #     bandwidth measured in the same task, speed against fp32 BLAS, and the
 #     fp16- against fp32-accumulation error.
-#   tests/bench/quant.sh            (make bench-quant; needs python3 with h5py)
+#   tests/bench/quant.sh            (make bench-quant; the test Python in build/venv)
 set -eu
 cd "$(dirname "$0")/../.."
+PY=${FIDRUN_TEST_PYTHON:-$PWD/build/venv/bin/python}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=true OPENBLAS_NUM_THREADS=1
 work=$(mktemp -d /tmp/fidrun-bench-quant.XXXXXX)
@@ -56,7 +57,7 @@ two1=$(run 1 two1 "$work/gptq.yaml" --only 'gptq')
 two2=$(run 2 two2 "$work/gptq.yaml" --only 'gptq')
 rtn=$(run 1 rtn "$work/gptq.yaml" --only 'rtn')
 run 1 kernels "$work/kernels.yaml" >/dev/null
-python3 - "$work" "$one" "$two1" "$two2" <<'PY'
+"$PY" - "$work" "$one" "$two1" "$two2" <<'PY'
 import glob, sys
 import h5py
 work, one, two1, two2 = sys.argv[1], *map(float, sys.argv[2:])
