@@ -24,10 +24,14 @@ if ! grep -q default <<<"$routes" && [ "$(grep -c "^${subnet%/*}" <<<"$routes")"
 else bad "the namespaces are closed" "routes: $routes; links: $links"; fi
 
 # on_node1 ARGS...: mpirun from node1 over the hostfile, two ranks per node, a core each
-# (the sanitizers' settings of a SANITIZE build travel to node2 too: ssh passes no environment)
+# (ssh passes no environment, so what shapes the numbers or the checks travels to node2 too:
+# OpenBLAS's settings, as OPENBLAS_CORETYPE picks its kernels and so the last bits of an SVD,
+# and the sanitizers' of a SANITIZE build)
 on_node1() {
-  local forward=(-x OPENBLAS_NUM_THREADS=1)
-  for v in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do [ -n "${!v:-}" ] && forward+=(-x "$v"); done
+  local forward=(-x OPENBLAS_NUM_THREADS=1) v
+  for v in $(compgen -e | grep '^OPENBLAS_') ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
+    [ -n "${!v:-}" ] && [ "$v" != OPENBLAS_NUM_THREADS ] && forward+=(-x "$v")
+  done
   tests/tools/two_hosts.sh exec "$hosts" node1 mpirun --hostfile "$hosts/hostfile" -np 4 --map-by ppr:2:node \
     --bind-to core --mca plm_rsh_agent "ssh -F $hosts/ssh_config" --mca btl tcp,vader,self \
     --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" "${forward[@]}" "$@"

@@ -166,7 +166,10 @@ else bad "validate's memory line" "$(tail -n1 "$out")"; fi
 #     job ends with the reason, no results file under its final name, and --resume finishes later
 full=$work/full
 mkdir -p "$full"
-if mount -t tmpfs -o size=600k tmpfs "$full" 2>/dev/null; then
+if ! need_root "a full disk" "to mount a small tmpfs"; then :
+elif ! mount -t tmpfs -o size=600k tmpfs "$full" 2>"$work/mount.err"; then
+  bad "a full disk" "cannot mount a small tmpfs as root: $(cat "$work/mount.err")"
+else
   at_exit "umount '$full' 2>/dev/null"
   mpirun_fidrun 2 $smoke --out "$full" -q
   if [ $rc -eq 3 ] && grep -q "output folder '$full' has [0-9]* KiB free, and this run's journal and results need about [0-9]* KiB" "$out" &&
@@ -189,13 +192,11 @@ if mount -t tmpfs -o size=600k tmpfs "$full" 2>/dev/null; then
   h5=$(newest "$full")
   if [ $rc -eq 0 ] && [ "$(attr "$h5" complete)" = 1 ] && cmp=$(same_as_ref "$h5"); then ok "space freed, --resume finished it: $cmp"
   else bad "--resume after a full disk" "exit $rc: ${cmp:-}"; fi
-else
-  skip "a full disk" "cannot mount a small tmpfs here (needs root)"
 fi
 
 # 10. NaN and infinities in an input tensor are reported per tensor (exit 2), never averaged
-if python3 -c 'import numpy, safetensors' 2>/dev/null; then
-  python3 - "$work/nan.safetensors" <<'PY'
+if need_py "non-finite weights"; then
+  "$PY" - "$work/nan.safetensors" <<'PY'
 import sys, numpy as np
 from safetensors.numpy import save_file
 w = np.random.default_rng(0).standard_normal((64, 128)).astype(np.float32)
@@ -210,8 +211,6 @@ PY
     [ ! -e "$work/q.safetensors" ]; then
     ok "a weight with 2 NaN and 1 Inf: exit 2 naming the file, tensor, counts and the first one's row and column"
   else bad "non-finite weights" "exit $rc"; fi
-else
-  skip "non-finite weights" "no python3 with numpy and safetensors"
 fi
 
 finish reliability

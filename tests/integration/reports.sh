@@ -10,19 +10,22 @@
 echo "reports (HTML with gnuplot plots; $(gnuplot --version 2>/dev/null || echo 'no gnuplot'); $(chromium --version 2>/dev/null || echo 'no chromium'))"
 artifacts=build/artifacts
 mkdir -p "$artifacts"
-py=""
-for p in /usr/bin/python3 python3; do
-  if "$p" -c 'import h5py, pandas' 2>/dev/null; then py=$p; break; fi
-done
 have_gnuplot=$(command -v gnuplot || true)
 have_chromium=$(command -v chromium || command -v chromium-browser || true)
+# need_gnuplot NAME: true when gnuplot is here, else `missing NAME`
+need_gnuplot() {
+  [ -n "$have_gnuplot" ] && return 0
+  missing "$1" "gnuplot, which draws the plots (Debian: gnuplot-nox)"
+  return 1
+}
 
 # browse NAME HTML: headless Chromium on the page; the screenshot is kept
 browse() {
   local name=$1 html=$2
-  if [ -z "$have_chromium" ]; then skip "$name in headless Chromium" "no chromium (Debian: apt-get install chromium)"; return; fi
+  if [ -z "$have_chromium" ]; then missing "$name in headless Chromium" "chromium (Debian: chromium)"; return; fi
+  need_py "$name in headless Chromium" || return
   local log=$work/browser-$name.log
-  timeout 180 python3 tests/tools/browser_check.py "$html" "$artifacts/report-$name.png" >"$log" 2>&1
+  timeout 180 "$PY" tests/tools/browser_check.py "$html" "$artifacts/report-$name.png" >"$log" 2>&1
   local brc=$?
   if [ $brc -eq 0 ]; then ok "$name in headless Chromium: $(tail -n1 "$log" | sed 's/ · screenshot.*//'), no console errors, nothing fetched; screenshot $artifacts/report-$name.png"
   else out=$log bad "$name in headless Chromium" "exit $brc"; fi
@@ -32,9 +35,9 @@ browse() {
 check_page() {
   local name=$1 html=$2 h5=$3
   shift 3
-  if [ -z "$py" ]; then skip "$name against h5py/pandas" "no python3 with h5py and pandas"; return; fi
+  need_py "$name against h5py/pandas" || return
   local msg
-  if msg=$("$py" tests/tools/check_html_report.py "$html" "$h5" "$@" 2>&1); then ok "$name: $msg"
+  if msg=$("$PY" tests/tools/check_html_report.py "$html" "$h5" "$@" 2>&1); then ok "$name: $msg"
   else bad "$name against h5py/pandas" "$msg"; fi
 }
 
@@ -45,8 +48,7 @@ osft=$(newest "$work/osft")
 if [ $rc -eq 1 ] && grep -q "^html: $work/osft.html" "$out" && [ -s "$work/osft.html" ] &&
   grep -q 'class="verdict fail"' "$work/osft.html"; then ok "--html on a run with failing checks: page written, exit 1"
 else bad "--html on a run" "exit $rc"; fi
-if [ -z "$have_gnuplot" ]; then skip "the plots of the HTML report" "no gnuplot (Debian: apt-get install gnuplot-nox)"
-else
+if need_gnuplot "the plots of the osft run's --html page"; then
   check_page "osft run's --html page" "$work/osft.html" "$osft"
   browse osft "$work/osft.html"
 fi
@@ -62,7 +64,7 @@ for suite in balance quant; do
   $FIDRUN report "$h5" --format html -o "$work/$suite.html" >"$out" 2>&1
   rc=$?
   if [ $rc -ne 0 ] || [ ! -s "$work/$suite.html" ]; then bad "fidrun report --format html ($suite)" "exit $rc"; continue; fi
-  if [ -n "$have_gnuplot" ]; then
+  if need_gnuplot "the plots of fidrun report --format html ($suite)"; then
     check_page "fidrun report --format html ($suite)" "$work/$suite.html" "$h5"
     browse "$suite" "$work/$suite.html"
   fi
@@ -87,10 +89,10 @@ if [ $rc -eq 0 ] && grep -q "warning: plot osft-error: /bin/false made no SVG (e
 else bad "a failing gnuplot" "exit $rc"; fi
 
 # 5. fidrun compare --format html: a perturbed copy regresses two metrics, listed first
-if [ -n "$py" ]; then
+if need_py "fidrun compare --format html"; then
   base=$(newest "$work/quant")
   cp "$base" "$work/perturbed.h5"
-  "$py" - "$work/perturbed.h5" <<'PY'
+  "$PY" - "$work/perturbed.h5" <<'PY'
 import sys, h5py
 with h5py.File(sys.argv[1], "r+") as f:
     layers = f["/quant/layers"][:]
@@ -101,7 +103,7 @@ PY
   out=$work/compare-html.log
   $FIDRUN compare "$base" "$work/perturbed.h5" --format html -o "$work/compare.html" >"$out" 2>&1
   rc=$?
-  if [ $rc -eq 1 ] && grep -q "REGRESSED: 2 regressions" "$out" && msg=$("$py" - "$work/compare.html" 2>&1 <<'PY'
+  if [ $rc -eq 1 ] && grep -q "REGRESSED: 2 regressions" "$out" && msg=$("$PY" - "$work/compare.html" 2>&1 <<'PY'
 import sys
 from html.parser import HTMLParser
 class P(HTMLParser):
@@ -124,10 +126,8 @@ assert "1 of 12" in [r for r in rows if r[1] == "rel_out_err"][0][7]
 print(f"{len(rows)} metrics, the 2 regressed listed first")
 PY
   ); then ok "fidrun compare --format html: $msg (exit 1)"
-    [ -n "$have_gnuplot" ] && browse compare "$work/compare.html"
+    need_gnuplot "fidrun compare --format html in headless Chromium" && browse compare "$work/compare.html"
   else bad "fidrun compare --format html" "exit $rc: ${msg:-}"; fi
-else
-  skip "fidrun compare --format html" "no python3 with h5py"
 fi
 
 # 6. usage errors
