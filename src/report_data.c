@@ -134,6 +134,25 @@ struct report_value report_value_of(const struct column *c, const void *row)
     return v;
 }
 
+/* The fewest significant digits that read back as the same double, as
+ * Python's repr writes them: positional for decimal exponents -4 .. 15
+ * ("100", "0.5"), else scientific ("5.625e-07"). Exact for any reader that
+ * rounds correctly (pandas needs float_precision="round_trip"). */
+static void shortest_double(double x, char *buf, size_t size)
+{
+    int digits = 1;
+    for (; digits < 17; digits++) {
+        snprintf(buf, size, "%.*e", digits - 1, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    int exponent = atoi(strchr(buf, 'e') + 1);
+    if (exponent >= -4 && exponent < 16)
+        snprintf(buf, size, "%.*f", digits - 1 - exponent > 0 ? digits - 1 - exponent : 0, x);
+    else
+        snprintf(buf, size, "%.*e", digits - 1, x);
+}
+
 const char *report_cell(const struct column *c, const void *row, char *buf, size_t size)
 {
     struct report_value v = report_value_of(c, row);
@@ -146,7 +165,7 @@ const char *report_cell(const struct column *c, const void *row, char *buf, size
     else if (isinf(v.f))
         snprintf(buf, size, v.f > 0 ? "inf" : "-inf");
     else
-        snprintf(buf, size, "%.17g", v.f);
+        shortest_double(v.f, buf, size);
     return buf;
 }
 

@@ -54,8 +54,9 @@ struct report_value {
 };
 struct report_value report_value_of(const struct column *c, const void *row);
 
-/* One cell as text: integers and strings as they are, floats "%.17g"
- * (NaN as "nan", infinities as "inf" / "-inf"). */
+/* One cell as text: integers and strings as they are, floats in the
+ * fewest digits that read back to the same double (NaN as "nan",
+ * infinities as "inf" / "-inf"). */
 const char *report_cell(const struct column *c, const void *row, char *buf, size_t size);
 
 /* Row k's cell in the named column: as a number (NaN for text, or where the
