@@ -98,7 +98,7 @@ static const char compare_usage[] =
     "Compares every figure of NEW with the same figure of BASE (rows matched by\n"
     "name) and exits 1 on any regression:\n"
     "  strings, integers, packed-tensor hashes   must be equal\n"
-    "  numbers        within [b - lower|b| - atol, b + upper|b| + atol] (default 1%%)\n"
+    "  numbers        within [b - lower|b| - atol, b + upper|b| + atol] (default 1%)\n"
     "  times (s)      at most b (1 + band)        (faster never regresses)\n"
     "  rates (GB/s)   at least b (1 - band)\n"
     "  checks         one that passed must still pass\n"

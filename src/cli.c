@@ -23,7 +23,9 @@ const char cli_usage[] =
     "                                           a model's size in billions and tier, from its name or files\n"
     "       fidrun gptq-check DIR [--original DIR] [--json]\n"
     "                                           a GPTQ checkpoint: zero-point convention, error, kernel\n"
-    "       fidrun --help | --version             (fidrun balance|pack|gptq|gptq-check|compare|report|detect-size --help)\n"
+    "       fidrun --help | --version\n"
+    "Each command has a page of its own: fidrun run --help, fidrun validate --help,\n"
+    "fidrun balance|pack|gptq|gptq-check|compare|recover|report|detect-size --help.\n"
     "\n"
     "Under MPI: mpirun -np N fidrun CONFIG.yaml, or srun fidrun CONFIG.yaml in a Slurm job.\n"
     "\n"
@@ -63,6 +65,77 @@ const char cli_usage[] =
     "            3 runtime error (I/O, MPI, out of memory, numerical library),\n"
     "            4 incomplete: interrupted by SIGTERM/SIGINT (the results file lists the tasks\n"
     "              missing; --resume finishes the run)\n";
+
+const char cli_run_usage[] =
+    "usage: fidrun run CONFIG.yaml [options]     (or: fidrun CONFIG.yaml [options])\n"
+    "       mpirun -np N fidrun CONFIG.yaml [options]\n"
+    "       srun fidrun CONFIG.yaml [options]       (inside a Slurm job; see jobs/*.sbatch)\n"
+    "\n"
+    "Runs the suites of CONFIG.yaml (osft, balance, quant) over the MPI ranks: every rank\n"
+    "reads the same config and computes the same plan, runs its share of the tasks, and\n"
+    "rank 0 gathers the records, prints the tables, checks every figure against its\n"
+    "bounds and writes one results file, OUTPUT/NAME-YYYYmmdd-HHMMSS.h5 (never\n"
+    "overwritten). The first line says where the numbers come from: synthetic weights\n"
+    "(and their seed), or the checkpoint folder.\n"
+    "\n"
+    "what to run:\n"
+    "  --suite NAME[,NAME]   only these configured suites (known: osft, balance, quant)\n"
+    "  --only PATTERN        only tasks whose name matches: a glob if it has * ? [,\n"
+    "                        else a substring (e.g. --only 'model.layers.0.*')\n"
+    "  --set KEY.PATH=VALUE  override a config value, typed and checked as in YAML\n"
+    "                        (repeatable; a key that would have no effect is refused)\n"
+    "  --device auto|cpu|cuda  where to compute (auto: CUDA when built with it and a GPU\n"
+    "                        is visible); each rank binds GPU (local rank mod GPUs visible)\n"
+    "  --out DIR             folder for the results file and the journal (config: output)\n"
+    "  --seed N              seed of the synthetic weights and costs (config: seed)\n"
+    "what it prints and writes:\n"
+    "  --quiet, -q           no header, progress or tables: only the checks and the verdict\n"
+    "  --progress MODE       live (one line redrawn), log (a line per 10 % or few seconds),\n"
+    "                        off, or auto (default: live when the output reaches a terminal)\n"
+    "  --verbose, -v         a table row per task\n"
+    "  --junit FILE.xml      also write the checks as JUnit XML\n"
+    "  --html FILE.html      also write the HTML report with plots (gnuplot)\n"
+    "against an earlier run:\n"
+    "  --baseline FILE.h5    compare every figure with that run (fidrun compare --help has\n"
+    "                        the rules); a regression fails the run (exit 1)\n"
+    "  --tolerance M=LO,HI   allowed change of column M, as fractions (repeatable)\n"
+    "  --band F              allowed slowdown of times and rates (default 0.25)\n"
+    "  --atol X              absolute slack for numbers (default 1e-12)\n"
+    "  --save-baseline       mark the results file as a baseline\n"
+    "after an interruption:\n"
+    "  --resume DIR|auto     finish the interrupted run of this config from the journal in DIR\n"
+    "                        (its output folder; auto: the config's, starting afresh if none),\n"
+    "                        with any number of ranks; fidrun recover writes what it holds\n"
+    "\n"
+    "Each finished task is journaled in OUTPUT/NAME.journal/ until the results file is in\n"
+    "place. SIGTERM or SIGINT stops every rank after its task and writes an incomplete\n"
+    "results file (exit 4). A task past its suite's task_timeout ends the job (exit 3).\n"
+    "Environment: OPENBLAS_NUM_THREADS (BLAS threads per rank; one per rank when ranks\n"
+    "share the cores), CUDA_VISIBLE_DEVICES, FIDRUN_GNUPLOT (the gnuplot for --html).\n"
+    "\n"
+    "exit codes: 0 all checks passed, 1 a check failed or a baseline regressed,\n"
+    "            2 usage or config error (nothing ran), 3 runtime error (I/O, MPI, CUDA,\n"
+    "            out of memory, a task timed out), 4 incomplete (interrupted; --resume)\n";
+
+const char cli_validate_usage[] =
+    "usage: fidrun validate CONFIG.yaml [options]\n"
+    "\n"
+    "Reads and checks CONFIG.yaml as a run would (every key, type and range, with the\n"
+    "file, line and column of the first error), resolves its profile, plans the tasks\n"
+    "over the ranks, predicts each rank's peak memory against what this node has, and\n"
+    "prints all of it. Nothing runs and nothing is written.\n"
+    "\n"
+    "options:\n"
+    "  --ranks P             plan for P ranks (default: the MPI size, else 1)\n"
+    "  --json                the plan as JSON (tasks, their predicted cost and rank)\n"
+    "  --verbose, -v         every task of every rank, and every resolved value with its\n"
+    "                        source (--set, the YAML's file:line, the profile, a default)\n"
+    "  --suite NAME[,NAME]   plan only these configured suites\n"
+    "  --only PATTERN        plan only tasks whose name matches (glob or substring)\n"
+    "  --set KEY.PATH=VALUE  override a config value, as a run would (repeatable)\n"
+    "  --device auto|cpu|cuda, --out DIR, --seed N   as for a run\n"
+    "\n"
+    "exit codes: 0 valid, 2 usage or config error, 3 runtime error (reading a checkpoint)\n";
 
 static const char *const long_options[] = {"--suite",    "--only",      "--set",       "--device",
                                            "--out",      "--seed",      "--quiet",     "--verbose",
@@ -262,8 +335,12 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
                              c->config);
         c->config = arg;
     }
-    if (c->command == CMD_HELP || c->command == CMD_VERSION)
+    if (c->command == CMD_HELP || c->command == CMD_VERSION) {
+        /* "fidrun run --help", "fidrun validate --help": that command's page */
+        if (explicit_command && argv[1][0] != 'h')
+            c->help_page = argv[1][0] == 'v' ? cli_validate_usage : cli_run_usage;
         return FR_OK;
+    }
     if (!c->config)
         return diag_fail(d, FR_USAGE, "%s", explicit_command ? "which config? usage: fidrun validate CONFIG.yaml"
                                                               : "no config file given; usage: fidrun CONFIG.yaml "

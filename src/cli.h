@@ -14,6 +14,7 @@ enum cli_command { CMD_RUN, CMD_VALIDATE, CMD_HELP, CMD_VERSION };
 
 struct cli {
     enum cli_command command;
+    const char *help_page; /* CMD_HELP: the page asked for (NULL: cli_usage) */
     const char *config;
     const char *suites; /* --suite, comma-separated */
     const char *only;
@@ -37,6 +38,6 @@ struct cli {
 int cli_parse(int argc, char **argv, struct cli *c, struct diag *d);
 void cli_free(struct cli *c);
 
-extern const char cli_usage[];
+extern const char cli_usage[], cli_run_usage[], cli_validate_usage[];
 
 #endif

@@ -303,3 +303,19 @@ void config_free(struct run_config *cfg)
     free(cfg->resolved);
     memset(cfg, 0, sizeof *cfg);
 }
+
+const char *config_inputs(const struct run_config *cfg, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < cfg->nsuites && used < size; i++) {
+        const struct suite *s = cfg->suites[i].suite;
+        char one[1100];
+        if (!s->inputs)
+            continue;
+        s->inputs(cfg->suites[i].cfg, (long long)cfg->seed, one, sizeof one);
+        if (one[0] && !strstr(buf, one))
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? " · " : "", one);
+    }
+    return buf;
+}

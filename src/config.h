@@ -56,6 +56,10 @@ int config_select_suites(struct run_config *cfg, const char *list, struct diag *
 
 void config_free(struct run_config *cfg);
 
+/* Where the run's numbers come from, each suite's answer once, joined by
+ * " · ": "synthetic weights (seed 1234)", "checkpoint DIR", ... */
+const char *config_inputs(const struct run_config *cfg, char *buf, size_t size);
+
 const char *device_kind_name(int device);
 
 #endif

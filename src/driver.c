@@ -96,9 +96,11 @@ static void print_header(struct run_state *s)
 {
     char hosts[256];
     int nhosts = distinct_hosts(s->ranks, s->ci.size, hosts, sizeof hosts);
-    printf("fidrun %s · %s · %d rank%s on %d host%s · device %s · seed %lld · %lld BLAS thread%s per rank\n",
+    char inputs[2048];
+    printf("fidrun %s · %s · %d rank%s on %d host%s · device %s · %s · %lld BLAS thread%s per rank\n",
            FIDRUN_VERSION, s->cfg.name, s->ci.size, s->ci.size == 1 ? "" : "s", nhosts, nhosts == 1 ? "" : "s",
-           s->dev.note, (long long)s->cfg.seed, (long long)s->cfg.threads, s->cfg.threads == 1 ? "" : "s");
+           s->dev.note, config_inputs(&s->cfg, inputs, sizeof inputs), (long long)s->cfg.threads,
+           s->cfg.threads == 1 ? "" : "s");
     if (s->cli->noverrides) {
         printf("overrides:");
         for (size_t i = 0; i < s->cli->noverrides; i++)

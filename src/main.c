@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "baseline.h"
+#include "build_info.h"
 #include "cli.h"
 #include "config.h"
 #include "gptq_cli.h"
@@ -66,8 +67,9 @@ static int validate(const struct cli *c)
             if (plan_print_json(&plan, &cfg, stdout))
                 rc = FR_RUNTIME;
         } else {
-            printf("%s: valid · name %s · seed %lld · device %s · output %s\n", cfg.path, cfg.name,
-                   (long long)cfg.seed, device_kind_name(cfg.device), cfg.output);
+            char inputs[2048];
+            printf("%s: valid · name %s · %s · device %s · output %s\n", cfg.path, cfg.name,
+                   config_inputs(&cfg, inputs, sizeof inputs), device_kind_name(cfg.device), cfg.output);
             for (size_t i = 0; i < cfg.nsuites; i++) {
                 char line[512];
                 cfg.suites[i].suite->describe(cfg.suites[i].cfg, line, sizeof line);
@@ -85,19 +87,6 @@ static int validate(const struct cli *c)
     plan_free(&plan);
     config_free(&cfg);
     return rc;
-}
-
-static void print_version(void)
-{
-    char blas[512];
-    printf("fidrun %s (git %s)\n", FIDRUN_VERSION, FIDRUN_GIT_COMMIT);
-    printf("backends: cpu (%s)\n", blas_description(blas, sizeof blas));
-    if (device_cuda_built()) {
-        char cuda[256], why[256] = "";
-        printf("          cuda (%s)\n", device_versions(cuda, sizeof cuda));
-        int n = device_gpu_count(why, sizeof why);
-        printf("GPUs visible: %d%s%s%s\n", n, why[0] ? " (" : "", why, why[0] ? ")" : "");
-    }
 }
 
 /* fidrun balance / fidrun pack: no MPI, no config. */
@@ -136,11 +125,11 @@ int main(int argc, char **argv)
     switch (c.command) {
     case CMD_HELP:
         if (launcher_rank() <= 0)
-            fputs(cli_usage, stdout);
+            fputs(c.help_page ? c.help_page : cli_usage, stdout);
         break;
     case CMD_VERSION:
         if (launcher_rank() <= 0)
-            print_version();
+            build_info_print(stdout);
         break;
     case CMD_VALIDATE:
         rc = validate(&c);

@@ -42,6 +42,14 @@ static int mkdir_p(const char *dir, struct diag *d)
     return FR_OK;
 }
 
+const char *results_hdf5_version(char *buf, size_t size)
+{
+    unsigned major = 0, minor = 0, release = 0;
+    H5get_libversion(&major, &minor, &release);
+    snprintf(buf, size, "%u.%u.%u", major, minor, release);
+    return buf;
+}
+
 int results_check_dir(const char *dir, struct diag *d)
 {
     if (mkdir_p(dir, d))

@@ -13,6 +13,9 @@
 
 struct results_file;
 
+/* The HDF5 library's version, as it reports itself at run time ("1.10.8"). */
+const char *results_hdf5_version(char *buf, size_t size);
+
 /* Creates the folder if needed and checks that a file can be made there. */
 int results_check_dir(const char *dir, struct diag *d);
 

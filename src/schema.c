@@ -22,6 +22,17 @@ int schema_error(struct diag *d, const struct yloc *loc, const char *path, const
     return diag_fail(d, FR_USAGE, "%s: %s", where, msg);
 }
 
+int schema_no_effect(const struct ynode *node, const char *path, const char *key, const char *when, const char *now,
+                     struct diag *d)
+{
+    const struct ynode *k = node ? ytree_get(node, key) : NULL;
+    if (!k || ytree_is_null(k))
+        return FR_OK;
+    char sub[300];
+    return schema_error(d, &k->loc, join_path(sub, sizeof sub, path, key),
+                        "has no effect unless %s (here %s); remove it, or set %s", when, now, when);
+}
+
 const char *join_path(char *buf, size_t size, const char *path, const char *key)
 {
     if (path && *path)

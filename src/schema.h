@@ -54,6 +54,13 @@ int schema_apply(const struct field *fields, const struct ynode *node, const cha
 int schema_error(struct diag *d, const struct yloc *loc, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* A key that has an effect only under a condition the config does not meet:
+ * when node has it (and it is not null), "LOC: PATH.key: has no effect
+ * unless WHEN (here NOW); remove it, or set WHEN", FR_USAGE; else FR_OK.
+ * A config whose settings are silently ignored misleads its reader. */
+int schema_no_effect(const struct ynode *node, const char *path, const char *key, const char *when, const char *now,
+                     struct diag *d);
+
 /* The closest candidate within a small edit distance (transpositions count
  * as one edit), or NULL. */
 const char *closest_name(const char *word, const char *const *candidates, size_t n);

@@ -19,7 +19,7 @@ const char study_balance_usage[] =
     "  --costs FILE|-     one number per line, or a CSV column (see --column); - reads stdin\n"
     "  --column C         the CSV column: a 1-based index or a header name\n"
     "  --dist NAME        generate instead: uniform, lognormal, normal, powerlaw, bimodal,\n"
-    "                     realistic, outliers, equal, giant (see README for each)\n"
+    "                     realistic, outliers, equal, giant (docs/balance.md has each)\n"
     "  --n N              items to generate; --n-per-rank K makes n = K*P\n"
     "  --lo, --hi, --mean, --sigma, --value X   the distribution's parameters\n"
     "  --seed S           seed of the generated items (default 0)\n"

@@ -42,6 +42,9 @@ struct suite {
     int (*configure)(const struct ynode *node, const char *path, void *cfg, struct diag *d);
     /* One line for the run header ("OSFT fidelity · float32 · ..."). */
     void (*describe)(const void *cfg, char *buf, size_t size);
+    /* Where the suite's numbers come from, for the run's first line:
+     * "synthetic weights (seed 1234)", "checkpoint DIR", ... */
+    void (*inputs)(const void *cfg, long long seed, char *buf, size_t size);
     int (*plan)(const void *cfg, struct task_list *tasks, struct diag *d);
     /* Runs one task into record (record_tables[t->table]->row_size bytes,
      * zeroed, starting with struct record_head). */

@@ -236,6 +236,31 @@ static void balance_describe(const void *vcfg, char *buf, size_t size)
              cfg->packing.nranks, cfg->packing.nalgos, (long long)cfg->packing.budget, (long long)cfg->repeats);
 }
 
+static void study_files(const struct balance_study *st, char *buf, size_t size, size_t *used, int *synthetic)
+{
+    for (size_t i = 0; i < st->ndists; i++) {
+        if (!st->dists[i].file[0]) {
+            *synthetic = 1;
+            continue;
+        }
+        if (*used < size)
+            *used += (size_t)snprintf(buf + *used, size - *used, "%s%s", *used ? ", " : "costs from ",
+                                      st->dists[i].file);
+    }
+}
+
+static void balance_inputs(const void *vcfg, long long seed, char *buf, size_t size)
+{
+    const struct balance_config *cfg = vcfg;
+    size_t used = 0;
+    int synthetic = 0;
+    buf[0] = '\0';
+    study_files(&cfg->partition, buf, size, &used, &synthetic);
+    study_files(&cfg->packing, buf, size, &used, &synthetic);
+    if (synthetic && used < size)
+        snprintf(buf + used, size - used, "%ssynthetic costs (seed %lld)", used ? " + " : "", seed);
+}
+
 /* ---- plan ---- */
 
 /* Predicted work of one cell in item-steps: sorting-based algorithms pay
@@ -414,6 +439,7 @@ const struct suite suite_balance = {
     .defaults = balance_defaults,
     .configure = balance_configure,
     .describe = balance_describe,
+    .inputs = balance_inputs,
     .plan = balance_plan,
     .run = balance_run,
     .record_tables = balance_tables,

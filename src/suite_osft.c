@@ -228,8 +228,15 @@ static int osft_configure(const struct ynode *node, const char *path, void *vcfg
     }
     if (schema_apply(osft_fields, node, path, cfg, d))
         return d->code;
-    if (cfg->source == SOURCE_CHECKPOINT)
+    if (cfg->source == SOURCE_CHECKPOINT) {
+        if (schema_no_effect(node, path, "model", "source: synthetic",
+                             "source: checkpoint, whose shapes come from the folder", d) ||
+            schema_no_effect(node, path, "synthetic", "source: synthetic", "source: checkpoint", d))
+            return d->code;
         return osft_checkpoint_open(cfg, node, path, d);
+    }
+    if (schema_no_effect(node, path, "path", "source: checkpoint", "source: synthetic", d))
+        return d->code;
     if (!cfg->model) {
         char sub[300];
         return schema_error(d, &node->loc, join_path(sub, sizeof sub, path, "model"),
@@ -274,6 +281,15 @@ static void osft_describe(const void *vcfg, char *buf, size_t size)
              "OSFT fidelity · %s · %s · unfreeze ratio %.2f · atol %.0e rtol %.0e · svd %s · %s · broadcast %s",
              what, dtype_name(cfg->dtype), cfg->unfreeze_rank_ratio, cfg->atol, cfg->rtol,
              svd_driver_name(cfg->svd_driver), xc, bcast_method_name(cfg->broadcast));
+}
+
+static void osft_inputs(const void *vcfg, long long seed, char *buf, size_t size)
+{
+    const struct osft_config *cfg = vcfg;
+    if (cfg->source == SOURCE_CHECKPOINT)
+        snprintf(buf, size, "checkpoint %s", cfg->path);
+    else
+        snprintf(buf, size, "synthetic weights (seed %lld)", seed);
 }
 
 /* ---- plan and run ---- */
@@ -750,6 +766,7 @@ const struct suite suite_osft = {
     .defaults = osft_defaults,
     .configure = osft_configure,
     .describe = osft_describe,
+    .inputs = osft_inputs,
     .plan = osft_plan,
     .run = osft_run,
     .batch = osft_batch,

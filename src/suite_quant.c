@@ -226,6 +226,7 @@ const struct suite suite_quant = {
     .defaults = quant_defaults,
     .configure = quant_configure,
     .describe = quant_describe,
+    .inputs = quant_inputs,
     .plan = quant_plan,
     .run = quant_run,
     .record_tables = quant_tables,

@@ -397,6 +397,24 @@ int quant_configure(const struct ynode *node, const char *path, void *vcfg, stru
     join_path(sub, sizeof sub, path, "calibration");
     if (c->source == CALIB_FILE && (!c->path[0] || !c->tensor[0]))
         return schema_error(d, cn ? &cn->loc : &node->loc, sub, "source: file needs 'path:' and 'tensor:'");
+    static const char *const synthetic_only[] = {"tokens", "factors", "correlation", "outliers",
+                                                 "outlier_scale_min", "outlier_scale_max"};
+    static const char *const file_only[] = {"path", "tensor"};
+    for (size_t k = 0; c->source == CALIB_FILE && k < sizeof synthetic_only / sizeof *synthetic_only; k++)
+        if (schema_no_effect(cn, sub, synthetic_only[k], "source: synthetic", "source: file, whose tensor holds the "
+                             "activations", d))
+            return d->code;
+    for (size_t k = 0; c->source == CALIB_SYNTHETIC && k < sizeof file_only / sizeof *file_only; k++)
+        if (schema_no_effect(cn, sub, file_only[k], "source: file", "source: synthetic", d))
+            return d->code;
+    if (cfg->layers.enabled && !cfg->layers.checkpoint[0]) {
+        char lsub[300];
+        if (schema_no_effect(layers, join_path(lsub, sizeof lsub, path, "layers"), "tensors", "checkpoint: DIR",
+                             "no checkpoint: the shapes are models: and sizes:", d))
+            return d->code;
+    }
+    if (c->source == CALIB_FILE)
+        return FR_OK; /* the file's tensor says how many tokens there are */
     if (c->synthetic.outlier_max < c->synthetic.outlier_min)
         return schema_error(d, cn ? &cn->loc : &node->loc, sub, "outlier_scale_max is below outlier_scale_min");
     if (c->samples > c->tokens)
@@ -409,9 +427,30 @@ void quant_describe(const void *vcfg, char *buf, size_t size)
 {
     const struct quant_config *cfg = vcfg;
     const struct quant_calibration *c = &cfg->calib;
-    snprintf(buf, size, "Quantization · calibration %s %lld tokens in %lld samples (held out %lld) · %zu kernel "
-                        "stud%s · %lld repeats",
-             c->source == CALIB_FILE ? c->path : "synthetic", (long long)c->tokens, (long long)c->samples,
-             (long long)c->held_out, cfg->kernels.nstudies, cfg->kernels.nstudies == 1 ? "y" : "ies",
-             (long long)cfg->kernels.repeats);
+    char calib[700];
+    if (c->source == CALIB_FILE)
+        snprintf(calib, sizeof calib, "activations %.300s of %.300s in %lld samples (held out: a quarter, at "
+                 "most %lld)", c->tensor, c->path, (long long)c->samples, (long long)c->held_out);
+    else
+        snprintf(calib, sizeof calib, "synthetic activations, %lld tokens in %lld samples (held out %lld)",
+                 (long long)c->tokens, (long long)c->samples, (long long)c->held_out);
+    snprintf(buf, size, "Quantization · calibration %s · %zu kernel stud%s · %lld repeats", calib,
+             cfg->kernels.nstudies,
+             cfg->kernels.nstudies == 1 ? "y" : "ies", (long long)cfg->kernels.repeats);
+}
+
+void quant_inputs(const void *vcfg, long long seed, char *buf, size_t size)
+{
+    const struct quant_config *cfg = vcfg;
+    const struct quant_layers *L = &cfg->layers;
+    int synthetic = cfg->kernels.nstudies > 0 || (L->enabled && !shapes_empty(&L->shapes));
+    size_t used = 0;
+    buf[0] = '\0';
+    if (L->enabled && L->checkpoint[0])
+        used = (size_t)snprintf(buf, size, "checkpoint %s", L->checkpoint);
+    if (synthetic && used < size)
+        used += (size_t)snprintf(buf + used, size - used, "%ssynthetic weights (seed %lld)", used ? " + " : "",
+                                 seed);
+    if (cfg->calib.source == CALIB_FILE && used < size)
+        snprintf(buf + used, size - used, "%sactivations from %s", used ? " + " : "", cfg->calib.path);
 }

@@ -30,6 +30,7 @@ size_t quant_shape_list(const struct quant_shapes *s, struct quant_shape *out);
 void quant_defaults(void *cfg);
 int quant_configure(const struct ynode *node, const char *path, void *cfg, struct diag *d);
 void quant_describe(const void *cfg, char *buf, size_t size);
+void quant_inputs(const void *cfg, long long seed, char *buf, size_t size);
 
 int quant_run_layer(const struct quant_config *cfg, const struct run_context *ctx, const struct task *t,
                     struct quant_layer_record *r, struct diag *d);

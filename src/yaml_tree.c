@@ -612,3 +612,8 @@ char *ytree_leaves_text(const struct ynode *root)
     }
     return l.buf;
 }
+
+const char *ytree_libyaml_version(void)
+{
+    return yaml_get_version_string();
+}

