@@ -7,7 +7,9 @@
 
 CC      := mpicc
 CFLAGS  ?= -O2 -g
-override CFLAGS += -std=c11 -Wall -Wextra -pthread -D_DEFAULT_SOURCE -MMD -MP -Ibuild -Isrc -Impi
+# Includes are path-qualified: "core/balance/partition.h" under src/,
+# "mpi/comm.h" and "cuda/gpu.h" from the top; build/ holds generated headers.
+override CFLAGS += -std=c11 -Wall -Wextra -pthread -D_DEFAULT_SOURCE -MMD -MP -Ibuild -Isrc -I.
 LDLIBS  :=
 
 MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
@@ -79,12 +81,12 @@ endif
 ifneq ($(and $(NVCC),$(CUSOLVER_OK),$(CUBLAS_OK)),)
   CUDA_SRCS := $(filter-out $(if $(and $(NCCL_INC),$(NCCL_LIB)),,cuda/nccl.cu),$(wildcard cuda/*.cu))
   CUDA_DEFS := -DFIDRUN_CUDA $(if $(and $(NCCL_INC),$(NCCL_LIB)),-DFIDRUN_NCCL)
-  CUDA_INCS := -Icuda -I$(CUDA_ROOT)/include $(if $(NCCL_INC),-I$(NCCL_INC))
+  CUDA_INCS := -I$(CUDA_ROOT)/include $(if $(NCCL_INC),-I$(NCCL_INC))
   NVCCFLAGS ?= -O3 -lineinfo
   NVCC_WERROR ?= -Werror all-warnings
   override NVCCFLAGS += -std=c++17 $(foreach a,$(GPU_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
       -gencode arch=compute_$(lastword $(GPU_ARCH)),code=compute_$(lastword $(GPU_ARCH)) \
-      -Xcompiler -Wall,-Wextra $(NVCC_WERROR) $(CUDA_DEFS) -Ibuild -Isrc -Impi $(CUDA_INCS) -MMD -MP
+      -Xcompiler -Wall,-Wextra $(NVCC_WERROR) $(CUDA_DEFS) -Ibuild -Isrc -I. $(CUDA_INCS) -MMD -MP
   override CFLAGS += $(CUDA_DEFS) $(CUDA_INCS)
   NCCL_LDLIBS := -L$(NCCL_LIB) -Wl,-rpath,$(NCCL_LIB) -lnccl
   LDLIBS += -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) $(if $(and $(NCCL_INC),$(NCCL_LIB)),$(NCCL_LDLIBS)) \
@@ -95,7 +97,8 @@ else
   CUDA_NOTE := $(if $(NO_CUDA),disabled (NO_CUDA=1),$(if $(NVCC),nvcc at $(NVCC) but cuSOLVER or cuBLAS missing: CPU only,no nvcc (set CUDA_HOME): CPU only))
 endif
 
-SRCS := $(wildcard src/*.c) $(wildcard mpi/*.c)
+# Sources by folder: every .c under src/ (one folder per concern) and mpi/.
+SRCS := $(sort $(shell find src -name '*.c')) $(wildcard mpi/*.c)
 OBJS := $(patsubst %.c,build/%.o,$(SRCS)) $(patsubst %.cu,build/%.o,$(CUDA_SRCS))
 
 # The dequant-matmul inner loops: -O3, and on x86-64 a second build for
@@ -184,11 +187,11 @@ run: deps
 
 build/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(call show,CC,$<)$(CC) $(CFLAGS) -Isrc -o $@ $(filter %.c %.o,$^) $(CMOCKA_LIBS) $(LDLIBS)
+	$(call show,CC,$<)$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(CMOCKA_LIBS) $(LDLIBS)
 
 build/tests/h5records: tests/tools/h5records.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(call show,CC,$<)$(CC) $(CFLAGS) -Isrc -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+	$(call show,CC,$<)$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -225,7 +228,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -g -O1 -std=c11 -pthread -D_DEFAULT_SOURCE -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
-                -Ibuild -Isrc -Impi $(HDF5_CFLAGS) $(LAPACKE_CFLAGS) $(OPENBLAS_CFLAGS)
+                -Ibuild -Isrc -I. $(HDF5_CFLAGS) $(LAPACKE_CFLAGS) $(OPENBLAS_CFLAGS)
 FUZZ_LIBS    := $(HDF5_LIBS) $(YAML_LIBS) $(JANSSON_LIBS) $(LAPACKE_LIBS) $(OPENBLAS_LIBS) -lm -pthread
 FUZZ_OBJS    := $(patsubst %.c,build/fuzz/%.o,$(filter-out src/main.c,$(SRCS)))
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))

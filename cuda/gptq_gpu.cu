@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gpu_context.h"
+#include "cuda/gpu_context.h"
 extern "C" {
-#include "clock.h"
+#include "util/clock.h"
 #include "gptq_impl.h"
 #include "quantizer.h"
 }
-#include "gpu.h"
+#include "cuda/gpu.h"
 
 #define SWEEP_ROWS 32     /* output rows a block sweeps: one warp's lanes quantize them */
 #define SWEEP_THREADS 128 /* the block's threads share each column's trailing update */

@@ -12,7 +12,7 @@
 #include <cusolverDn.h>
 
 extern "C" {
-#include "diag.h"
+#include "util/diag.h"
 #include "linalg.h"
 }
 

@@ -3,12 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gpu_context.h"
+#include "cuda/gpu_context.h"
 extern "C" {
 #include "device.h"
 #include "factors.h"
 }
-#include "gpu.h"
+#include "cuda/gpu.h"
 
 static struct gpu_context ctx = {0, 0, {}, 0, PTHREAD_MUTEX_INITIALIZER, {}, 0};
 

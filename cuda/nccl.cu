@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gpu_context.h"
-#include "gpu.h"
+#include "cuda/gpu_context.h"
+#include "cuda/gpu.h"
 
 static int nccl_fail(ncclResult_t r, const char *call, const char *file, int line, struct diag *d)
 {

@@ -8,15 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gpu_context.h"
-#include "osft_kernels.h"
-#include "svd_gpu.h"
+#include "cuda/gpu_context.h"
+#include "cuda/osft_kernels.h"
+#include "cuda/svd_gpu.h"
 extern "C" {
-#include "clock.h"
+#include "util/clock.h"
 #include "factors.h"
 #include "osft_matrix.h"
 }
-#include "gpu.h"
+#include "cuda/gpu.h"
 
 /* Device buffers of one job, all freed at the end (stream-ordered). */
 struct job_buffers {

@@ -1,4 +1,4 @@
-#include "osft_kernels.h"
+#include "cuda/osft_kernels.h"
 
 #include <math.h>
 

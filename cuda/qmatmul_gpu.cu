@@ -29,12 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gpu_context.h"
+#include "cuda/gpu_context.h"
 extern "C" {
-#include "clock.h"
+#include "util/clock.h"
 #include "qmatmul.h"
 }
-#include "gpu.h"
+#include "cuda/gpu.h"
 
 #define QT 128  /* threads per block */
 #define CHUNK 128 /* inputs per block (or the group size when smaller) */

@@ -1,4 +1,4 @@
-#include "svd_gpu.h"
+#include "cuda/svd_gpu.h"
 
 #include <limits.h>
 #include <math.h>

@@ -3,7 +3,7 @@
 #ifndef FIDRUN_SVD_GPU_H
 #define FIDRUN_SVD_GPU_H
 
-#include "gpu_context.h"
+#include "cuda/gpu_context.h"
 
 struct svd_gpu_result {
     int driver;      /* enum svd_driver that produced the factors */

@@ -1,4 +1,4 @@
-#include "comm.h"
+#include "mpi/comm.h"
 
 #include <limits.h>
 #include <mpi.h>

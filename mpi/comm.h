@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "diag.h"
+#include "util/diag.h"
 
 #define COMM_HOST_MAX 64
 

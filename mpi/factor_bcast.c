@@ -1,4 +1,4 @@
-#include "factor_bcast.h"
+#include "mpi/factor_bcast.h"
 
 #include <limits.h>
 #include <mpi.h>
@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "comm.h"
+#include "util/clock.h"
+#include "mpi/comm.h"
 #include "factors.h"
 #include "memory_plan.h"
 #ifdef FIDRUN_CUDA
-#include "gpu.h"
+#include "cuda/gpu.h"
 #endif
 
 #define MPI_CHUNK ((size_t)1 << 30)

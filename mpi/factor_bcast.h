@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 
 enum bcast_method { BCAST_AUTO, BCAST_NCCL, BCAST_MPI, BCAST_OFF };
 

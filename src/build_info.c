@@ -2,13 +2,13 @@
 
 #include <jansson.h>
 
-#include "comm.h"
+#include "mpi/comm.h"
 #include "device.h"
 #include "linalg.h"
 #include "qmatmul.h"
 #include "results.h"
-#include "version.h"
-#include "yaml_tree.h"
+#include "util/version.h"
+#include "util/yaml_tree.h"
 
 /* The Makefile passes how the kernels were compiled; a build without it
  * (another build system) says so rather than guessing. */

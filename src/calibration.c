@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "rng.h"
+#include "util/rng.h"
 #include "safetensors.h"
 
 enum { STREAM_LOADINGS = 1000, STREAM_OUTLIERS = 1001 }; /* token streams are small numbers */

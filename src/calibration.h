@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 
 struct synthetic_activations {
     int64_t factors;    /* shared latent factors that correlate the channels */

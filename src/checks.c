@@ -1,6 +1,6 @@
 #include "checks.h"
 
-#include "array.h"
+#include "util/array.h"
 
 #include <math.h>
 #include <stdlib.h>

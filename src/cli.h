@@ -6,7 +6,7 @@
 
 #include "compare.h"
 #include "config.h"
-#include "diag.h"
+#include "util/diag.h"
 
 #define CLI_MAX_OVERRIDES 64
 

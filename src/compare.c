@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
+#include "util/array.h"
 #include "schema.h"
 
 void cmp_policy_defaults(struct cmp_policy *p)

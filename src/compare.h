@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "table.h"
 
 #define CMP_MAX_OVERRIDES 16

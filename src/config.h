@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "partition.h"
 #include "suite.h"
-#include "yaml_tree.h"
+#include "util/yaml_tree.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 #define CONFIG_MAX_SUITES 8

@@ -13,7 +13,7 @@
 #include "models.h"
 #include "profile.h"
 #include "schema.h"
-#include "text_file.h"
+#include "util/text_file.h"
 
 static int is_file(const char *path)
 {

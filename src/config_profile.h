@@ -3,7 +3,7 @@
 #define FIDRUN_CONFIG_PROFILE_H
 
 #include "config.h"
-#include "yaml_tree.h"
+#include "util/yaml_tree.h"
 
 /* When the tree has profile:, finds and reads the profile, scales it for
  * model:, and fills the keys the tree leaves out with the scaled workload

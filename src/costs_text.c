@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
+#include "util/array.h"
 
 /* The field'th comma-separated field of line [s, end) into buf. -1 if the line has fewer. */
 static int csv_field(const char *s, const char *end, long field, char *buf, size_t size)

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "diag.h"
+#include "util/diag.h"
 
 /* Pure: parses text. column NULL or "" takes the only or first column.
  * integers: every value must be a whole number (token counts). *out is

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "model_size.h"
 #include "safetensors.h"
 #include "st_model.h"

@@ -7,7 +7,7 @@
 
 #include "config.h"
 #ifdef FIDRUN_CUDA
-#include "gpu.h"
+#include "cuda/gpu.h"
 #endif
 
 int device_cuda_built(void)

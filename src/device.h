@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "linalg.h"
 
 struct device_choice {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "util/rng.h"
 
 const char *const dist_kind_names[DIST_COUNT] = {"uniform",   "lognormal", "normal", "powerlaw", "bimodal",
                                                  "realistic", "outliers",  "equal",  "giant",    "list"};

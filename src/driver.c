@@ -10,9 +10,9 @@
 
 #include "affinity.h"
 #include "baseline.h"
-#include "comm.h"
+#include "mpi/comm.h"
 #include "device.h"
-#include "clock.h"
+#include "util/clock.h"
 #include "linalg.h"
 #include "plan.h"
 #include "interrupt.h"
@@ -24,7 +24,7 @@
 #include "provenance.h"
 #include "ranks.h"
 #include "results.h"
-#include "version.h"
+#include "util/version.h"
 
 /* Collective: agrees on the worst status; the lowest failing rank prints
  * its message, naming itself unless it is rank 0 with a usage error (about

@@ -8,10 +8,10 @@
 
 #include "checks.h"
 #include "cli.h"
-#include "comm.h"
+#include "mpi/comm.h"
 #include "config.h"
 #include "device.h"
-#include "diag.h"
+#include "util/diag.h"
 #include "plan.h"
 #include "ranks.h"
 #include "results.h"

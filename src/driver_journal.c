@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
+#include "util/array.h"
 
 /* Collective, after setup: every rank learns the attempt and the tasks an
  * earlier attempt finished, plans the rest, and opens its journal file. */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 
 struct quant_spec {
     int bits;          /* 2, 3, 4 or 8 */

@@ -16,7 +16,7 @@
 #include "hf_config.h"
 #include "safetensors.h"
 #include "st_model.h"
-#include "text_file.h"
+#include "util/text_file.h"
 
 static const char usage[] =
     "usage: fidrun gptq-check DIR [--original DIR] [--only GLOB] [--json] [--seed N]\n"

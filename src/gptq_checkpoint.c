@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "half.h"
-#include "rng.h"
+#include "util/rng.h"
 
 double gptq_code_minus_zero(const struct gptq_packed *p, int64_t *stored_max_zeros)
 {

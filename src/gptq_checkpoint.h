@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "gptq_pack.h"
 #include "qmatmul.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "calibration.h"
-#include "clock.h"
+#include "util/clock.h"
 #include "config.h"
 #include "device.h"
 #include "gptq.h"

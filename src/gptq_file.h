@@ -5,7 +5,7 @@
 #ifndef FIDRUN_GPTQ_FILE_H
 #define FIDRUN_GPTQ_FILE_H
 
-#include "diag.h"
+#include "util/diag.h"
 #include "gptq.h"
 #include "gptq_pack.h"
 #include "safetensors.h"

@@ -1,5 +1,5 @@
 /* The CPU backend's GPTQ of one layer: the reference, timed in two phases. */
-#include "clock.h"
+#include "util/clock.h"
 #include "gptq.h"
 
 int gptq_layer_cpu(const float *w, int64_t out, int64_t in, const float *x, int64_t tokens, int64_t samples,

@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "gptq.h"
 
 enum zero_format { ZEROS_V1, ZEROS_V2 };

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "models.h"
 
 struct hf_quant_config {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "array.h"
+#include "util/array.h"
 
 uint32_t crc32_update(uint32_t crc, const void *data, size_t n)
 {

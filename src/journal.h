@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "task.h"
 
 #define JOURNAL_MAGIC 0x4e524a46u /* "FJRN" */

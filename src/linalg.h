@@ -4,7 +4,7 @@
 #ifndef FIDRUN_LINALG_H
 #define FIDRUN_LINALG_H
 
-#include "diag.h"
+#include "util/diag.h"
 #include "matrix.h"
 
 /* SVD drivers: LAPACK's gesdd (divide and conquer, the CPU default) and

@@ -19,7 +19,7 @@
 #include "plan.h"
 #include "study.h"
 #include "study_cli.h"
-#include "version.h"
+#include "util/version.h"
 
 /* The rank a launcher gave this process before MPI_Init, or -1. */
 static int launcher_rank(void)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "util/rng.h"
 #include "st_model.h"
 
 enum { STREAM_NOISE = 0, STREAM_LEFT = 1, STREAM_RIGHT = 2 };

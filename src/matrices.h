@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "matrix.h"
 
 /* Gaussian entries of scale std plus `spikes` rank-one directions u v^T with

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "util/clock.h"
 
 /* Kept a loop (not turned into a memcpy call) so it moves data as STREAM does. */
 __attribute__((noinline, optimize("no-tree-loop-distribute-patterns"))) static void copy_doubles(

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "plot.h"
 
 /* The gnuplot program: $FIDRUN_GNUPLOT if set (a path; empty means none),

@@ -24,9 +24,9 @@
 #ifndef FIDRUN_PROFILE_H
 #define FIDRUN_PROFILE_H
 
-#include "diag.h"
+#include "util/diag.h"
 #include "model_size.h"
-#include "yaml_tree.h"
+#include "util/yaml_tree.h"
 
 struct size_config {
     double batch_multiplier;  /* the kernel sweep's batches (after batch 1) times this, in [0, 3] */

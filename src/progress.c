@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "clock.h"
+#include "util/clock.h"
 
 void progress_init(struct progress *p, const struct task_list *tasks, const int32_t *owner,
                    const char *const *suite_names, size_t nsuites, double t0, enum progress_mode mode, FILE *out)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "version.h"
+#include "util/clock.h"
+#include "util/version.h"
 
 const char *cpu_description(char *buf, size_t size)
 {

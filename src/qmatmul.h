@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "gptq_pack.h"
 
 enum accum_mode { ACCUM_FP32, ACCUM_FP16 };

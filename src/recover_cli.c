@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "driver.h"
 #include "run_journal.h"
-#include "text_file.h"
+#include "util/text_file.h"
 
 static const char usage[] =
     "usage: fidrun recover OUTPUT/NAME.journal\n"

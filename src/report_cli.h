@@ -2,7 +2,7 @@
 #ifndef FIDRUN_REPORT_CLI_H
 #define FIDRUN_REPORT_CLI_H
 
-#include "diag.h"
+#include "util/diag.h"
 
 int report_main(int argc, char **argv);
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "table.h"
 
 struct report_attr {

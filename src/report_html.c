@@ -7,7 +7,7 @@
 #include "checks.h"
 #include "plot_gnuplot.h"
 #include "report_plots.h"
-#include "version.h"
+#include "util/version.h"
 #include "xml_out.h"
 
 #define HTML_MAX_ROWS 5000

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "table.h"
 
 struct results_file;

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "array.h"
-#include "version.h"
+#include "util/array.h"
+#include "util/version.h"
 
 void run_journal_dir(const struct run_config *cfg, char *buf, size_t size)
 {

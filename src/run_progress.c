@@ -2,8 +2,8 @@
 
 #include <time.h>
 
-#include "clock.h"
-#include "comm.h"
+#include "util/clock.h"
+#include "mpi/comm.h"
 
 #define LISTEN_SECONDS 0.05
 

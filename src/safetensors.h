@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 
 #define ST_MAX_DIMS 8
 #define ST_MAX_HEADER (100u << 20) /* the reference implementation's limit */

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "yaml_tree.h"
+#include "util/diag.h"
+#include "util/yaml_tree.h"
 
 enum field_type {
     FT_INT,      /* int64_t, inclusive range [min, max] */

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "hf_config.h"
-#include "text_file.h"
+#include "util/text_file.h"
 
 #define INDEX_FILE "model.safetensors.index.json"
 #define SINGLE_FILE "model.safetensors"

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "safetensors.h"
 
 struct st_model {

@@ -9,11 +9,11 @@
 #include <stdio.h>
 
 #include "checks.h"
-#include "diag.h"
+#include "util/diag.h"
 #include "linalg.h"
 #include "table.h"
 #include "task.h"
-#include "yaml_tree.h"
+#include "util/yaml_tree.h"
 
 #define SUITE_MAX_TABLES 4 /* record tables, plus one after_table */
 

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "metrics.h"
 #include "schema.h"
 #include "suite.h"
 #include "osft_matrix.h"
-#include "factor_bcast.h"
+#include "mpi/factor_bcast.h"
 #include "suite_osft_impl.h"
 
 static const struct column osft_cols[] = {

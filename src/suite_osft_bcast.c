@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "factor_bcast.h"
+#include "mpi/factor_bcast.h"
 #include "factors.h"
 #include "suite_osft_impl.h"
 

@@ -6,10 +6,10 @@
 #include <stdint.h>
 
 #include "checks.h"
-#include "diag.h"
+#include "util/diag.h"
 #include "suite.h"
 #include "suite_quant.h"
-#include "yaml_tree.h"
+#include "util/yaml_tree.h"
 
 #define QUANT_MAX_SHAPES (QUANT_MAX_MODELS * T_COUNT + QUANT_MAX_LIST)
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "degenerate.h"
 #include "gptq.h"
 #include "gptq_pack.h"
@@ -17,7 +17,7 @@
 #include "membw.h"
 #include "qmatmul.h"
 #include "quantizer.h"
-#include "rng.h"
+#include "util/rng.h"
 #include "suite_quant_impl.h"
 
 enum { V_PLAIN, V_ACT, V_V1, V_COUNT };

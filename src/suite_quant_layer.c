@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "gptq.h"
 #include "gptq_pack.h"
 #include "half.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "gptq_pack.h"
 #include "qmatmul.h"
 #include "suite_quant_impl.h"

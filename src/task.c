@@ -1,6 +1,6 @@
 #include "task.h"
 
-#include "array.h"
+#include "util/array.h"
 
 #include <stdlib.h>
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "costs_text.h"
 
 int time_partition(struct partition_spec s, const double *cost, size_t n, int32_t nranks, int repeats,

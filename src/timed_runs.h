@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "util/diag.h"
 #include "distributions.h"
 #include "packing.h"
 #include "partition.h"

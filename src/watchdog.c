@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "clock.h"
+#include "util/clock.h"
 
 #define WATCH_SECONDS 0.25
 

@@ -10,7 +10,7 @@
 #include "calibration.h"
 #include "gptq.h"
 #include "gptq_pack.h"
-#include "gpu.h"
+#include "cuda/gpu.h"
 #include "half.h"
 #include "qmatmul.h"
 

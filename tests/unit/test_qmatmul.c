@@ -10,7 +10,7 @@
 #include "half.h"
 #include "qmatmul.h"
 #include "quantizer.h"
-#include "rng.h"
+#include "util/rng.h"
 
 static void random_layer(struct quantized *qz, int64_t out, int64_t in, int64_t groups, int bits, int act_order,
                          uint64_t seed)

@@ -8,7 +8,7 @@
 #include "gptq_pack.h"
 #include "half.h"
 #include "quantizer.h"
-#include "rng.h"
+#include "util/rng.h"
 
 static void test_quantizer_ties_round_to_even(void **state)
 {

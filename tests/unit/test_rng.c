@@ -6,7 +6,7 @@
 
 #include "linalg.h"
 #include "matrices.h"
-#include "rng.h"
+#include "util/rng.h"
 
 /* Known-answer vectors published with Random123 (kat_vectors, philox4x32 10 rounds). */
 static void test_philox_kat(void **state)

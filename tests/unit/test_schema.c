@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "schema.h"
-#include "yaml_tree.h"
+#include "util/yaml_tree.h"
 
 static void test_edit_distance(void **state)
 {

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "diag.h"
+#include "util/diag.h"
 
 #define TEXT_FILE_MAX (16u << 20)
 

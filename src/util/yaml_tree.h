@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "diag.h"
+#include "util/diag.h"
 
 enum ynode_kind { YN_SCALAR, YN_MAP, YN_SEQ };
 

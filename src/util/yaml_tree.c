@@ -1,6 +1,6 @@
-#include "yaml_tree.h"
+#include "util/yaml_tree.h"
 
-#include "array.h"
+#include "util/array.h"
 
 #include <stdarg.h>
 #include <stdio.h>
