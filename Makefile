@@ -103,12 +103,12 @@ OBJS := $(patsubst %.c,build/%.o,$(SRCS)) $(patsubst %.cu,build/%.o,$(CUDA_SRCS)
 
 # The dequant-matmul inner loops: -O3, and on x86-64 a second build for
 # AVX2+FMA+F16C that qmatmul.c picks at run time where the CPU has them.
-build/src/qmatmul_tiles.o: override CFLAGS += -O3 -ffp-contract=off
-build/src/degenerate.o: override CFLAGS += -O3
+build/src/core/quant/qmatmul_tiles.o: override CFLAGS += -O3 -ffp-contract=off
+build/src/core/quant/degenerate.o: override CFLAGS += -O3
 ifeq ($(shell uname -m),x86_64)
-OBJS += build/src/qmatmul_tiles_v3.o
-build/src/qmatmul.o: override CFLAGS += -DFIDRUN_QMM_V3
-build/src/qmatmul_tiles_v3.o: src/qmatmul_tiles.c build/flags
+OBJS += build/src/core/quant/qmatmul_tiles_v3.o
+build/src/core/quant/qmatmul.o: override CFLAGS += -DFIDRUN_QMM_V3
+build/src/core/quant/qmatmul_tiles_v3.o: src/core/quant/qmatmul_tiles.c build/flags
 	@mkdir -p $(dir $@)
 	$(call show,CC,$< (AVX2+FMA+F16C))$(CC) $(CFLAGS) -O3 -mavx2 -mfma -mf16c -ffp-contract=off -DQMM_SUFFIX=_v3 -c -o $@ $<
 endif

@@ -15,8 +15,8 @@
 #include "cuda/gpu_context.h"
 extern "C" {
 #include "util/clock.h"
-#include "gptq_impl.h"
-#include "quantizer.h"
+#include "core/quant/gptq_impl.h"
+#include "core/quant/quantizer.h"
 }
 #include "cuda/gpu.h"
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "util/diag.h"
-#include "linalg.h"
+#include "core/backend.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -13,7 +13,7 @@
 
 extern "C" {
 #include "util/diag.h"
-#include "linalg.h"
+#include "core/backend.h"
 }
 
 #define GPU_STREAMS 3

@@ -6,7 +6,7 @@
 #include "cuda/gpu_context.h"
 extern "C" {
 #include "device.h"
-#include "factors.h"
+#include "core/osft/factors.h"
 }
 #include "cuda/gpu.h"
 

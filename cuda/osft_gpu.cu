@@ -13,8 +13,8 @@
 #include "cuda/svd_gpu.h"
 extern "C" {
 #include "util/clock.h"
-#include "factors.h"
-#include "osft_matrix.h"
+#include "core/osft/factors.h"
+#include "core/osft/osft_matrix.h"
 }
 #include "cuda/gpu.h"
 

@@ -3,7 +3,7 @@
 #include <math.h>
 
 extern "C" {
-#include "factors.h"
+#include "core/osft/factors.h"
 }
 
 #define THREADS 256

@@ -32,7 +32,7 @@
 #include "cuda/gpu_context.h"
 extern "C" {
 #include "util/clock.h"
-#include "qmatmul.h"
+#include "core/quant/qmatmul.h"
 }
 #include "cuda/gpu.h"
 

@@ -8,7 +8,7 @@
 
 #include "util/clock.h"
 #include "mpi/comm.h"
-#include "factors.h"
+#include "core/osft/factors.h"
 #include "memory_plan.h"
 #ifdef FIDRUN_CUDA
 #include "cuda/gpu.h"

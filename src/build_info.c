@@ -4,8 +4,8 @@
 
 #include "mpi/comm.h"
 #include "device.h"
-#include "linalg.h"
-#include "qmatmul.h"
+#include "core/backend.h"
+#include "core/quant/qmatmul.h"
 #include "results.h"
 #include "util/version.h"
 #include "util/yaml_tree.h"

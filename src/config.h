@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "util/diag.h"
-#include "partition.h"
+#include "core/balance/partition.h"
 #include "suite.h"
 #include "util/yaml_tree.h"
 

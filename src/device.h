@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "util/diag.h"
-#include "linalg.h"
+#include "core/backend.h"
 
 struct device_choice {
     const struct backend *backend;

@@ -13,7 +13,7 @@
 #include "mpi/comm.h"
 #include "device.h"
 #include "util/clock.h"
-#include "linalg.h"
+#include "core/backend.h"
 #include "plan.h"
 #include "interrupt.h"
 #include "run_journal.h"

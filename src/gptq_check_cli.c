@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gptq_checkpoint.h"
+#include "core/quant/gptq_checkpoint.h"
 #include "gptq_file.h"
 #include "hf_config.h"
 #include "safetensors.h"

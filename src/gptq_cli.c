@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calibration.h"
+#include "io/activations.h"
 #include "util/clock.h"
 #include "config.h"
 #include "device.h"
-#include "gptq.h"
+#include "core/quant/gptq.h"
 #include "gptq_file.h"
-#include "gptq_pack.h"
-#include "quant_error.h"
+#include "core/quant/gptq_pack.h"
+#include "core/quant/quant_error.h"
 #include "safetensors.h"
 #include "schema.h"
 

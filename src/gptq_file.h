@@ -6,8 +6,8 @@
 #define FIDRUN_GPTQ_FILE_H
 
 #include "util/diag.h"
-#include "gptq.h"
-#include "gptq_pack.h"
+#include "core/quant/gptq.h"
+#include "core/quant/gptq_pack.h"
 #include "safetensors.h"
 
 struct gptq_file_info {

@@ -14,7 +14,7 @@
 #include "report_cli.h"
 #include "device.h"
 #include "driver.h"
-#include "linalg.h"
+#include "core/backend.h"
 #include "memory_plan.h"
 #include "plan.h"
 #include "study.h"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "cli.h"
-#include "partition.h"
+#include "core/balance/partition.h"
 #include "config.h"
 #include "task.h"
 

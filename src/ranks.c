@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "partition.h"
+#include "core/balance/partition.h"
 
 #include "task.h"
 

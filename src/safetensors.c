@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "half.h"
+#include "core/half.h"
 
 static const struct {
     const char *name;

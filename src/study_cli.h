@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 #include "util/diag.h"
-#include "distributions.h"
-#include "packing.h"
-#include "partition.h"
+#include "core/balance/distributions.h"
+#include "core/balance/packing.h"
+#include "core/balance/partition.h"
 
 #define STUDY_MAX_RANKS 64
 #define STUDY_MAX_ALGOS 16

@@ -10,7 +10,7 @@
 
 #include "checks.h"
 #include "util/diag.h"
-#include "linalg.h"
+#include "core/backend.h"
 #include "table.h"
 #include "task.h"
 #include "util/yaml_tree.h"

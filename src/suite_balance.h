@@ -6,9 +6,9 @@
 
 #include <stdint.h>
 
-#include "distributions.h"
-#include "packing.h"
-#include "partition.h"
+#include "core/balance/distributions.h"
+#include "core/balance/packing.h"
+#include "core/balance/partition.h"
 #include "task.h"
 
 #define BALANCE_MAX_DISTS 24

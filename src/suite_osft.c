@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "util/clock.h"
-#include "metrics.h"
+#include "core/osft/metrics.h"
 #include "schema.h"
 #include "suite.h"
-#include "osft_matrix.h"
+#include "core/osft/osft_matrix.h"
 #include "mpi/factor_bcast.h"
 #include "suite_osft_impl.h"
 

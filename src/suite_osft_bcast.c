@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "mpi/factor_bcast.h"
-#include "factors.h"
+#include "core/osft/factors.h"
 #include "suite_osft_impl.h"
 
 static const struct column bcast_cols[] = {

@@ -3,7 +3,7 @@
 #ifndef FIDRUN_SUITE_OSFT_IMPL_H
 #define FIDRUN_SUITE_OSFT_IMPL_H
 
-#include "osft_matrix.h"
+#include "core/osft/osft_matrix.h"
 #include "suite.h"
 #include "suite_osft.h"
 

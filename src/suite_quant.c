@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gptq.h"
-#include "gptq_pack.h"
-#include "qmatmul.h"
+#include "core/quant/gptq.h"
+#include "core/quant/gptq_pack.h"
+#include "core/quant/qmatmul.h"
 #include "suite_quant_impl.h"
 
 /* ---- tables ---- */

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "calibration.h"
+#include "core/quant/calibration.h"
 #include "models.h"
 #include "task.h"
 

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gptq.h"
-#include "gptq_pack.h"
-#include "qmatmul.h"
-#include "quantizer.h"
+#include "core/quant/gptq.h"
+#include "core/quant/gptq_pack.h"
+#include "core/quant/qmatmul.h"
+#include "core/quant/quantizer.h"
 #include "safetensors.h"
 #include "schema.h"
 #include "st_model.h"

@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "util/clock.h"
-#include "degenerate.h"
-#include "gptq.h"
-#include "gptq_pack.h"
-#include "half.h"
-#include "membw.h"
-#include "qmatmul.h"
-#include "quantizer.h"
+#include "core/quant/degenerate.h"
+#include "core/quant/gptq.h"
+#include "core/quant/gptq_pack.h"
+#include "core/half.h"
+#include "core/membw.h"
+#include "core/quant/qmatmul.h"
+#include "core/quant/quantizer.h"
 #include "util/rng.h"
 #include "suite_quant_impl.h"
 

@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "util/clock.h"
-#include "gptq.h"
-#include "gptq_pack.h"
-#include "half.h"
+#include "io/activations.h"
+#include "core/quant/gptq.h"
+#include "core/quant/gptq_pack.h"
+#include "core/half.h"
 #include "matrices.h"
-#include "quant_error.h"
+#include "core/quant/quant_error.h"
 #include "safetensors.h"
 #include "st_model.h"
 #include "suite_quant_impl.h"

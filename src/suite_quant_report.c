@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "util/clock.h"
-#include "gptq_pack.h"
-#include "qmatmul.h"
+#include "core/quant/gptq_pack.h"
+#include "core/quant/qmatmul.h"
 #include "suite_quant_impl.h"
 
 static void print_layers(FILE *out, const struct quant_layer_record *r, size_t n)

@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #include "util/diag.h"
-#include "distributions.h"
-#include "packing.h"
-#include "partition.h"
+#include "core/balance/distributions.h"
+#include "core/balance/packing.h"
+#include "core/balance/partition.h"
 
 struct timed_partition {
     struct partition_metrics m;

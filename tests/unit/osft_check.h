@@ -9,10 +9,10 @@
 
 #include <math.h>
 
-#include "factors.h"
+#include "core/osft/factors.h"
 #include "matrices.h"
-#include "metrics.h"
-#include "osft_matrix.h"
+#include "core/osft/metrics.h"
+#include "core/osft/osft_matrix.h"
 
 static inline struct matrix test_weight(const char *name, int64_t m, int64_t n, enum dtype t)
 {

@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-#include "calibration.h"
+#include "core/quant/calibration.h"
 
 static const struct synthetic_activations sa = {
     .factors = 8, .correlation = 0.8, .outliers = 6, .outlier_min = 10, .outlier_max = 100};

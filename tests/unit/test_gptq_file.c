@@ -3,7 +3,7 @@
 #include "testutil.h"
 
 #include "gptq_file.h"
-#include "half.h"
+#include "core/half.h"
 #include "safetensors.h"
 
 static const char *temp_path(const char *name)

@@ -6,7 +6,7 @@
 
 #include <math.h>
 
-#include "half.h"
+#include "core/half.h"
 
 static void test_every_half_widens_the_same(void **state)
 {

@@ -4,8 +4,8 @@
 
 #include <math.h>
 
-#include "linalg.h"
-#include "metrics.h"
+#include "core/backend.h"
+#include "core/osft/metrics.h"
 #include "suite_osft.h"
 
 static struct matrix wrap(double *data, int64_t rows, int64_t cols)

@@ -3,8 +3,8 @@
 
 #include <math.h>
 
-#include "distributions.h"
-#include "packing.h"
+#include "core/balance/distributions.h"
+#include "core/balance/packing.h"
 
 static struct pack_metrics pack(enum pack_algo a, const int64_t *len, size_t n, int32_t p, int64_t budget,
                                 struct packing *out)

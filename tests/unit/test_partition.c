@@ -4,7 +4,7 @@
 #include "testutil.h"
 #include <math.h>
 
-#include "partition.h"
+#include "core/balance/partition.h"
 
 static const struct partition_spec LPT = {PA_LPT, 0}, KK = {PA_KK, 0}, KK_EQUAL = {PA_KK_EQUAL, 0},
                                     BLOCK = {PA_BLOCK, 0}, GREEDY = {PA_GREEDY, 0}, RR = {PA_ROUNDROBIN, 0};

@@ -5,11 +5,11 @@
 
 #include <math.h>
 
-#include "degenerate.h"
-#include "gptq_pack.h"
-#include "half.h"
-#include "qmatmul.h"
-#include "quantizer.h"
+#include "core/quant/degenerate.h"
+#include "core/quant/gptq_pack.h"
+#include "core/half.h"
+#include "core/quant/qmatmul.h"
+#include "core/quant/quantizer.h"
 #include "util/rng.h"
 
 static void random_layer(struct quantized *qz, int64_t out, int64_t in, int64_t groups, int bits, int act_order,

@@ -4,10 +4,10 @@
 
 #include <math.h>
 
-#include "gptq.h"
-#include "gptq_pack.h"
-#include "half.h"
-#include "quantizer.h"
+#include "core/quant/gptq.h"
+#include "core/quant/gptq_pack.h"
+#include "core/half.h"
+#include "core/quant/quantizer.h"
 #include "util/rng.h"
 
 static void test_quantizer_ties_round_to_even(void **state)

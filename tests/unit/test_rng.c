@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-#include "linalg.h"
+#include "core/backend.h"
 #include "matrices.h"
 #include "util/rng.h"
 

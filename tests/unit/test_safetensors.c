@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-#include "half.h"
+#include "core/half.h"
 #include "safetensors.h"
 
 static const char *temp_path(const char *name)

@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "costs_text.h"
-#include "distributions.h"
+#include "core/balance/distributions.h"
 #include "study_cli.h"
 
 static int parse(const char *text, const char *column, int integers, double **v, size_t *n, struct diag *d)

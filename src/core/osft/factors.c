@@ -1,0 +1,76 @@
+#include "core/osft/factors.h"
+
+#include <string.h>
+
+static size_t align_up(size_t x)
+{
+    return (x + FACTOR_ALIGN - 1) / FACTOR_ALIGN * FACTOR_ALIGN;
+}
+
+void factor_layout_of(int64_t m, int64_t n, enum dtype t, struct factor_layout *out)
+{
+    size_t e = dtype_size(t);
+    int64_t big = m >= n ? m : n, k = m >= n ? n : m;
+    out->big_rows = big;
+    out->k = k;
+    out->big = align_up(sizeof(struct factor_header));
+    out->s = align_up(out->big + (size_t)big * (size_t)k * e);
+    out->small = align_up(out->s + (size_t)k * e);
+    out->bytes = align_up(out->small + (size_t)k * (size_t)k * e);
+}
+
+struct factor_header factor_header_make(int64_t m, int64_t n, enum dtype t, enum factor_part big,
+                                        enum factor_part small, int driver)
+{
+    return (struct factor_header){.magic = FACTOR_MAGIC, .dtype = (int32_t)t, .m = m, .n = n,
+                                  .k = m < n ? m : n, .big = big, .small = small, .driver = driver};
+}
+
+uint64_t factor_checksum(const void *buf, size_t bytes)
+{
+    const unsigned char *b = buf;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < bytes / 8; i++) {
+        uint64_t w;
+        memcpy(&w, b + 8 * i, 8);
+        sum += factor_mix(w ^ (FACTOR_GOLDEN * (uint64_t)i));
+    }
+    return sum;
+}
+
+/* Element (i, l) of U or (j, l) of V, from a region holding it as stored. */
+static double factor_at(const struct factor_header *h, const unsigned char *region, enum factor_part part,
+                        int64_t row, int64_t l)
+{
+    int64_t rows = part == FP_U || part == FP_UT ? h->m : h->n;
+    size_t idx = part == FP_U || part == FP_V ? (size_t)(row + l * rows) : (size_t)(l + row * h->k);
+    return h->dtype == DT_F32 ? (double)((const float *)region)[idx] : ((const double *)region)[idx];
+}
+
+static int is_u(int32_t p) { return p == FP_U || p == FP_UT; }
+
+int factor_rebuild(const void *buf, struct matrix *w)
+{
+    struct factor_header h;
+    memcpy(&h, buf, sizeof h);
+    int parts_ok = h.big >= FP_U && h.big <= FP_VT && h.small >= FP_U && h.small <= FP_VT && is_u(h.big) != is_u(h.small);
+    if (h.magic != FACTOR_MAGIC || (h.dtype != DT_F32 && h.dtype != DT_F64) || !parts_ok || h.m != w->rows ||
+        h.n != w->cols || h.k != (h.m < h.n ? h.m : h.n) || (int)w->dtype != h.dtype)
+        return -1;
+    struct factor_layout lay;
+    factor_layout_of(h.m, h.n, (enum dtype)h.dtype, &lay);
+    const unsigned char *b = buf;
+    const unsigned char *ur = b + (is_u(h.big) ? lay.big : lay.small), *vr = b + (is_u(h.big) ? lay.small : lay.big);
+    enum factor_part up = (enum factor_part)(is_u(h.big) ? h.big : h.small);
+    enum factor_part vp = (enum factor_part)(is_u(h.big) ? h.small : h.big);
+    for (int64_t j = 0; j < h.n; j++)
+        for (int64_t i = 0; i < h.m; i++) {
+            double sum = 0;
+            for (int64_t l = 0; l < h.k; l++) {
+                double s = h.dtype == DT_F32 ? (double)((const float *)(b + lay.s))[l] : ((const double *)(b + lay.s))[l];
+                sum += factor_at(&h, ur, up, i, l) * s * factor_at(&h, vr, vp, j, l);
+            }
+            mat_set(w, i, j, sum);
+        }
+    return 0;
+}
