@@ -9,7 +9,7 @@
 #include "report_formats.h"
 #include "report_html.h"
 #include "results.h"
-#include "schema.h"
+#include "config/schema.h"
 #include "suite.h"
 
 /* The table `dataset` of `base` against rows already in memory. */

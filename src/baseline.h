@@ -5,7 +5,7 @@
 
 #include "checks.h"
 #include "compare.h"
-#include "config.h"
+#include "config/config.h"
 
 /* Compares every table the two files share and reports tables of the
  * baseline that are missing now. */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema.h"
+#include "config/schema.h"
 
 const char cli_usage[] =
     "usage: fidrun CONFIG.yaml [options]          run (same as: fidrun run CONFIG.yaml)\n"

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "compare.h"
-#include "config.h"
+#include "config/config.h"
 #include "util/diag.h"
 
 #define CLI_MAX_OVERRIDES 64

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "util/array.h"
-#include "schema.h"
+#include "config/schema.h"
 
 void cmp_policy_defaults(struct cmp_policy *p)
 {

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "util/diag.h"
-#include "model_size.h"
+#include "config/model_size.h"
 #include "safetensors.h"
 #include "st_model.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #ifdef FIDRUN_CUDA
 #include "cuda/gpu.h"
 #endif

@@ -9,7 +9,7 @@
 #include "checks.h"
 #include "cli.h"
 #include "mpi/comm.h"
-#include "config.h"
+#include "config/config.h"
 #include "device.h"
 #include "util/diag.h"
 #include "plan.h"

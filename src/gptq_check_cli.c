@@ -13,7 +13,7 @@
 
 #include "core/quant/gptq_checkpoint.h"
 #include "gptq_file.h"
-#include "hf_config.h"
+#include "config/hf_config.h"
 #include "safetensors.h"
 #include "st_model.h"
 #include "util/text_file.h"

@@ -7,14 +7,14 @@
 
 #include "io/activations.h"
 #include "util/clock.h"
-#include "config.h"
+#include "config/config.h"
 #include "device.h"
 #include "core/quant/gptq.h"
 #include "gptq_file.h"
 #include "core/quant/gptq_pack.h"
 #include "core/quant/quant_error.h"
 #include "safetensors.h"
-#include "schema.h"
+#include "config/schema.h"
 
 #define HELD_OUT_TOKENS 512 /* at most, for the error of the written weights */
 #define GPTQ_SAMPLES 128    /* calibration runs, GPTQ's customary count */

@@ -6,7 +6,7 @@
 #include "baseline.h"
 #include "build_info.h"
 #include "cli.h"
-#include "config.h"
+#include "config/config.h"
 #include "gptq_cli.h"
 #include "detect_size_cli.h"
 #include "gptq_check_cli.h"

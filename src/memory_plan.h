@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "plan.h"
 
 #define MEMORY_PROCESS_BYTES (64.0 * 1048576.0) /* code, libraries, MPI and BLAS buffers: measured about 30 MiB */

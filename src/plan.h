@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "core/balance/partition.h"
-#include "config.h"
+#include "config/config.h"
 #include "task.h"
 
 struct plan {

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "ranks.h"
 #include "results.h"
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "cli.h"
-#include "config.h"
+#include "config/config.h"
 #include "journal.h"
 #include "plan.h"
 #include "suite.h"

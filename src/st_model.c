@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hf_config.h"
+#include "config/hf_config.h"
 #include "util/text_file.h"
 
 #define INDEX_FILE "model.safetensors.index.json"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema.h"
+#include "config/schema.h"
 
 const char study_balance_usage[] =
     "usage: fidrun balance --ranks P[,P...] [--algo NAME[,NAME...]|all] (--costs FILE|- | --dist NAME [...])\n"

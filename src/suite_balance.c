@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "costs_text.h"
-#include "schema.h"
+#include "config/schema.h"
 #include "suite.h"
 #include "timed_runs.h"
 

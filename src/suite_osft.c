@@ -8,7 +8,7 @@
 
 #include "util/clock.h"
 #include "core/osft/metrics.h"
-#include "schema.h"
+#include "config/schema.h"
 #include "suite.h"
 #include "core/osft/osft_matrix.h"
 #include "mpi/factor_bcast.h"

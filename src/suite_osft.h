@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "matrices.h"
-#include "models.h"
+#include "config/models.h"
 #include "task.h"
 
 /* A matrix of a checkpoint the suite decomposes. */

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hf_config.h"
-#include "schema.h"
+#include "config/hf_config.h"
+#include "config/schema.h"
 #include "st_model.h"
 #include "suite_osft_impl.h"
 

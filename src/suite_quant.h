@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "core/quant/calibration.h"
-#include "models.h"
+#include "config/models.h"
 #include "task.h"
 
 #define QUANT_MAX_MODELS 4

@@ -10,7 +10,7 @@
 #include "core/quant/qmatmul.h"
 #include "core/quant/quantizer.h"
 #include "safetensors.h"
-#include "schema.h"
+#include "config/schema.h"
 #include "st_model.h"
 #include "suite_quant_impl.h"
 

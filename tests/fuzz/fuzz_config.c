@@ -1,7 +1,7 @@
 /* The YAML config loader, schema and every suite's configure, on any bytes. */
 #include "fuzz_util.h"
 
-#include "config.h"
+#include "config/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* config.json and quantization_config / quantize_config.json readers. */
 #include "fuzz_util.h"
 
-#include "hf_config.h"
+#include "config/hf_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

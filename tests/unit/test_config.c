@@ -2,7 +2,7 @@
  * found vs expected) and exit code 2; good input gives the right values. */
 #include "testutil.h"
 
-#include "config.h"
+#include "config/config.h"
 #include "suite_osft.h"
 
 static const char *good =

@@ -3,7 +3,7 @@
  * runtime error with the reason; with a GPU, auto and cuda bind it. */
 #include "testutil.h"
 
-#include "config.h"
+#include "config/config.h"
 #include "device.h"
 
 static void test_cpu_is_always_cpu(void **state)

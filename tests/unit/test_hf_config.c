@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hf_config.h"
+#include "config/hf_config.h"
 
 #define FIXTURES "tests/fixtures/hf-configs/"
 

@@ -5,7 +5,7 @@
 
 #include <math.h>
 
-#include "model_size.h"
+#include "config/model_size.h"
 
 struct named {
     const char *name;

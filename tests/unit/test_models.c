@@ -2,7 +2,7 @@
  * issue lists them: q_proj 1536x1536, k/v 256x1536, ...). */
 #include "testutil.h"
 
-#include "models.h"
+#include "config/models.h"
 
 static void expect_shape(const struct model_preset *m, enum target t, int out, int in)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "config/profile.h"
 
 static struct ynode *yaml(const char *text)
 {

@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-#include "schema.h"
+#include "config/schema.h"
 #include "util/yaml_tree.h"
 
 static void test_edit_distance(void **state)

@@ -1,4 +1,4 @@
-#include "schema.h"
+#include "config/schema.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "model_size.h"
+#include "config/model_size.h"
 
 #include <ctype.h>
 #include <stdio.h>

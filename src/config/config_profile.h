@@ -2,7 +2,7 @@
 #ifndef FIDRUN_CONFIG_PROFILE_H
 #define FIDRUN_CONFIG_PROFILE_H
 
-#include "config.h"
+#include "config/config.h"
 #include "util/yaml_tree.h"
 
 /* When the tree has profile:, finds and reads the profile, scales it for

@@ -3,16 +3,16 @@
  * the config tree wherever the YAML leaves a key out. The overrides come
  * after, so the precedence is --set > YAML > profile > defaults, and every
  * value remembers which of them it came from. */
-#include "config_profile.h"
+#include "config/config_profile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "models.h"
-#include "profile.h"
-#include "schema.h"
+#include "config/models.h"
+#include "config/profile.h"
+#include "config/schema.h"
 #include "util/text_file.h"
 
 static int is_file(const char *path)

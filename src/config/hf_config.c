@@ -1,4 +1,4 @@
-#include "hf_config.h"
+#include "config/hf_config.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "profile.h"
+#include "config/profile.h"
 
 #include <math.h>
 #include <stdio.h>

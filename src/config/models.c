@@ -1,4 +1,4 @@
-#include "models.h"
+#include "config/models.h"
 
 #include <stdio.h>
 #include <strings.h>

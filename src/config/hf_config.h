@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "util/diag.h"
-#include "models.h"
+#include "config/models.h"
 
 struct hf_quant_config {
     int present;                /* the config has a quantization_config */

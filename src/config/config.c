@@ -1,4 +1,4 @@
-#include "config.h"
+#include "config/config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config_profile.h"
-#include "schema.h"
+#include "config/config_profile.h"
+#include "config/schema.h"
 
 static const struct choice device_choices[] = {{"auto", DEVICE_AUTO}, {"cpu", DEVICE_CPU}, {"cuda", DEVICE_CUDA},
                                                {NULL, 0}};

@@ -25,7 +25,7 @@
 #define FIDRUN_PROFILE_H
 
 #include "util/diag.h"
-#include "model_size.h"
+#include "config/model_size.h"
 #include "util/yaml_tree.h"
 
 struct size_config {
