@@ -8,7 +8,7 @@
 #include "plot_gnuplot.h"
 #include "report_formats.h"
 #include "report_html.h"
-#include "results.h"
+#include "io/results.h"
 #include "config/schema.h"
 #include "suite.h"
 

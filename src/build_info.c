@@ -6,7 +6,7 @@
 #include "device.h"
 #include "core/backend.h"
 #include "core/quant/qmatmul.h"
-#include "results.h"
+#include "io/results.h"
 #include "util/version.h"
 #include "util/yaml_tree.h"
 

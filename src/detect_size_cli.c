@@ -11,8 +11,8 @@
 
 #include "util/diag.h"
 #include "config/model_size.h"
-#include "safetensors.h"
-#include "st_model.h"
+#include "io/safetensors.h"
+#include "io/st_model.h"
 
 static const char usage[] =
     "usage: fidrun detect-size NAME|FOLDER [...] [--json]\n"

@@ -23,7 +23,7 @@
 #include "report_cli.h"
 #include "provenance.h"
 #include "ranks.h"
-#include "results.h"
+#include "io/results.h"
 #include "util/version.h"
 
 /* Collective: agrees on the worst status; the lowest failing rank prints

@@ -14,7 +14,7 @@
 #include "util/diag.h"
 #include "plan.h"
 #include "ranks.h"
-#include "results.h"
+#include "io/results.h"
 #include "run_journal.h"
 #include "suite.h"
 

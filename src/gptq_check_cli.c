@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "core/quant/gptq_checkpoint.h"
-#include "gptq_file.h"
+#include "io/gptq_file.h"
 #include "config/hf_config.h"
-#include "safetensors.h"
-#include "st_model.h"
+#include "io/safetensors.h"
+#include "io/st_model.h"
 #include "util/text_file.h"
 
 static const char usage[] =

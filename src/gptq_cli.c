@@ -10,10 +10,10 @@
 #include "config/config.h"
 #include "device.h"
 #include "core/quant/gptq.h"
-#include "gptq_file.h"
+#include "io/gptq_file.h"
 #include "core/quant/gptq_pack.h"
 #include "core/quant/quant_error.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 #include "config/schema.h"
 
 #define HELD_OUT_TOKENS 512 /* at most, for the error of the written weights */

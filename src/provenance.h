@@ -7,7 +7,7 @@
 
 #include "config/config.h"
 #include "ranks.h"
-#include "results.h"
+#include "io/results.h"
 
 struct provenance {
     const struct run_config *cfg;

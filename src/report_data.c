@@ -8,7 +8,7 @@
 #include "util/array.h"
 #include "checks.h"
 #include "ranks.h"
-#include "results.h"
+#include "io/results.h"
 #include "suite.h"
 
 struct attr_list {

@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "config/config.h"
-#include "journal.h"
+#include "io/journal.h"
 #include "plan.h"
 #include "suite.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "costs_text.h"
+#include "io/costs_text.h"
 #include "config/schema.h"
 #include "suite.h"
 #include "timed_runs.h"

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "matrices.h"
+#include "io/matrices.h"
 #include "config/models.h"
 #include "task.h"
 

@@ -12,7 +12,7 @@
 
 #include "config/hf_config.h"
 #include "config/schema.h"
-#include "st_model.h"
+#include "io/st_model.h"
 #include "suite_osft_impl.h"
 
 static int by_layer_then_target(const void *pa, const void *pb)

@@ -9,9 +9,9 @@
 #include "core/quant/gptq_pack.h"
 #include "core/quant/qmatmul.h"
 #include "core/quant/quantizer.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 #include "config/schema.h"
-#include "st_model.h"
+#include "io/st_model.h"
 #include "suite_quant_impl.h"
 
 static const struct choice method_choices[] = {{"rtn", QM_RTN}, {"gptq", QM_GPTQ}, {NULL, 0}};

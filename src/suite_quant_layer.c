@@ -10,10 +10,10 @@
 #include "core/quant/gptq.h"
 #include "core/quant/gptq_pack.h"
 #include "core/half.h"
-#include "matrices.h"
+#include "io/matrices.h"
 #include "core/quant/quant_error.h"
-#include "safetensors.h"
-#include "st_model.h"
+#include "io/safetensors.h"
+#include "io/st_model.h"
 #include "suite_quant_impl.h"
 
 /* The spectrum of the OSFT suite's synthetic weights: a decaying set of

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "util/clock.h"
-#include "costs_text.h"
+#include "io/costs_text.h"
 
 int time_partition(struct partition_spec s, const double *cost, size_t n, int32_t nranks, int repeats,
                    int32_t *owner, struct timed_partition *out, struct diag *d)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 int activations_from_file(const char *path, const char *tensor, int64_t in, float **x, int64_t *tokens,
                           struct diag *d)

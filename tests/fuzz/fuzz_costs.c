@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "costs_text.h"
+#include "io/costs_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

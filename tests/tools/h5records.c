@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "results.h"
+#include "io/results.h"
 #include "suite.h"
 
 static int ignored(const char *name, const char *list)

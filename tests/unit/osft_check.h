@@ -10,7 +10,7 @@
 #include <math.h>
 
 #include "core/osft/factors.h"
-#include "matrices.h"
+#include "io/matrices.h"
 #include "core/osft/metrics.h"
 #include "core/osft/osft_matrix.h"
 

@@ -2,9 +2,9 @@
  * errors a malformed layer gets. */
 #include "testutil.h"
 
-#include "gptq_file.h"
+#include "io/gptq_file.h"
 #include "core/half.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 static const char *temp_path(const char *name)
 {

@@ -3,7 +3,7 @@
  * damaged detected (a torn tail, a flipped bit, bad magic). */
 #include "testutil.h"
 
-#include "journal.h"
+#include "io/journal.h"
 
 static void test_crc32_check_value(void **state)
 {

@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "core/backend.h"
-#include "matrices.h"
+#include "io/matrices.h"
 #include "util/rng.h"
 
 /* Known-answer vectors published with Random123 (kat_vectors, philox4x32 10 rounds). */

@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "core/half.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 static const char *temp_path(const char *name)
 {

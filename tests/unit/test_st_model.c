@@ -4,7 +4,7 @@
 
 #include <sys/stat.h>
 
-#include "st_model.h"
+#include "io/st_model.h"
 
 static char dir[256];
 

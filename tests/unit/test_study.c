@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-#include "costs_text.h"
+#include "io/costs_text.h"
 #include "core/balance/distributions.h"
 #include "study_cli.h"
 

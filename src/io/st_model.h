@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "util/diag.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 struct st_model {
     char dir[512];

@@ -8,7 +8,7 @@
 #include "util/diag.h"
 #include "core/quant/gptq.h"
 #include "core/quant/gptq_pack.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 struct gptq_file_info {
     int bits;

@@ -1,4 +1,4 @@
-#include "costs_text.h"
+#include "io/costs_text.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,11 +1,11 @@
-#include "matrices.h"
+#include "io/matrices.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/rng.h"
-#include "st_model.h"
+#include "io/st_model.h"
 
 enum { STREAM_NOISE = 0, STREAM_LEFT = 1, STREAM_RIGHT = 2 };
 

@@ -1,4 +1,4 @@
-#include "st_model.h"
+#include "io/st_model.h"
 
 #include <jansson.h>
 #include <stdio.h>

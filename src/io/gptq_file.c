@@ -1,4 +1,4 @@
-#include "gptq_file.h"
+#include "io/gptq_file.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "safetensors.h"
+#include "io/safetensors.h"
 
 static void fmt_int(char *buf, size_t size, int64_t v) { snprintf(buf, size, "%lld", (long long)v); }
 

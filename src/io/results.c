@@ -1,4 +1,4 @@
-#include "results.h"
+#include "io/results.h"
 
 #include <errno.h>
 #include <sys/statvfs.h>
