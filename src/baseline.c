@@ -10,7 +10,7 @@
 #include "report_html.h"
 #include "io/results.h"
 #include "config/schema.h"
-#include "suite.h"
+#include "plugin/suite.h"
 
 /* The table `dataset` of `base` against rows already in memory. */
 static int compare_with_file(const char *base, const char *dataset, const struct table_desc *desc, const void *now,

@@ -3,7 +3,7 @@
 #ifndef FIDRUN_BASELINE_H
 #define FIDRUN_BASELINE_H
 
-#include "checks.h"
+#include "plugin/checks.h"
 #include "compare.h"
 #include "config/config.h"
 

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "util/diag.h"
-#include "table.h"
+#include "plugin/table.h"
 
 #define CMP_MAX_OVERRIDES 16
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "checks.h"
+#include "plugin/checks.h"
 #include "cli.h"
 #include "mpi/comm.h"
 #include "config/config.h"
@@ -16,7 +16,7 @@
 #include "ranks.h"
 #include "io/results.h"
 #include "run_journal.h"
-#include "suite.h"
+#include "plugin/suite.h"
 
 struct run_state {
     const struct cli *cli;

@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "core/balance/partition.h"
 #include "config/config.h"
-#include "task.h"
+#include "plugin/task.h"
 
 struct plan {
     struct task_list tasks;

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "task.h"
+#include "plugin/task.h"
 
 #define PROGRESS_MAX_SUITES 8
 #define PROGRESS_LOG_SECONDS 5.0

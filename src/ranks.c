@@ -6,7 +6,7 @@
 
 #include "core/balance/partition.h"
 
-#include "task.h"
+#include "plugin/task.h"
 
 static const struct column rank_cols[] = {
     COL(COL_I32, struct rank_record, rank, ""),

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "table.h"
+#include "plugin/table.h"
 
 struct rank_record {
     int32_t rank;

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "util/array.h"
-#include "checks.h"
+#include "plugin/checks.h"
 #include "ranks.h"
 #include "io/results.h"
-#include "suite.h"
+#include "plugin/suite.h"
 
 struct attr_list {
     struct report_attr *items;

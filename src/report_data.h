@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "util/diag.h"
-#include "table.h"
+#include "plugin/table.h"
 
 struct report_attr {
     char *name, *text;

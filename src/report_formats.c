@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "checks.h"
+#include "plugin/checks.h"
 #include "xml_out.h"
 
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
+#include "plugin/checks.h"
 #include "plot_gnuplot.h"
 #include "report_plots.h"
 #include "util/version.h"

@@ -15,7 +15,7 @@
 #include "config/config.h"
 #include "io/journal.h"
 #include "plan.h"
-#include "suite.h"
+#include "plugin/suite.h"
 
 struct stored_rows {
     unsigned char *rows;

@@ -7,7 +7,7 @@
 
 #include "io/costs_text.h"
 #include "config/schema.h"
-#include "suite.h"
+#include "plugin/suite.h"
 #include "timed_runs.h"
 
 /* ---- tables ---- */

@@ -9,7 +9,7 @@
 #include "core/balance/distributions.h"
 #include "core/balance/packing.h"
 #include "core/balance/partition.h"
-#include "task.h"
+#include "plugin/task.h"
 
 #define BALANCE_MAX_DISTS 24
 #define BALANCE_MAX_RANKS 32

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "suite.h"
+#include "plugin/suite.h"
 #include "suite_balance.h"
 
 static const struct balance_partition_record *find_partition(const struct balance_partition_record *r, size_t n,

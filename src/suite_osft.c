@@ -9,7 +9,7 @@
 #include "util/clock.h"
 #include "core/osft/metrics.h"
 #include "config/schema.h"
-#include "suite.h"
+#include "plugin/suite.h"
 #include "core/osft/osft_matrix.h"
 #include "mpi/factor_bcast.h"
 #include "suite_osft_impl.h"

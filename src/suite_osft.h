@@ -7,7 +7,7 @@
 
 #include "io/matrices.h"
 #include "config/models.h"
-#include "task.h"
+#include "plugin/task.h"
 
 /* A matrix of a checkpoint the suite decomposes. */
 struct osft_checkpoint_matrix {

@@ -4,7 +4,7 @@
 #define FIDRUN_SUITE_OSFT_IMPL_H
 
 #include "core/osft/osft_matrix.h"
-#include "suite.h"
+#include "plugin/suite.h"
 #include "suite_osft.h"
 
 extern const struct table_desc osft_bcast_table;

@@ -9,7 +9,7 @@
 
 #include "core/quant/calibration.h"
 #include "config/models.h"
-#include "task.h"
+#include "plugin/task.h"
 
 #define QUANT_MAX_MODELS 4
 #define QUANT_MAX_LIST 8

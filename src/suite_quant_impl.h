@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checks.h"
+#include "plugin/checks.h"
 #include "util/diag.h"
-#include "suite.h"
+#include "plugin/suite.h"
 #include "suite_quant.h"
 #include "util/yaml_tree.h"
 

@@ -8,7 +8,7 @@
 
 #include "util/diag.h"
 #include "core/balance/partition.h"
-#include "suite.h"
+#include "plugin/suite.h"
 #include "util/yaml_tree.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)

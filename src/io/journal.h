@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "util/diag.h"
-#include "task.h"
+#include "plugin/task.h"
 
 #define JOURNAL_MAGIC 0x4e524a46u /* "FJRN" */
 

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "util/diag.h"
-#include "table.h"
+#include "plugin/table.h"
 
 struct results_file;
 

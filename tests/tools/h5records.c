@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "io/results.h"
-#include "suite.h"
+#include "plugin/suite.h"
 
 static int ignored(const char *name, const char *list)
 {

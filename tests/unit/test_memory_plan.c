@@ -5,7 +5,7 @@
 #include "testutil.h"
 
 #include "memory_plan.h"
-#include "suite.h"
+#include "plugin/suite.h"
 
 static const char *config_text =
     "suites:\n"

@@ -1,4 +1,4 @@
-#include "task.h"
+#include "plugin/task.h"
 
 #include "util/array.h"
 

@@ -1,4 +1,4 @@
-#include "checks.h"
+#include "plugin/checks.h"
 
 #include "util/array.h"
 

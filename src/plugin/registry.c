@@ -1,4 +1,4 @@
-#include "suite.h"
+#include "plugin/suite.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "table.h"
+#include "plugin/table.h"
 
 struct check {
     char suite[16];
