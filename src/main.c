@@ -17,7 +17,7 @@
 #include "core/backend.h"
 #include "memory_plan.h"
 #include "plan.h"
-#include "study.h"
+#include "suites/balance/study.h"
 #include "study_cli.h"
 #include "util/version.h"
 
@@ -92,11 +92,17 @@ static int validate(const struct cli *c)
 /* fidrun balance / fidrun pack: no MPI, no config. */
 static int study(int argc, char **argv)
 {
-    struct study_cli sc;
+    struct study_request sc;
     struct diag d = {0};
     if (study_cli_parse(argc, argv, &sc, &d))
         return print_error(&d);
-    return launcher_rank() <= 0 ? study_run(&sc) : FR_OK;
+    if (launcher_rank() > 0)
+        return FR_OK;
+    if (sc.help) {
+        fputs(sc.kind == STUDY_PACK ? study_pack_usage : study_balance_usage, stdout);
+        return FR_OK;
+    }
+    return study_run(&sc);
 }
 
 int main(int argc, char **argv)

@@ -86,7 +86,7 @@ int dist_preset(const char *name, struct dist_spec *s)
     return -1;
 }
 
-static int parse_ranks(const char *v, struct study_cli *c, struct diag *d)
+static int parse_ranks(const char *v, struct study_request *c, struct diag *d)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", v);
@@ -105,7 +105,7 @@ static int parse_ranks(const char *v, struct study_cli *c, struct diag *d)
     return FR_OK;
 }
 
-static int parse_algos(const char *v, struct study_cli *c, struct diag *d)
+static int parse_algos(const char *v, struct study_request *c, struct diag *d)
 {
     char buf[1024], known[512];
     snprintf(buf, sizeof buf, "%s", v);
@@ -173,7 +173,7 @@ struct pending {
 };
 enum { P_DIST, P_N, P_N_PER_RANK, P_LO, P_HI, P_MEAN, P_SIGMA, P_VALUE };
 
-static int apply_dist(const struct pending *p, struct study_cli *c, struct diag *d)
+static int apply_dist(const struct pending *p, struct study_request *c, struct diag *d)
 {
     const char *name = p->v[P_DIST];
     if (!name) {
@@ -210,7 +210,7 @@ static int apply_dist(const struct pending *p, struct study_cli *c, struct diag 
     return FR_OK;
 }
 
-int study_cli_parse(int argc, char **argv, struct study_cli *c, struct diag *d)
+int study_cli_parse(int argc, char **argv, struct study_request *c, struct diag *d)
 {
     memset(c, 0, sizeof *c);
     c->kind = strcmp(argv[0], "pack") == 0 ? STUDY_PACK : STUDY_BALANCE;

@@ -71,6 +71,12 @@ struct backend {
 
 extern const struct backend backend_cpu;
 
+/* The CPU backend's primitives (core/cpu_linalg.c), as in the table. */
+int cpu_svd_thin(const struct matrix *a, struct matrix *u, struct matrix *s, struct matrix *vt, struct diag *d);
+int cpu_reconstruct_split(const struct matrix *u, const struct matrix *s, const struct matrix *vt, int64_t k_split,
+                          struct matrix *out, struct diag *d);
+int cpu_gram(const struct matrix *q, enum gram_side side, struct matrix *g, struct diag *d);
+
 /* LAPACK's thin SVD by driver (SVD_GESVD: ?gesvd, anything else: ?gesdd)
  * into caller-allocated u, s, vt of any leading dimensions. */
 int cpu_svd(const struct matrix *a, struct matrix *u, struct matrix *s, struct matrix *vt, int driver,

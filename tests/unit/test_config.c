@@ -3,7 +3,7 @@
 #include "testutil.h"
 
 #include "config/config.h"
-#include "suite_osft.h"
+#include "suites/osft/osft.h"
 
 static const char *good =
     "name: t\n"

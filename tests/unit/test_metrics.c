@@ -6,7 +6,7 @@
 
 #include "core/backend.h"
 #include "core/osft/metrics.h"
-#include "suite_osft.h"
+#include "core/osft/osft_matrix.h"
 
 static struct matrix wrap(double *data, int64_t rows, int64_t cols)
 {

@@ -80,7 +80,7 @@ static void test_costs_errors_name_the_line(void **state)
     assert_contains(d.msg, "lengths.txt:2: this line has no column 2");
 }
 
-static int cli(struct study_cli *c, struct diag *d, const char *line)
+static int cli(struct study_request *c, struct diag *d, const char *line)
 {
     static char buf[1024];
     char *argv[64];
@@ -94,7 +94,7 @@ static int cli(struct study_cli *c, struct diag *d, const char *line)
 static void test_study_command_lines(void **state)
 {
     (void)state;
-    struct study_cli c;
+    struct study_request c;
     struct diag d = {0};
     assert_int_equal(cli(&c, &d, "balance --ranks 8,64 --algo lpt,kk+refine --dist uniform --n-per-rank 3"), FR_OK);
     assert_true(c.nranks == 2 && c.ranks[1] == 64 && c.nalgos == 2 && c.algos[1].algo == PA_KK && c.algos[1].refine);

@@ -55,14 +55,14 @@ int cpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct
     int rc = cpu_svd(w, &u, &s, &vt, driver, d);
     out->svd_seconds = now_seconds() - t0;
     if (!rc)
-        rc = backend_cpu.reconstruct_split(&u, &s, &vt, job->k_split, &w2, d);
+        rc = cpu_reconstruct_split(&u, &s, &vt, job->k_split, &w2, d);
     if (!rc) {
         diff_stats_compute(w, &w2, job->atol, job->rtol, &out->ds);
         memcpy(out->s.data, s.data, (size_t)k * dtype_size(t));
     }
-    if (!rc && !(rc = backend_cpu.gram(&u, GRAM_COLUMNS, &g, d)))
+    if (!rc && !(rc = cpu_gram(&u, GRAM_COLUMNS, &g, d)))
         out->defect_u = identity_defect_norm1(&g);
-    if (!rc && !(rc = backend_cpu.gram(&vt, GRAM_ROWS, &g, d)))
+    if (!rc && !(rc = cpu_gram(&vt, GRAM_ROWS, &g, d)))
         out->defect_v = identity_defect_norm1(&g);
     mat_free(&w2);
     mat_free(&g);
@@ -95,4 +95,13 @@ int cpu_osft_matrices(const struct osft_job *jobs, size_t n, struct osft_outcome
         mat_free(&outs[i].s);
     }
     return rc;
+}
+
+int64_t osft_split_rank(int64_t m, int64_t n, double ratio)
+{
+    int64_t kmin = m < n ? m : n;
+    int64_t k = (int64_t)floor((double)kmin * (1.0 - ratio));
+    if (k > kmin - 1)
+        k = kmin - 1;
+    return k < 0 ? 0 : k;
 }

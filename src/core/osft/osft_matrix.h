@@ -50,4 +50,9 @@ int cpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct
 int cpu_osft_matrices(const struct osft_job *jobs, size_t n, struct osft_outcome *outs, double *seconds, int lanes,
                       struct diag *d);
 
+/* The split rank of OSFT for an unfreeze ratio: k = floor(min(m, n) *
+ * (1 - ratio)) capped at min(m, n) - 1; the top k singular directions are
+ * frozen, the rest trainable. */
+int64_t osft_split_rank(int64_t m, int64_t n, double unfreeze_rank_ratio);
+
 #endif

@@ -1,4 +1,4 @@
-#include "suite_balance.h"
+#include "suites/balance/balance.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include "io/costs_text.h"
 #include "config/schema.h"
 #include "plugin/suite.h"
-#include "timed_runs.h"
+#include "suites/balance/timed_runs.h"
 
 /* ---- tables ---- */
 

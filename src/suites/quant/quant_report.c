@@ -7,7 +7,7 @@
 #include "util/clock.h"
 #include "core/quant/gptq_pack.h"
 #include "core/quant/qmatmul.h"
-#include "suite_quant_impl.h"
+#include "suites/quant/quant_impl.h"
 
 static void print_layers(FILE *out, const struct quant_layer_record *r, size_t n)
 {

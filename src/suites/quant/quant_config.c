@@ -12,7 +12,7 @@
 #include "io/safetensors.h"
 #include "config/schema.h"
 #include "io/st_model.h"
-#include "suite_quant_impl.h"
+#include "suites/quant/quant_impl.h"
 
 static const struct choice method_choices[] = {{"rtn", QM_RTN}, {"gptq", QM_GPTQ}, {NULL, 0}};
 static const struct choice bool_choices[] = {{"false", 0}, {"true", 1}, {"off", 0}, {"on", 1},

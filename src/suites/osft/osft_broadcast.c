@@ -5,7 +5,7 @@
 
 #include "mpi/factor_bcast.h"
 #include "core/osft/factors.h"
-#include "suite_osft_impl.h"
+#include "suites/osft/osft_impl.h"
 
 static const struct column bcast_cols[] = {
     COL(COL_I32, struct osft_bcast_row, rank, ""),

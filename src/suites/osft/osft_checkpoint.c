@@ -13,7 +13,7 @@
 #include "config/hf_config.h"
 #include "config/schema.h"
 #include "io/st_model.h"
-#include "suite_osft_impl.h"
+#include "suites/osft/osft_impl.h"
 
 static int by_layer_then_target(const void *pa, const void *pb)
 {

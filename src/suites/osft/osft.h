@@ -77,7 +77,5 @@ struct osft_bcast_row {
     int64_t mismatches;
 };
 
-/* k = floor(min(m, n) * (1 - ratio)) capped at min(m, n) - 1. */
-int64_t osft_split_rank(int64_t m, int64_t n, double unfreeze_rank_ratio);
 
 #endif

@@ -1,4 +1,8 @@
-/* Internals shared by the quant suite's files. */
+/* Shared inside the quant suite, file by file: quant_config.c (schema,
+ * defaults, checks across keys), quant_shapes.c (the layer shapes),
+ * quant_layers.c (RTN/GPTQ layer tasks), quant_kernels.c (dequant-matmul
+ * kernel tasks), quant_report.c (rank 0's tables and checks) and
+ * quant_suite.c (the plug-in: tables, plan, dispatch). */
 #ifndef FIDRUN_SUITE_QUANT_IMPL_H
 #define FIDRUN_SUITE_QUANT_IMPL_H
 
@@ -8,7 +12,7 @@
 #include "plugin/checks.h"
 #include "util/diag.h"
 #include "plugin/suite.h"
-#include "suite_quant.h"
+#include "suites/quant/quant.h"
 #include "util/yaml_tree.h"
 
 #define QUANT_MAX_SHAPES (QUANT_MAX_MODELS * T_COUNT + QUANT_MAX_LIST)
@@ -19,8 +23,8 @@ struct quant_shape {
     const char *tensor; /* a checkpoint's weight (quant_layers.ckpt), NULL for synthetic ones */
 };
 
-/* The layer tasks' shapes: the checkpoint's layers when there is one, else
- * quant_shape_list of the configured shapes. */
+/* quant_shapes.c: the layer tasks' shapes, the checkpoint's layers when
+ * there is one, else quant_shape_list of the configured shapes. */
 size_t quant_layer_shapes(const struct quant_layers *L, struct quant_shape *out);
 
 /* The distinct shapes a quant_shapes names, in config order (a target whose
@@ -39,8 +43,5 @@ int quant_run_kernel(const struct quant_config *cfg, const struct run_context *c
 
 int quant_summarize(const void *cfg, const void *const *records, const size_t *n, const struct report_opts *o,
                     struct check_list *checks);
-
-/* FNV-1a over byte ranges, for the packed-tensor hash. */
-uint64_t fnv1a64_bytes(uint64_t h, const void *data, size_t n);
 
 #endif

@@ -18,7 +18,7 @@
 #include "core/quant/qmatmul.h"
 #include "core/quant/quantizer.h"
 #include "util/rng.h"
-#include "suite_quant_impl.h"
+#include "suites/quant/quant_impl.h"
 
 enum { V_PLAIN, V_ACT, V_V1, V_COUNT };
 

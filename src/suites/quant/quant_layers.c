@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/clock.h"
+#include "util/hash.h"
 #include "io/activations.h"
 #include "core/quant/gptq.h"
 #include "core/quant/gptq_pack.h"
@@ -14,7 +15,7 @@
 #include "core/quant/quant_error.h"
 #include "io/safetensors.h"
 #include "io/st_model.h"
-#include "suite_quant_impl.h"
+#include "suites/quant/quant_impl.h"
 
 /* The spectrum of the OSFT suite's synthetic weights: a decaying set of
  * strong directions over Gaussian noise, as trained layers have. */
@@ -120,7 +121,7 @@ static int cross_check(const struct quant_config *cfg, const float *w, const str
 
 static uint64_t packed_hash(const struct gptq_packed *p)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = FNV1A64_OFFSET;
     h = fnv1a64_bytes(h, p->qweight, (size_t)(p->in * p->bits / 32 * p->out) * sizeof *p->qweight);
     h = fnv1a64_bytes(h, p->qzeros, (size_t)(p->groups * (p->out * p->bits / 32)) * sizeof *p->qzeros);
     h = fnv1a64_bytes(h, p->scales, (size_t)(p->groups * p->out) * sizeof *p->scales);

@@ -1,4 +1,4 @@
-#include "timed_runs.h"
+#include "suites/balance/timed_runs.h"
 
 #include <stdlib.h>
 #include <string.h>

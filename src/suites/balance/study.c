@@ -1,4 +1,4 @@
-#include "study.h"
+#include "suites/balance/study.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "timed_runs.h"
+#include "suites/balance/timed_runs.h"
 
 static int fail(struct diag *d)
 {
@@ -15,7 +15,7 @@ static int fail(struct diag *d)
 }
 
 /* The items for P ranks: the file's (read once), or generated. */
-static int items_for(const struct study_cli *c, int32_t p, double **file_items, size_t *file_n, double **out,
+static int items_for(const struct study_request *c, int32_t p, double **file_items, size_t *file_n, double **out,
                      size_t *n, struct diag *d)
 {
     if (c->file && !*file_items &&
@@ -29,7 +29,7 @@ static int items_for(const struct study_cli *c, int32_t p, double **file_items, 
     return study_items(NULL, NULL, 0, &c->dist, c->seed, p, out, n, d);
 }
 
-static void describe_source(const struct study_cli *c, size_t n, const double *v, FILE *out)
+static void describe_source(const struct study_request *c, size_t n, const double *v, FILE *out)
 {
     double sum = 0, max = 0;
     for (size_t i = 0; i < n; i++) {
@@ -75,12 +75,12 @@ static void print_loads(const double *loads, int32_t p)
     printf("\n");
 }
 
-typedef int (*per_rank_count)(const struct study_cli *c, size_t k, int32_t p, const double *v, size_t n,
+typedef int (*per_rank_count)(const struct study_request *c, size_t k, int32_t p, const double *v, size_t n,
                               json_t *json, struct diag *d);
 
 /* Runs one() for each rank count on its items (the file's, read once, or
  * generated for that count). */
-static int each_rank_count(const struct study_cli *c, json_t *json, per_rank_count one, struct diag *d)
+static int each_rank_count(const struct study_request *c, json_t *json, per_rank_count one, struct diag *d)
 {
     double *file_items = NULL;
     size_t file_n = 0;
@@ -108,7 +108,7 @@ static void print_partition_row(struct partition_spec s, const struct timed_part
            row->median_seconds * 1e3);
 }
 
-static int balance_one(const struct study_cli *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
+static int balance_one(const struct study_request *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
                        struct diag *d)
 {
     struct timed_partition *rows = calloc(c->nalgos, sizeof *rows);
@@ -162,7 +162,7 @@ static json_t *pack_json(enum pack_algo a, int32_t p, int64_t budget, const stru
                      (json_int_t)m->misplaced);
 }
 
-static int pack_one(const struct study_cli *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
+static int pack_one(const struct study_request *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
                     struct diag *d)
 {
     int64_t *len = malloc((n ? n : 1) * sizeof *len);
@@ -195,12 +195,8 @@ static int pack_one(const struct study_cli *c, size_t k, int32_t p, const double
     return rc;
 }
 
-int study_run(const struct study_cli *c)
+int study_run(const struct study_request *c)
 {
-    if (c->help) {
-        fputs(c->kind == STUDY_PACK ? study_pack_usage : study_balance_usage, stdout);
-        return FR_OK;
-    }
     struct diag d = {0};
     json_t *json = c->json ? json_array() : NULL;
     int rc = each_rank_count(c, json, c->kind == STUDY_PACK ? pack_one : balance_one, &d);

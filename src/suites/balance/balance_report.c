@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "plugin/suite.h"
-#include "suite_balance.h"
+#include "suites/balance/balance.h"
 
 static const struct balance_partition_record *find_partition(const struct balance_partition_record *r, size_t n,
                                                              const char *dist, int32_t p, const char *algo)

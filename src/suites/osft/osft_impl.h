@@ -1,0 +1,62 @@
+/* Shared inside the OSFT suite, file by file: osft_config.c (schema,
+ * defaults, header lines), osft_targets.c (targets: against a layout),
+ * osft_checkpoint.c (source: checkpoint), osft_run.c (plan and tasks),
+ * osft_summary.c (rank 0's tables and checks), osft_broadcast.c (the
+ * factors to every rank after the tasks) and osft_suite.c (the plug-in). */
+#ifndef FIDRUN_SUITE_OSFT_IMPL_H
+#define FIDRUN_SUITE_OSFT_IMPL_H
+
+#include "core/osft/osft_matrix.h"
+#include "plugin/suite.h"
+#include "suites/osft/osft.h"
+
+extern const struct table_desc osft_bcast_table;
+
+/* Whether this run broadcasts the factors (and so keeps them). */
+int osft_keeps_factors(const struct osft_config *cfg, const struct run_context *ctx);
+
+int osft_state_new(const void *cfg, const struct task_list *tasks, void **state);
+void osft_state_free(void *state);
+/* Takes the factors of task id over; *h is emptied. */
+void osft_state_keep(void *state, int32_t task_id, struct held_factors *h);
+
+/* source: checkpoint: opens cfg->path and lists its 2-D target weights
+ * (model.layers.N.self_attn.q_proj.weight, ...), the first `layers` layers,
+ * in layer and target order. Errors name the config key or the file. */
+int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, const char *path, struct diag *d);
+void osft_checkpoint_close(void *cfg);
+/* Bytes of the named weight in the checkpoint (0 for synthetic weights). */
+double osft_checkpoint_bytes(const struct osft_config *cfg, const char *name);
+
+/* after_tasks: every matrix's factors to every rank. */
+int osft_broadcast(const void *cfg, const struct run_context *ctx, void *row, struct diag *d);
+
+/* osft_config.c */
+void osft_defaults(void *cfg);
+int osft_configure(const struct ynode *node, const char *path, void *cfg, struct diag *d);
+void osft_describe(const void *cfg, char *buf, size_t size);
+void osft_inputs(const void *cfg, long long seed, char *buf, size_t size);
+/* The layers the run covers: the checkpoint's, or layers: of the preset's. */
+int64_t osft_layers(const struct osft_config *cfg);
+
+/* osft_run.c */
+int osft_plan(const void *cfg, struct task_list *tasks, struct diag *d);
+int osft_run(const void *cfg, const struct run_context *ctx, const struct task *t, void *record, struct diag *d);
+size_t osft_batch(const void *cfg, const struct run_context *ctx, const struct task *const *tasks, size_t n);
+int osft_run_batch(const void *cfg, const struct run_context *ctx, const struct task *const *tasks, size_t n,
+                   void *const *records, double *seconds, struct diag *d);
+double osft_task_bytes(const void *cfg, const struct task *t);
+
+/* osft_summary.c */
+int osft_summarize(const void *cfg, const void *const *records, const size_t *n, const struct report_opts *o,
+                   struct check_list *checks);
+
+/* osft_targets.c: targets: as the schema reads it (names and patterns) */
+int osft_parse_targets(const struct ynode *node, const char *path, void *obj, struct diag *d);
+/* cfg->targets made final for a layout `own` (whose: the model, in errors):
+ * the names listed, each of which own must have, plus what the patterns
+ * match in own; own when targets: is absent. */
+int osft_resolve_targets(struct osft_config *cfg, unsigned own, const char *whose, const struct ynode *node,
+                         const char *path, struct diag *d);
+
+#endif

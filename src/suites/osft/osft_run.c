@@ -1,0 +1,229 @@
+/* The OSFT suite's plan and tasks: one matrix (or a batch of small ones)
+ * decomposed by the backend, a sample cross-checked against the CPU
+ * reference, each task's record. */
+#include "suites/osft/osft_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/osft/metrics.h"
+#include "util/clock.h"
+
+int osft_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    for (size_t i = 0; cfg->source == SOURCE_CHECKPOINT && i < cfg->nmatrices; i++) {
+        const struct osft_checkpoint_matrix *m = &cfg->matrices[i];
+        double kmin = m->rows < m->cols ? m->rows : m->cols;
+        struct task task = {.cost = (double)m->rows * m->cols * kmin, .dims = {m->rows, m->cols, m->layer, m->target}};
+        snprintf(task.name, sizeof task.name, "%s", m->name);
+        snprintf(task.group, sizeof task.group, "model.layers.%lld", (long long)m->layer);
+        if (task_list_push(tasks, &task))
+            return diag_fail(d, FR_RUNTIME, "out of memory while planning");
+    }
+    if (cfg->source == SOURCE_CHECKPOINT)
+        return FR_OK;
+    unsigned want = cfg->targets;
+    for (int64_t layer = 0; layer < osft_layers(cfg); layer++) {
+        for (int t = 0; t < T_COUNT; t++) {
+            if (!(want & TARGET_BIT(t)))
+                continue;
+            struct linear_shape s = model_linear_shape(cfg->model, (enum target)t);
+            double kmin = s.out < s.in ? s.out : s.in;
+            struct task task = {.cost = (double)s.out * s.in * kmin, .dims = {s.out, s.in, layer, t}};
+            snprintf(task.name, sizeof task.name, "model.layers.%lld.%s.weight", (long long)layer,
+                     target_module((enum target)t));
+            snprintf(task.group, sizeof task.group, "model.layers.%lld", (long long)layer);
+            if (task_list_push(tasks, &task))
+                return diag_fail(d, FR_RUNTIME, "out of memory while planning");
+        }
+    }
+    return FR_OK;
+}
+
+/* The CPU reference on a sample of matrices: LAPACK gesdd on the same W.
+ * Not when the run is that reference already. */
+static int wants_cross_check(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
+                             int driver_used)
+{
+    if (cfg->cross_check_every <= 0 || t->id % cfg->cross_check_every != 0)
+        return 0;
+    return !(ctx->backend == &backend_cpu && driver_used == SVD_GESDD);
+}
+
+static int cross_check(const struct osft_job *job, const struct osft_outcome *got, struct osft_record *r,
+                       struct diag *d)
+{
+    struct osft_job ref_job = *job;
+    ref_job.driver = SVD_GESDD;
+    ref_job.keep_factors = 0;
+    struct osft_outcome ref;
+    int rc = cpu_osft_matrix(&ref_job, &ref, d);
+    if (rc)
+        return rc;
+    int64_t m = job->w->rows, n = job->w->cols, k = ref.s.rows;
+    double eps = dtype_eps(job->w->dtype), worst = 0, smax = k ? mat_get(&ref.s, 0, 0) : 0;
+    for (int64_t i = 0; i < k; i++) {
+        double e = fabs(mat_get(&got->s, i, 0) - mat_get(&ref.s, i, 0));
+        if (!(e <= worst))
+            worst = e;
+    }
+    double scale = (smax > 0 ? smax : 1) * (double)(m > n ? m : n) * eps;
+    r->cross_checked = 1;
+    r->xc_sigma_ratio = worst / scale;
+    r->xc_resid_ratio = svd_residual_ratio(ref.ds.norm1_diff, ref.ds.norm1_ref, m, n, eps);
+    r->xc_orth_ratio = fmax(orthogonality_ratio(ref.defect_u, m, eps), orthogonality_ratio(ref.defect_v, n, eps));
+    mat_free(&ref.s);
+    return FR_OK;
+}
+
+static void fill_record(const struct osft_config *cfg, const struct task *t, int64_t ks,
+                        const struct osft_outcome *o, struct osft_record *r)
+{
+    int64_t m = t->dims[0], n = t->dims[1], k = o->s.rows;
+    double eps = dtype_eps((enum dtype)cfg->dtype);
+    const struct diff_stats *ds = &o->ds;
+    snprintf(r->name, sizeof r->name, "%s", t->name);
+    snprintf(r->target, sizeof r->target, "%s", target_name((enum target)t->dims[3]));
+    r->layer = (int32_t)t->dims[2];
+    r->rows = (int32_t)m;
+    r->cols = (int32_t)n;
+    r->k_split = (int32_t)ks;
+    r->max_abs_err = ds->max_abs;
+    r->mean_abs_err = ds->mean_abs;
+    r->rel_fro_err = ds->fro_ref > 0 ? ds->fro_diff / ds->fro_ref : ds->fro_diff;
+    r->max_abs_w = ds->max_abs_ref;
+    r->violations = ds->violations;
+    r->pass = ds->violations == 0;
+    r->resid_ratio = svd_residual_ratio(ds->norm1_diff, ds->norm1_ref, m, n, eps);
+    r->orth_u_ratio = orthogonality_ratio(o->defect_u, m, eps);
+    r->orth_v_ratio = orthogonality_ratio(o->defect_v, n, eps);
+    r->sv_violations = (int32_t)singular_value_violations(&o->s);
+    r->sigma_max = mat_get(&o->s, 0, 0);
+    r->sigma_split = mat_get(&o->s, ks, 0);
+    r->sigma_min = mat_get(&o->s, k - 1, 0);
+    r->svd_seconds = o->svd_seconds;
+    snprintf(r->svd_driver, sizeof r->svd_driver, "%s", svd_driver_name(o->driver));
+    size_t used = 0;
+    r->auto_rejected[0] = 0;
+    for (int i = 0; i < SVD_DRIVER_COUNT; i++)
+        if (o->rejected & (1u << i))
+            used += (size_t)snprintf(r->auto_rejected + used, sizeof r->auto_rejected - used, "%s%s",
+                                     used ? "," : "", svd_driver_name(i));
+    r->tuned = o->tuned;
+    r->err_sigma = o->err_sigma;
+    r->tune_gesvd_s = o->tune_seconds[SVD_GESVD];
+    r->tune_gesvdj_s = o->tune_seconds[SVD_GESVDJ];
+    r->tune_gesvdp_s = o->tune_seconds[SVD_GESVDP];
+    r->xc_sigma_ratio = r->xc_resid_ratio = r->xc_orth_ratio = NAN;
+}
+
+/* The weight of task t, and the job for it. */
+static int load_job(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
+                    struct matrix *w, struct osft_job *job, struct diag *d)
+{
+    int64_t m = t->dims[0], n = t->dims[1];
+    struct matrix_source src = {(enum matrix_source_kind)cfg->source, ctx->seed, cfg->spectrum, cfg->checkpoint};
+    int rc = matrix_source_load(&src, t->name, m, n, (enum dtype)cfg->dtype, w, d);
+    *job = (struct osft_job){
+        .w = w,
+        .k_split = osft_split_rank(m, n, cfg->unfreeze_rank_ratio),
+        .atol = cfg->atol,
+        .rtol = cfg->rtol,
+        .driver = cfg->svd_driver,
+        .keep_factors = osft_keeps_factors(cfg, ctx),
+    };
+    return rc;
+}
+
+/* The record from the backend's outcome, the CPU cross-check where due,
+ * and the factors kept for the broadcast; releases the outcome. */
+static int finish_job(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
+                      const struct osft_job *job, struct osft_outcome *o, struct osft_record *r, struct diag *d)
+{
+    fill_record(cfg, t, job->k_split, o, r);
+    r->batch = 1;
+    r->bytes_read = osft_checkpoint_bytes(cfg, t->name);
+    int rc = wants_cross_check(cfg, ctx, t, o->driver) ? cross_check(job, o, r, d) : FR_OK;
+    if (!rc && job->keep_factors)
+        osft_state_keep(ctx->state, t->id, &o->held);
+    held_factors_release(&o->held);
+    mat_free(&o->s);
+    return rc;
+}
+
+int osft_run(const void *vcfg, const struct run_context *ctx, const struct task *t, void *vrec,
+                    struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    struct matrix w = {0};
+    struct osft_job job;
+    struct osft_outcome o;
+    int rc = load_job(cfg, ctx, t, &w, &job, d);
+    if (!rc && !(rc = ctx->backend->osft_matrix(&job, &o, d)))
+        rc = finish_job(cfg, ctx, t, &job, &o, vrec, d);
+    mat_free(&w);
+    return rc;
+}
+
+/* Small matrices run together, which a GPU overlaps on its lanes (the CPU
+ * runs them one after another): up to two per lane, consecutive in this
+ * rank's order. */
+size_t osft_batch(const void *vcfg, const struct run_context *ctx, const struct task *const *tasks,
+                         size_t n)
+{
+    const struct osft_config *cfg = vcfg;
+    if (!ctx->backend->osft_matrices || cfg->gpu_lanes <= 1)
+        return 1;
+    size_t most = 2 * (size_t)cfg->gpu_lanes, k = 0;
+    while (k < n && k < most && tasks[k]->dims[0] * tasks[k]->dims[1] <= cfg->gpu_overlap_max_elements)
+        k++;
+    return k ? k : 1;
+}
+
+int osft_run_batch(const void *vcfg, const struct run_context *ctx, const struct task *const *tasks,
+                          size_t n, void *const *records, double *seconds, struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    struct matrix *w = calloc(n, sizeof *w);
+    struct osft_job *jobs = calloc(n, sizeof *jobs);
+    struct osft_outcome *outs = calloc(n, sizeof *outs);
+    double *load = calloc(n, sizeof *load);
+    int rc = w && jobs && outs && load ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        double t0 = now_seconds();
+        rc = load_job(cfg, ctx, tasks[i], &w[i], &jobs[i], d);
+        load[i] = now_seconds() - t0;
+    }
+    if (!rc)
+        rc = ctx->backend->osft_matrices(jobs, n, outs, seconds, (int)cfg->gpu_lanes, d);
+    for (size_t i = 0; !rc && i < n; i++) {
+        double t0 = now_seconds();
+        rc = finish_job(cfg, ctx, tasks[i], &jobs[i], &outs[i], records[i], d);
+        ((struct osft_record *)records[i])->batch = (int32_t)n;
+        seconds[i] += load[i] + now_seconds() - t0;
+    }
+    for (size_t i = 0; rc && outs && i < n; i++) { /* what a failure left behind */
+        held_factors_release(&outs[i].held);
+        mat_free(&outs[i].s);
+    }
+    for (size_t i = 0; w && i < n; i++)
+        mat_free(&w[i]);
+    free(w);
+    free(jobs);
+    free(outs);
+    free(load);
+    return rc;
+}
+
+/* W and W', U and Vt of the thin SVD, and gesdd's workspace (JOBZ='S':
+ * about 4k^2 + max(m, n) + 8k elements, 8k integers), at the run's precision. */
+double osft_task_bytes(const void *vcfg, const struct task *t)
+{
+    const struct osft_config *cfg = vcfg;
+    double m = (double)t->dims[0], n = (double)t->dims[1], k = m < n ? m : n;
+    double elem = cfg->dtype == DT_F64 ? 8 : 4;
+    return elem * (2 * m * n + k * (m + n) + 4 * k * k + 8 * k + (m > n ? m : n)) + 32 * k;
+}
