@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "compare.h"
+#include "report/compare.h"
 #include "config/config.h"
 #include "util/diag.h"
 

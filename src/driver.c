@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "affinity.h"
-#include "baseline.h"
+#include "report/baseline.h"
 #include "mpi/comm.h"
 #include "device.h"
 #include "util/clock.h"
@@ -18,9 +18,9 @@
 #include "interrupt.h"
 #include "run_journal.h"
 #include "run_progress.h"
-#include "terminal.h"
+#include "report/terminal.h"
 #include "watchdog.h"
-#include "report_cli.h"
+#include "report/report_file.h"
 #include "provenance.h"
 #include "ranks.h"
 #include "io/results.h"

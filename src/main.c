@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baseline.h"
+#include "report/baseline.h"
 #include "build_info.h"
 #include "cli.h"
 #include "config/config.h"

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plot_gnuplot.h"
-#include "report_formats.h"
-#include "report_html.h"
+#include "report/plot_gnuplot.h"
+#include "report/report_formats.h"
+#include "report/report_file.h"
+#include "report/report_html.h"
 
 static const char usage[] =
     "usage: fidrun report RESULTS.h5 [--format text|json|csv|junit|html] [-o PATH]\n"
@@ -25,33 +26,6 @@ static const char usage[] =
     "         (failed first), plots drawn with gnuplot (FIDRUN_GNUPLOT=PATH picks the program;\n"
     "         without it the page says so and shows the plotted values as tables), every table\n"    "-o PATH writes there instead of standard output (csv: the folder).\n"
     "exit codes: 0 written, 2 usage or not a results file, 3 cannot write\n";
-
-static int write_to(const struct report_data *r, const char *format, const char *path, struct diag *d)
-{
-    FILE *out = path ? fopen(path, "w") : stdout;
-    if (!out)
-        return diag_fail(d, FR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
-    char gnuplot[4096];
-    int rc = strcmp(format, "json") == 0    ? report_json(r, out)
-             : strcmp(format, "junit") == 0 ? report_junit(r, out)
-             : strcmp(format, "html") == 0  ? report_html(r, plot_gnuplot_find(gnuplot, sizeof gnuplot), out)
-                                            : report_text(r, out);
-    if (path && fclose(out) != 0 && !rc)
-        rc = FR_RUNTIME;
-    if (rc)
-        diag_fail(d, FR_RUNTIME, "cannot write the %s report%s%s", format, path ? " to " : "", path ? path : "");
-    return rc;
-}
-
-int report_file(const char *results, const char *format, const char *path, struct diag *d)
-{
-    struct report_data r;
-    int rc = report_load(results, &r, d);
-    if (!rc)
-        rc = write_to(&r, format, path, d);
-    report_free(&r);
-    return rc;
-}
 
 int report_main(int argc, char **argv)
 {
@@ -95,7 +69,7 @@ int report_main(int argc, char **argv)
         if (!(rc = report_csv(&r, path, &d)))
             fprintf(stderr, "fidrun report: %zu tables written to %s/\n", r.ntables, path);
     } else if (!rc) {
-        rc = write_to(&r, format, path, &d);
+        rc = report_write(&r, format, path, &d);
     }
     report_free(&r);
     if (rc)

@@ -6,8 +6,4 @@
 
 int report_main(int argc, char **argv);
 
-/* results as format ("junit", "html", ...) written to path, for
- * `fidrun CONFIG --junit FILE` / `--html FILE` after a run. */
-int report_file(const char *results, const char *format, const char *path, struct diag *d);
-
 #endif

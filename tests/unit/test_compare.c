@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-#include "compare.h"
+#include "report/compare.h"
 
 struct row {
     char name[16];

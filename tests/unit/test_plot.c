@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plot.h"
-#include "plot_gnuplot.h"
+#include "report/plot.h"
+#include "report/plot_gnuplot.h"
 
 static void test_aggregates_per_cell(void **state)
 {

@@ -6,7 +6,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "report_data.h"
+#include "report/report_data.h"
 
 struct row {
     double x;

@@ -1,4 +1,4 @@
-#include "report_data.h"
+#include "report/report_data.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
 
 #include <stdio.h>
 
-#include "compare.h"
-#include "report_data.h"
+#include "report/compare.h"
+#include "report/report_data.h"
 
 int report_text(const struct report_data *r, FILE *out);
 int report_json(const struct report_data *r, FILE *out);

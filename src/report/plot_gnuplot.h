@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "util/diag.h"
-#include "plot.h"
+#include "report/plot.h"
 
 /* The gnuplot program: $FIDRUN_GNUPLOT if set (a path; empty means none),
  * else gnuplot on PATH; NULL when there is none. */

@@ -1,4 +1,4 @@
-#include "plot_gnuplot.h"
+#include "report/plot_gnuplot.h"
 
 #include <errno.h>
 #include <math.h>

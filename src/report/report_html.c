@@ -1,14 +1,14 @@
-#include "report_html.h"
+#include "report/report_html.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plugin/checks.h"
-#include "plot_gnuplot.h"
-#include "report_plots.h"
+#include "report/plot_gnuplot.h"
+#include "report/report_plots.h"
 #include "util/version.h"
-#include "xml_out.h"
+#include "report/xml_out.h"
 
 #define HTML_MAX_ROWS 5000
 

@@ -6,9 +6,9 @@
 #ifndef FIDRUN_REPORT_PLOTS_H
 #define FIDRUN_REPORT_PLOTS_H
 
-#include "compare.h"
-#include "plot.h"
-#include "report_data.h"
+#include "report/compare.h"
+#include "report/plot.h"
+#include "report/report_data.h"
 
 #define REPORT_MAX_PLOTS 48
 

@@ -1,4 +1,4 @@
-#include "report_formats.h"
+#include "report/report_formats.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "plugin/checks.h"
-#include "xml_out.h"
+#include "report/xml_out.h"
 
 
 /* "osft/matrices" from "/osft/matrices" */

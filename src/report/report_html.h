@@ -8,8 +8,8 @@
 
 #include <stdio.h>
 
-#include "compare.h"
-#include "report_data.h"
+#include "report/compare.h"
+#include "report/report_data.h"
 
 /* gnuplot: the program to draw with (plot_gnuplot_find), or NULL. A plot
  * gnuplot fails on is left out with its error shown in its place and

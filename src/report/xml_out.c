@@ -1,4 +1,4 @@
-#include "xml_out.h"
+#include "report/xml_out.h"
 
 void xml_text(FILE *f, const char *s)
 {

@@ -1,13 +1,13 @@
-#include "baseline.h"
+#include "report/baseline.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "plot_gnuplot.h"
-#include "report_formats.h"
-#include "report_html.h"
+#include "report/plot_gnuplot.h"
+#include "report/report_formats.h"
+#include "report/report_html.h"
 #include "io/results.h"
 #include "config/schema.h"
 #include "plugin/suite.h"

@@ -4,7 +4,7 @@
 #define FIDRUN_BASELINE_H
 
 #include "plugin/checks.h"
-#include "compare.h"
+#include "report/compare.h"
 #include "config/config.h"
 
 /* Compares every table the two files share and reports tables of the
