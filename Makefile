@@ -80,6 +80,7 @@ ifneq ($(NVCC),)
 endif
 ifneq ($(and $(NVCC),$(CUSOLVER_OK),$(CUBLAS_OK)),)
   CUDA_SRCS := $(filter-out $(if $(and $(NCCL_INC),$(NCCL_LIB)),,cuda/nccl.cu),$(wildcard cuda/*.cu))
+  CUDA_C_SRCS := $(wildcard cuda/*.c)
   CUDA_DEFS := -DFIDRUN_CUDA $(if $(and $(NCCL_INC),$(NCCL_LIB)),-DFIDRUN_NCCL)
   CUDA_INCS := -I$(CUDA_ROOT)/include $(if $(NCCL_INC),-I$(NCCL_INC))
   NVCCFLAGS ?= -O3 -lineinfo
@@ -94,12 +95,13 @@ ifneq ($(and $(NVCC),$(CUSOLVER_OK),$(CUBLAS_OK)),)
   CUDA_NOTE := nvcc $(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p') at $(NVCC) · cuSOLVER, cuBLAS · $(if $(and $(NCCL_INC),$(NCCL_LIB)),NCCL in $(NCCL_LIB),no NCCL (broadcasts over MPI)) · sm_$(subst $() $(),/sm_,$(strip $(GPU_ARCH)))
 else
   CUDA_SRCS :=
+  CUDA_C_SRCS :=
   CUDA_NOTE := $(if $(NO_CUDA),disabled (NO_CUDA=1),$(if $(NVCC),nvcc at $(NVCC) but cuSOLVER or cuBLAS missing: CPU only,no nvcc (set CUDA_HOME): CPU only))
 endif
 
 # Sources by folder: every .c under src/ (one folder per concern) and mpi/.
 SRCS := $(sort $(shell find src -name '*.c')) $(wildcard mpi/*.c)
-OBJS := $(patsubst %.c,build/%.o,$(SRCS)) $(patsubst %.cu,build/%.o,$(CUDA_SRCS))
+OBJS := $(patsubst %.c,build/%.o,$(SRCS) $(CUDA_C_SRCS)) $(patsubst %.cu,build/%.o,$(CUDA_SRCS))
 
 # The dequant-matmul inner loops: -O3, and on x86-64 a second build for
 # AVX2+FMA+F16C that qmatmul.c picks at run time where the CPU has them.

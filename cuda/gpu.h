@@ -37,14 +37,23 @@ int gpu_bound(struct gpu_binding *b);
 /* "CUDA runtime 13.0 · driver 13.0 · cuSOLVER 12.0.4 · cuBLAS 13.0.0 · NCCL 2.27.7" */
 const char *gpu_versions(char *buf, size_t size);
 
+/* The CUDA backend (cuda/backend.c): whole OSFT jobs, GPTQ and the
+ * dequant-matmul kernels on the GPU; the host-matrix primitives stay the
+ * CPU's. */
 extern const struct backend backend_cuda;
 
-/* The CUDA backend's qmatmul_device (qmatmul.h): the dequant-matmul
+/* Its osft_matrix and osft_matrices (cuda/osft_matrix.cu): one job, or n
+ * overlapped on up to `lanes` stream sets. */
+int gpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct diag *d);
+int gpu_osft_matrices(const struct osft_job *jobs, size_t n, struct osft_outcome *outs, double *seconds, int lanes,
+                      struct diag *d);
+
+/* The CUDA backend's qmatmul_device (core/quant/qmatmul.h): the dequant-matmul
  * kernels, validated by the caller and timed beside cuBLAS and copies. */
 struct qmm_device_case;
 int gpu_qmatmul_device(struct qmm_device_case *q, struct diag *d);
 
-/* The CUDA backend's gptq_layer (linalg.h): GPTQ with the Hessian, the
+/* The CUDA backend's gptq_layer (core/backend.h): GPTQ with the Hessian, the
  * inverse factor and the column sweep on the GPU. */
 int gpu_gptq_layer(const float *w, int64_t out, int64_t in, const float *x, int64_t tokens, int64_t samples,
                    const struct quant_spec *s, struct quantized *qz, double *hessian_seconds, double *quant_seconds,

@@ -9,7 +9,7 @@
 #include "util/clock.h"
 #include "mpi/comm.h"
 #include "core/osft/factors.h"
-#include "memory_plan.h"
+#include "run/memory_plan.h"
 #ifdef FIDRUN_CUDA
 #include "cuda/gpu.h"
 #endif

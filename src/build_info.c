@@ -3,7 +3,7 @@
 #include <jansson.h>
 
 #include "mpi/comm.h"
-#include "device.h"
+#include "run/device.h"
 #include "core/backend.h"
 #include "core/quant/qmatmul.h"
 #include "io/results.h"

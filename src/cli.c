@@ -145,15 +145,15 @@ static const char *const long_options[] = {"--suite",    "--only",      "--set",
 
 static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
 {
-    if (c->noverrides == CLI_MAX_OVERRIDES)
-        return diag_fail(d, FR_USAGE, "more than %d overrides on the command line", CLI_MAX_OVERRIDES);
+    if (c->run.noverrides == RUN_MAX_OVERRIDES)
+        return diag_fail(d, FR_USAGE, "more than %d overrides on the command line", RUN_MAX_OVERRIDES);
     char *a = strdup(assignment), *l = strdup(label);
     if (!a || !l) {
         free(a);
         free(l);
         return diag_fail(d, FR_RUNTIME, "out of memory");
     }
-    c->overrides[c->noverrides++] = (struct config_override){a, l};
+    c->run.overrides[c->run.noverrides++] = (struct config_override){a, l};
     return FR_OK;
 }
 
@@ -199,9 +199,9 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
     const char *arg = argv[*i], *v;
     char label[1200], assignment[1200];
     if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)
-        return c->quiet = 1, FR_OK;
+        return c->run.quiet = 1, FR_OK;
     if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0)
-        return c->verbose = 1, FR_OK;
+        return c->run.verbose = 1, FR_OK;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
         return c->command = CMD_HELP, FR_OK;
     if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0)
@@ -209,11 +209,11 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
     if (strcmp(arg, "--json") == 0)
         return c->json = 1, FR_OK;
     if (strcmp(arg, "--save-baseline") == 0)
-        return c->save_baseline = 1, FR_OK;
+        return c->run.save_baseline = 1, FR_OK;
     if (is_option(arg, "--junit")) {
         if (!(v = option_value(argc, argv, i, "--junit", d)))
             return FR_USAGE;
-        c->junit = v;
+        c->run.junit = v;
         return FR_OK;
     }
     if (is_option(arg, "--progress")) {
@@ -221,31 +221,31 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
             return FR_USAGE;
         if (strcmp(v, "auto") && strcmp(v, "live") && strcmp(v, "log") && strcmp(v, "off"))
             return diag_fail(d, FR_USAGE, "--progress '%s' is not one of auto, live, log, off", v);
-        c->progress = v;
+        c->run.progress = v;
         return FR_OK;
     }
     if (is_option(arg, "--resume")) {
         if (!(v = option_value(argc, argv, i, "--resume", d)))
             return FR_USAGE;
-        c->resume = v;
+        c->run.resume = v;
         return FR_OK;
     }
     if (is_option(arg, "--html")) {
         if (!(v = option_value(argc, argv, i, "--html", d)))
             return FR_USAGE;
-        c->html = v;
+        c->run.html = v;
         return FR_OK;
     }
     if (is_option(arg, "--baseline")) {
         if (!(v = option_value(argc, argv, i, "--baseline", d)))
             return FR_USAGE;
-        c->baseline = v;
+        c->run.baseline = v;
         return FR_OK;
     }
     if (is_option(arg, "--tolerance")) {
         if (!(v = option_value(argc, argv, i, "--tolerance", d)))
             return FR_USAGE;
-        return cmp_policy_add(&c->cmp, v, d);
+        return cmp_policy_add(&c->run.cmp, v, d);
     }
     if (is_option(arg, "--band") || is_option(arg, "--atol")) {
         int band = is_option(arg, "--band");
@@ -255,19 +255,19 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
             return FR_USAGE;
         if (parse_real(v, &x, &overflow) || !(x >= 0))
             return diag_fail(d, FR_USAGE, "%s: expected a number >= 0, found '%s'", band ? "--band" : "--atol", v);
-        *(band ? &c->cmp.band : &c->cmp.atol) = x;
+        *(band ? &c->run.cmp.band : &c->run.cmp.atol) = x;
         return FR_OK;
     }
     if (is_option(arg, "--suite")) {
         if (!(v = option_value(argc, argv, i, "--suite", d)))
             return FR_USAGE;
-        c->suites = v;
+        c->run.suites = v;
         return FR_OK;
     }
     if (is_option(arg, "--only")) {
         if (!(v = option_value(argc, argv, i, "--only", d)))
             return FR_USAGE;
-        c->only = v;
+        c->run.only = v;
         return FR_OK;
     }
     if (is_option(arg, "--ranks")) {
@@ -312,10 +312,10 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
 int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
 {
     memset(c, 0, sizeof *c);
-    cmp_policy_defaults(&c->cmp);
+    cmp_policy_defaults(&c->run.cmp);
     c->command = CMD_RUN;
-    c->argc = argc;
-    c->argv = argv;
+    c->run.argc = argc;
+    c->run.argv = argv;
     int first = 1, explicit_command = 0;
     if (argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "validate") == 0 ||
                      strcmp(argv[1], "help") == 0)) {
@@ -330,10 +330,10 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
                 return d->code;
             continue;
         }
-        if (c->config)
+        if (c->run.config)
             return diag_fail(d, FR_USAGE, "unexpected argument '%s' (the config is '%s'); see fidrun --help", arg,
-                             c->config);
-        c->config = arg;
+                             c->run.config);
+        c->run.config = arg;
     }
     if (c->command == CMD_HELP || c->command == CMD_VERSION) {
         /* "fidrun run --help", "fidrun validate --help": that command's page */
@@ -341,11 +341,11 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
             c->help_page = argv[1][0] == 'v' ? cli_validate_usage : cli_run_usage;
         return FR_OK;
     }
-    if (!c->config)
+    if (!c->run.config)
         return diag_fail(d, FR_USAGE, "%s", explicit_command ? "which config? usage: fidrun validate CONFIG.yaml"
                                                               : "no config file given; usage: fidrun CONFIG.yaml "
                                                                 "[options] (see fidrun --help)");
-    if ((c->baseline || c->save_baseline || c->junit || c->html || c->resume) && c->command != CMD_RUN)
+    if ((c->run.baseline || c->run.save_baseline || c->run.junit || c->run.html || c->run.resume) && c->command != CMD_RUN)
         return diag_fail(d, FR_USAGE, "--baseline, --save-baseline, --junit, --html and --resume belong to a run, "
                                       "not to 'fidrun validate'");
     if ((c->ranks || c->json) && c->command != CMD_VALIDATE)
@@ -355,9 +355,9 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
 
 void cli_free(struct cli *c)
 {
-    for (size_t i = 0; i < c->noverrides; i++) {
-        free((char *)c->overrides[i].assignment);
-        free((char *)c->overrides[i].label);
+    for (size_t i = 0; i < c->run.noverrides; i++) {
+        free((char *)c->run.overrides[i].assignment);
+        free((char *)c->run.overrides[i].label);
     }
-    c->noverrides = 0;
+    c->run.noverrides = 0;
 }

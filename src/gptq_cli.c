@@ -8,7 +8,7 @@
 #include "io/activations.h"
 #include "util/clock.h"
 #include "config/config.h"
-#include "device.h"
+#include "run/device.h"
 #include "core/quant/gptq.h"
 #include "io/gptq_file.h"
 #include "core/quant/gptq_pack.h"

@@ -12,11 +12,11 @@
 #include "gptq_check_cli.h"
 #include "recover_cli.h"
 #include "report_cli.h"
-#include "device.h"
-#include "driver.h"
+#include "run/device.h"
+#include "run/driver.h"
 #include "core/backend.h"
-#include "memory_plan.h"
-#include "plan.h"
+#include "run/memory_plan.h"
+#include "run/plan.h"
 #include "suites/balance/study.h"
 #include "study_cli.h"
 #include "util/version.h"
@@ -56,7 +56,7 @@ static int validate(const struct cli *c)
     struct run_config cfg;
     struct plan plan;
     struct diag d = {0};
-    int rc = plan_from_command_line(c, c->ranks ? c->ranks : launcher_size(), &cfg, &plan, &d);
+    int rc = plan_from_request(&c->run, c->ranks ? c->ranks : launcher_size(), &cfg, &plan, &d);
     if (rc) {
         plan_free(&plan);
         config_free(&cfg);
@@ -77,10 +77,10 @@ static int validate(const struct cli *c)
             }
             if (cfg.profile_path[0])
                 printf("profile %s for %s:\n%s", cfg.profile_path, cfg.model, cfg.profile_scaled);
-            if (c->verbose || cfg.profile_path[0])
+            if (c->run.verbose || cfg.profile_path[0])
                 printf("resolved values (--set > the YAML > the profile > defaults; keys not listed are "
                        "defaults):\n%s", cfg.resolved);
-            plan_print(&plan, stdout, c->verbose);
+            plan_print(&plan, stdout, c->run.verbose);
             memory_print_prediction(&cfg, &plan, stdout);
         }
     }
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
         rc = validate(&c);
         break;
     case CMD_RUN:
-        rc = driver_run(&argc, &argv, &c);
+        rc = driver_run(&argc, &argv, &c.run);
         break;
     }
     cli_free(&c);

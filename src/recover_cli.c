@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "driver.h"
-#include "run_journal.h"
+#include "run/driver.h"
+#include "run/run_journal.h"
 #include "util/text_file.h"
 
 static const char usage[] =
@@ -46,6 +46,7 @@ int recover_main(int *argc, char ***argv)
     snprintf(config, sizeof config, "%s/config.yaml", dir);
     if (!rc && text_file_write(config, text, &d))
         rc = d.code;
+    /* the interrupted run's own command line gives the request */
     struct cli c;
     memset(&c, 0, sizeof c);
     if (!rc && cli_parse(sargc, sargv, &c, &d))
@@ -53,11 +54,10 @@ int recover_main(int *argc, char ***argv)
     if (rc) {
         fprintf(stderr, "fidrun recover: error: %s\n", d.msg);
     } else {
-        c.command = CMD_RUN;
-        c.config = config;
-        c.recover = dir;
-        c.resume = NULL;
-        rc = driver_run(argc, argv, &c);
+        c.run.config = config;
+        c.run.recover = dir;
+        c.run.resume = NULL;
+        rc = driver_run(argc, argv, &c.run);
     }
     cli_free(&c);
     run_journal_free_argv(sargc, sargv);

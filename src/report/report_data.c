@@ -7,7 +7,7 @@
 
 #include "util/array.h"
 #include "plugin/checks.h"
-#include "ranks.h"
+#include "run/ranks.h"
 #include "io/results.h"
 #include "plugin/suite.h"
 

@@ -1,7 +1,7 @@
 /* CPU lists as ranges: runs collapse, singletons stay, a short buffer truncates. */
 #include "testutil.h"
 
-#include "affinity.h"
+#include "run/affinity.h"
 
 static void test_ranges(void **state)
 {

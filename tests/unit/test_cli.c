@@ -16,15 +16,15 @@ static void test_run_forms(void **state)
     const char *a1[] = {"fidrun", "configs/osft.yaml", "--only", "model.layers.0.*", "-q"};
     assert_int_equal(parse(&c, &d, 5, a1), FR_OK);
     assert_int_equal(c.command, CMD_RUN);
-    assert_string_equal(c.config, "configs/osft.yaml");
-    assert_string_equal(c.only, "model.layers.0.*");
-    assert_true(c.quiet && !c.verbose);
+    assert_string_equal(c.run.config, "configs/osft.yaml");
+    assert_string_equal(c.run.only, "model.layers.0.*");
+    assert_true(c.run.quiet && !c.run.verbose);
     cli_free(&c);
     const char *a2[] = {"fidrun", "run", "x.yaml", "--suite=osft", "--verbose"};
     assert_int_equal(parse(&c, &d, 5, a2), FR_OK);
     assert_int_equal(c.command, CMD_RUN);
-    assert_string_equal(c.suites, "osft");
-    assert_true(c.verbose);
+    assert_string_equal(c.run.suites, "osft");
+    assert_true(c.run.verbose);
     cli_free(&c);
 }
 
@@ -36,14 +36,14 @@ static void test_overrides_in_order(void **state)
     const char *a[] = {"fidrun", "x.yaml", "--set", "suites.osft.layers=2", "--seed", "9", "--device=cpu",
                        "--out", "my \"dir\"", "--set=seed=3"};
     assert_int_equal(parse(&c, &d, 10, a), FR_OK);
-    assert_int_equal(c.noverrides, 5);
-    assert_string_equal(c.overrides[0].assignment, "suites.osft.layers=2");
-    assert_string_equal(c.overrides[0].label, "--set suites.osft.layers=2");
-    assert_string_equal(c.overrides[1].assignment, "seed=9");
-    assert_string_equal(c.overrides[1].label, "--seed 9");
-    assert_string_equal(c.overrides[2].assignment, "device=cpu");
-    assert_string_equal(c.overrides[3].assignment, "output=\"my \\\"dir\\\"\"");
-    assert_string_equal(c.overrides[4].assignment, "seed=3");
+    assert_int_equal(c.run.noverrides, 5);
+    assert_string_equal(c.run.overrides[0].assignment, "suites.osft.layers=2");
+    assert_string_equal(c.run.overrides[0].label, "--set suites.osft.layers=2");
+    assert_string_equal(c.run.overrides[1].assignment, "seed=9");
+    assert_string_equal(c.run.overrides[1].label, "--seed 9");
+    assert_string_equal(c.run.overrides[2].assignment, "device=cpu");
+    assert_string_equal(c.run.overrides[3].assignment, "output=\"my \\\"dir\\\"\"");
+    assert_string_equal(c.run.overrides[4].assignment, "seed=3");
     cli_free(&c);
 }
 

@@ -4,7 +4,7 @@
 #include "testutil.h"
 
 #include "config/config.h"
-#include "device.h"
+#include "run/device.h"
 
 static void test_cpu_is_always_cpu(void **state)
 {

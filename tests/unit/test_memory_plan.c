@@ -4,7 +4,7 @@
  * need, what is available and the fix; one that fits passes. */
 #include "testutil.h"
 
-#include "memory_plan.h"
+#include "run/memory_plan.h"
 #include "plugin/suite.h"
 
 static const char *config_text =

@@ -1,7 +1,7 @@
 /* The plan: task enumeration, --only filtering and assignment invariants. */
 #include "testutil.h"
 
-#include "plan.h"
+#include "run/plan.h"
 
 static const char *config_text =
     "suites:\n"

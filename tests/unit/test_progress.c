@@ -3,7 +3,7 @@
  * finish; a terminal: one line redrawn, throttled; quiet: nothing). */
 #include "testutil.h"
 
-#include "progress.h"
+#include "run/progress.h"
 
 /* n tasks of cost 1 in suite 0, then m of cost 3 in suite 1 */
 static void two_suites(struct task_list *tl, size_t n, size_t m)

@@ -1,4 +1,4 @@
-#include "run_progress.h"
+#include "run/run_progress.h"
 
 #include <time.h>
 

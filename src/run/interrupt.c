@@ -1,4 +1,4 @@
-#include "interrupt.h"
+#include "run/interrupt.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "affinity.h"
+#include "run/affinity.h"
 
 #include <sched.h>
 #include <stdio.h>

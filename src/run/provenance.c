@@ -1,4 +1,4 @@
-#include "provenance.h"
+#include "run/provenance.h"
 
 #include <stdio.h>
 #include <stdlib.h>

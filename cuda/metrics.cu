@@ -1,4 +1,4 @@
-#include "cuda/osft_kernels.h"
+#include "cuda/metrics.h"
 
 #include <math.h>
 

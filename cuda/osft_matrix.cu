@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cuda/gpu_context.h"
-#include "cuda/osft_kernels.h"
-#include "cuda/svd_gpu.h"
+#include "cuda/metrics.h"
+#include "cuda/svd.h"
 extern "C" {
 #include "util/clock.h"
 #include "core/osft/factors.h"
@@ -351,7 +351,7 @@ static struct gpu_lane *first_lane(struct diag *d)
     return gpu_lane_get(ctx, 0, d);
 }
 
-static int gpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct diag *d)
+extern "C" int gpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct diag *d)
 {
     struct gpu_lane *c = first_lane(d);
     if (!c) {
@@ -391,7 +391,7 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
-static int gpu_osft_matrices(const struct osft_job *jobs, size_t n, struct osft_outcome *outs, double *seconds,
+extern "C" int gpu_osft_matrices(const struct osft_job *jobs, size_t n, struct osft_outcome *outs, double *seconds,
                              int lanes, struct diag *d)
 {
     struct gpu_context *ctx = gpu_context();
@@ -451,8 +451,3 @@ int gpu_checksum(const void *buf, size_t bytes, uint64_t *sum, struct diag *d)
     *sum = (uint64_t)h;
     return FR_OK;
 }
-
-/* Only whole OSFT jobs run here; the host-matrix primitives are the CPU's. */
-extern "C" const struct backend backend_cuda = {
-    "cuda", NULL, NULL, NULL, gpu_osft_matrix, gpu_osft_matrices, gpu_gptq_layer, gpu_qmatmul_device,
-};

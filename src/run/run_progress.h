@@ -8,7 +8,7 @@
 
 #include <pthread.h>
 
-#include "progress.h"
+#include "run/progress.h"
 
 struct run_progress {
     struct progress view;

@@ -1,4 +1,4 @@
-#include "cuda/svd_gpu.h"
+#include "cuda/svd.h"
 
 #include <limits.h>
 #include <math.h>

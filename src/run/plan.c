@@ -1,4 +1,4 @@
-#include "plan.h"
+#include "run/plan.h"
 
 #include <fnmatch.h>
 #include <jansson.h>
@@ -118,7 +118,7 @@ int plan_build(const struct run_config *cfg, const char *only, int nranks, struc
     return plan_skip_done(p, NULL, d);
 }
 
-int plan_from_command_line(const struct cli *c, int nranks, struct run_config *cfg, struct plan *p,
+int plan_from_request(const struct run_request *c, int nranks, struct run_config *cfg, struct plan *p,
                            struct diag *d)
 {
     memset(p, 0, sizeof *p);

@@ -3,8 +3,8 @@
 #ifndef FIDRUN_DRIVER_H
 #define FIDRUN_DRIVER_H
 
-#include "cli.h"
+#include "run/run_request.h"
 
-int driver_run(int *argc, char ***argv, const struct cli *c);
+int driver_run(int *argc, char ***argv, const struct run_request *c);
 
 #endif

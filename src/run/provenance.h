@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "config/config.h"
-#include "ranks.h"
+#include "run/ranks.h"
 #include "io/results.h"
 
 struct provenance {

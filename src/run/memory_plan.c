@@ -1,4 +1,4 @@
-#include "memory_plan.h"
+#include "run/memory_plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>

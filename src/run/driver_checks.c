@@ -1,10 +1,10 @@
 /* Checks before the first task: the output folder's free space and each
  * rank's memory. */
-#include "driver_impl.h"
+#include "run/run_state.h"
 
 #include <stdio.h>
 
-#include "memory_plan.h"
+#include "run/memory_plan.h"
 
 /* What the output folder will hold: every task's record twice (in the
  * journal, with its header, and in the results file) and a megabyte for the

@@ -1,6 +1,6 @@
 /* The journal's part of a run: sharing what an earlier attempt finished,
  * merging its records, and saying which tasks are missing. */
-#include "driver_impl.h"
+#include "run/run_state.h"
 
 #include <signal.h>
 #include <stddef.h>
@@ -23,7 +23,7 @@ int share_journal(struct run_state *s)
     }
     if (s->ci.rank == 0 && s->journal.done)
         memcpy(done, s->journal.done, n);
-    if (s->cli->recover) /* nothing runs: the journal is all there is */
+    if (s->req->recover) /* nothing runs: the journal is all there is */
         memset(done, 1, n);
     comm_bcast_bytes(done, n);
     int rc = plan_skip_done(&s->plan, done, &s->d);
@@ -33,7 +33,7 @@ int share_journal(struct run_state *s)
         s->journal.file.fd = -1;
     }
     s->journal.attempt = attempt;
-    if (!rc && !s->cli->recover)
+    if (!rc && !s->req->recover)
         rc = run_journal_open(&s->journal, s->ci.rank, &s->d);
     return rc;
 }
@@ -62,7 +62,7 @@ int merge_journal_rows(struct run_state *s, size_t suite, size_t table, size_t r
 /* Which tasks have no record: with the journal's, every task of the plan
  * should have one, unless a signal stopped the run (or recover found a
  * journal that ends early). */
-int find_missing(struct run_state *s, struct report *r)
+int find_missing(struct run_state *s, struct run_summary *r)
 {
     size_t n = s->plan.tasks.n, len = 0, cap = 0;
     unsigned char *have = calloc(n ? n : 1, 1);
@@ -95,7 +95,7 @@ int find_missing(struct run_state *s, struct report *r)
 
 /* complete, and for a run that is not: the tasks missing and why; for a
  * resumed run, how many tasks came from the journal. */
-int write_completeness(struct run_state *s, const struct report *r, struct results_file *rf)
+int write_completeness(struct run_state *s, const struct run_summary *r, struct results_file *rf)
 {
     int rc = results_attr_int(rf, "/", "complete", r->missing == 0, &s->d);
     if (!rc && r->missing) {

@@ -1,4 +1,4 @@
-#include "ranks.h"
+#include "run/ranks.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "run_journal.h"
+#include "run/run_journal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -57,7 +57,7 @@ static char *overrides_but_output(const char *overrides)
     return out;
 }
 
-static json_t *identity(const struct run_config *cfg, const struct cli *c, const struct plan *p)
+static json_t *identity(const struct run_config *cfg, const struct run_request *c, const struct plan *p)
 {
     char fp[32];
     snprintf(fp, sizeof fp, "%016llx", (unsigned long long)plan_fingerprint(p));
@@ -90,7 +90,7 @@ static int write_run_json(const char *dir, json_t *doc, struct diag *d)
     return FR_OK;
 }
 
-int run_journal_create(struct run_journal *rj, const struct run_config *cfg, const struct cli *c,
+int run_journal_create(struct run_journal *rj, const struct run_config *cfg, const struct run_request *c,
                        const struct plan *p, struct diag *d)
 {
     memset(rj, 0, sizeof *rj);
@@ -193,7 +193,7 @@ static int is_journal_file(const char *name)
     return len > 4 && strcmp(name + len - 4, ".jnl") == 0;
 }
 
-int run_journal_load(struct run_journal *rj, const char *dir, const struct run_config *cfg, const struct cli *c,
+int run_journal_load(struct run_journal *rj, const char *dir, const struct run_config *cfg, const struct run_request *c,
                      const struct plan *p, struct diag *d)
 {
     memset(rj, 0, sizeof *rj);

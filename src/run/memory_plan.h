@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "config/config.h"
-#include "plan.h"
+#include "run/plan.h"
 
 #define MEMORY_PROCESS_BYTES (64.0 * 1048576.0) /* code, libraries, MPI and BLAS buffers: measured about 30 MiB */
 

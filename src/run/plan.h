@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "cli.h"
+#include "run/run_request.h"
 #include "core/balance/partition.h"
 #include "config/config.h"
 #include "plugin/task.h"
@@ -34,7 +34,7 @@ int plan_skip_done(struct plan *p, const uint8_t *done, struct diag *d);
 
 /* What every run and validate starts with: the config with the command
  * line's overrides, the --suite selection, and the plan for nranks. */
-int plan_from_command_line(const struct cli *c, int nranks, struct run_config *cfg, struct plan *p,
+int plan_from_request(const struct run_request *c, int nranks, struct run_config *cfg, struct plan *p,
                            struct diag *d);
 
 /* Indices of rank's tasks in execution order (plan order); returns the count. */

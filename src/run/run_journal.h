@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "run/run_request.h"
 #include "config/config.h"
 #include "io/journal.h"
-#include "plan.h"
+#include "run/plan.h"
 #include "plugin/suite.h"
 
 struct stored_rows {
@@ -45,13 +45,13 @@ int run_journal_exists(const char *dir);
 
 /* Rank 0, a fresh run: refuses a folder with an interrupted run's journal,
  * else creates it and writes run.json. */
-int run_journal_create(struct run_journal *rj, const struct run_config *cfg, const struct cli *c,
+int run_journal_create(struct run_journal *rj, const struct run_config *cfg, const struct run_request *c,
                        const struct plan *p, struct diag *d);
 
 /* Rank 0, --resume (dir NULL: the config's) or recover (dir given): reads run.json and compares it with this run (exit 2
  * naming the first difference), then every journal file: the done mask and
  * the stored rows. Torn tails are dropped and counted. */
-int run_journal_load(struct run_journal *rj, const char *dir, const struct run_config *cfg, const struct cli *c,
+int run_journal_load(struct run_journal *rj, const char *dir, const struct run_config *cfg, const struct run_request *c,
                      const struct plan *p, struct diag *d);
 
 /* Every rank: opens attempt-<A>-rank-<R>.jnl in rj->dir. */

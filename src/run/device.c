@@ -1,4 +1,4 @@
-#include "device.h"
+#include "run/device.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -17,23 +17,6 @@ int device_cuda_built(void)
 #else
     return 0;
 #endif
-}
-
-int cuda_visible_host_index(const char *visible, int ordinal)
-{
-    if (!visible || !*visible)
-        return ordinal;
-    const char *p = visible;
-    for (int i = 0; i < ordinal && p; i++) {
-        p = strchr(p, ',');
-        if (p)
-            p++;
-    }
-    if (!p)
-        return -1;
-    char *end;
-    long v = strtol(p, &end, 10);
-    return end != p && (*end == ',' || *end == '\0') && v >= 0 && v <= INT_MAX ? (int)v : -1;
 }
 
 int device_gpu_count(char *why, size_t size)

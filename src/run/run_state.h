@@ -7,19 +7,19 @@
 #include <time.h>
 
 #include "plugin/checks.h"
-#include "cli.h"
+#include "run/run_request.h"
 #include "mpi/comm.h"
 #include "config/config.h"
-#include "device.h"
+#include "run/device.h"
 #include "util/diag.h"
-#include "plan.h"
-#include "ranks.h"
+#include "run/plan.h"
+#include "run/ranks.h"
 #include "io/results.h"
-#include "run_journal.h"
+#include "run/run_journal.h"
 #include "plugin/suite.h"
 
 struct run_state {
-    const struct cli *cli;
+    const struct run_request *req;
     struct comm_info ci;
     struct run_config cfg;
     struct plan plan;
@@ -38,7 +38,7 @@ struct run_state {
 };
 
 /* Rank 0's summary of the run, written to the results file. */
-struct report {
+struct run_summary {
     size_t missing;        /* tasks of the plan in no record: interrupted, or not journaled */
     char *missing_names;   /* their names, one per line */
     struct check_list checks;
@@ -55,7 +55,7 @@ int check_memory(struct run_state *s);
 /* driver_journal.c: the journal's part of a run */
 int share_journal(struct run_state *s);
 int merge_journal_rows(struct run_state *s, size_t suite, size_t table, size_t row);
-int find_missing(struct run_state *s, struct report *r);
-int write_completeness(struct run_state *s, const struct report *r, struct results_file *rf);
+int find_missing(struct run_state *s, struct run_summary *r);
+int write_completeness(struct run_state *s, const struct run_summary *r, struct results_file *rf);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "util/diag.h"
 #include "core/backend.h"
+#include "run/cuda_visible.h"
 
 struct device_choice {
     const struct backend *backend;
@@ -29,12 +30,6 @@ const char *device_versions(char *buf, size_t size);
 
 /* 1 when this fidrun has the CUDA backend compiled in. */
 int device_cuda_built(void);
-
-/* The host index of CUDA ordinal `ordinal` given CUDA_VISIBLE_DEVICES
- * (set by the user or by Slurm's GPU binding; NULL or "" when unset): the
- * list's entry when it is a number, -1 for a UUID or MIG name or when the
- * list is too short. Pure. */
-int cuda_visible_host_index(const char *visible, int ordinal);
 
 /* GPUs this process sees (0 without CUDA), with the reason when none. */
 int device_gpu_count(char *why, size_t size);

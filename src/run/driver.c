@@ -1,5 +1,5 @@
-#include "driver.h"
-#include "driver_impl.h"
+#include "run/driver.h"
+#include "run/run_state.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -8,21 +8,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "affinity.h"
+#include "run/affinity.h"
 #include "report/baseline.h"
 #include "mpi/comm.h"
-#include "device.h"
+#include "run/device.h"
 #include "util/clock.h"
 #include "core/backend.h"
-#include "plan.h"
-#include "interrupt.h"
-#include "run_journal.h"
-#include "run_progress.h"
+#include "run/plan.h"
+#include "run/interrupt.h"
+#include "run/run_journal.h"
+#include "run/run_progress.h"
 #include "report/terminal.h"
-#include "watchdog.h"
+#include "run/watchdog.h"
 #include "report/report_file.h"
-#include "provenance.h"
-#include "ranks.h"
+#include "run/provenance.h"
+#include "run/ranks.h"
 #include "io/results.h"
 #include "util/version.h"
 
@@ -45,11 +45,11 @@ static int agree(struct run_state *s, int rc)
 
 static int setup(struct run_state *s)
 {
-    int rc = plan_from_command_line(s->cli, s->ci.size, &s->cfg, &s->plan, &s->d);
-    if (!rc && s->cli->resume && strcmp(s->cli->resume, "auto") != 0) /* the interrupted run's folder */
-        snprintf(s->cfg.output, sizeof s->cfg.output, "%s", s->cli->resume);
-    if (!rc && s->cli->recover)
-        run_journal_parent(s->cli->recover, s->cfg.output, sizeof s->cfg.output);
+    int rc = plan_from_request(s->req, s->ci.size, &s->cfg, &s->plan, &s->d);
+    if (!rc && s->req->resume && strcmp(s->req->resume, "auto") != 0) /* the interrupted run's folder */
+        snprintf(s->cfg.output, sizeof s->cfg.output, "%s", s->req->resume);
+    if (!rc && s->req->recover)
+        run_journal_parent(s->req->recover, s->cfg.output, sizeof s->cfg.output);
     if (!rc)
         rc = device_select(s->cfg.device, s->ci.local_rank, &s->dev, &s->d);
     if (!rc && s->ci.rank == 0)
@@ -59,10 +59,10 @@ static int setup(struct run_state *s)
     if (!rc && s->ci.rank == 0) {
         char dir[1024];
         run_journal_dir(&s->cfg, dir, sizeof dir);
-        int resume = s->cli->recover || (s->cli->resume && (strcmp(s->cli->resume, "auto") != 0 ||
+        int resume = s->req->recover || (s->req->resume && (strcmp(s->req->resume, "auto") != 0 ||
                                                              run_journal_exists(dir)));
-        rc = resume ? run_journal_load(&s->journal, s->cli->recover, &s->cfg, s->cli, &s->plan, &s->d)
-                    : run_journal_create(&s->journal, &s->cfg, s->cli, &s->plan, &s->d);
+        rc = resume ? run_journal_load(&s->journal, s->req->recover, &s->cfg, s->req, &s->plan, &s->d)
+                    : run_journal_create(&s->journal, &s->cfg, s->req, &s->plan, &s->d);
     }
     return rc;
 }
@@ -101,18 +101,18 @@ static void print_header(struct run_state *s)
            FIDRUN_VERSION, s->cfg.name, s->ci.size, s->ci.size == 1 ? "" : "s", nhosts, nhosts == 1 ? "" : "s",
            s->dev.note, config_inputs(&s->cfg, inputs, sizeof inputs), (long long)s->cfg.threads,
            s->cfg.threads == 1 ? "" : "s");
-    if (s->cli->noverrides) {
+    if (s->req->noverrides) {
         printf("overrides:");
-        for (size_t i = 0; i < s->cli->noverrides; i++)
-            printf(" %s", s->cli->overrides[i].label);
+        for (size_t i = 0; i < s->req->noverrides; i++)
+            printf(" %s", s->req->overrides[i].label);
         printf("\n");
     }
-    if (s->cli->only)
-        printf("only tasks matching '%s'\n", s->cli->only);
+    if (s->req->only)
+        printf("only tasks matching '%s'\n", s->req->only);
     ranks_print_gpus(s->ranks, s->ci.size, stdout);
-    if (s->journal.attempt > 1 || s->cli->recover)
+    if (s->journal.attempt > 1 || s->req->recover)
         printf("journal %s: %s %d · %zu tasks done in %zu files%s\n", s->journal.dir,
-               s->cli->recover ? "attempts" : "attempt", s->journal.attempt, s->journal.ndone, s->journal.files,
+               s->req->recover ? "attempts" : "attempt", s->journal.attempt, s->journal.ndone, s->journal.files,
                s->journal.torn_files ? " · a torn last record dropped (its task runs again)" : "");
     plan_print_summary(&s->plan, stdout);
     for (size_t i = 0; i < s->cfg.nsuites; i++) {
@@ -239,8 +239,8 @@ static void execute(struct run_state *s)
         for (size_t i = 0; i < s->cfg.nsuites; i++)
             names[i] = s->cfg.suites[i].suite->name;
         run_progress_start(&prog, &p->tasks, p->owner, names, s->cfg.nsuites, s->t0,
-                           s->cli->quiet ? PROGRESS_OFF
-                                         : progress_mode_named(s->cli->progress, output_reaches_terminal(stdout)),
+                           s->req->quiet ? PROGRESS_OFF
+                                         : progress_mode_named(s->req->progress, output_reaches_terminal(stdout)),
                            stdout);
     }
     if (!root && comm_progress_begin(nmine))
@@ -378,14 +378,14 @@ static int gather_records(struct run_state *s)
 
 /* --baseline: every figure of this run against the earlier one, as a
  * check of its own. */
-static int compare_with_baseline(struct run_state *s, struct report *r, FILE *out)
+static int compare_with_baseline(struct run_state *s, struct run_summary *r, FILE *out)
 {
     struct cmp_report cr = {0};
-    int rc = baseline_compare_run(s->cli->baseline, &s->cfg, s->records, s->nrecords, &r->checks, &s->cli->cmp, &cr,
+    int rc = baseline_compare_run(s->req->baseline, &s->cfg, s->records, s->nrecords, &r->checks, &s->req->cmp, &cr,
                                   &s->d);
     if (!rc) {
-        fprintf(out, "baseline compare with %s (changed or regressed figures)\n", s->cli->baseline);
-        cmp_report_print(&cr, out, !s->cli->verbose);
+        fprintf(out, "baseline compare with %s (changed or regressed figures)\n", s->req->baseline);
+        cmp_report_print(&cr, out, !s->req->verbose);
         if (check_add(&r->checks, "baseline", "regressions against the baseline", "regressions",
                       (double)cr.regressions, 0, 0, "count"))
             rc = diag_fail(&s->d, FR_RUNTIME, "out of memory");
@@ -394,11 +394,11 @@ static int compare_with_baseline(struct run_state *s, struct report *r, FILE *ou
     return rc;
 }
 
-static int summarize(struct run_state *s, struct report *r)
+static int summarize(struct run_state *s, struct run_summary *r)
 {
     int n = s->ci.size;
-    FILE *devnull = s->cli->quiet ? fopen("/dev/null", "w") : NULL;
-    struct report_opts o = {.out = devnull ? devnull : stdout, .verbose = s->cli->verbose};
+    FILE *devnull = s->req->quiet ? fopen("/dev/null", "w") : NULL;
+    struct report_opts o = {.out = devnull ? devnull : stdout, .verbose = s->req->verbose};
     r->total_ranks = calloc((size_t)n, sizeof *r->total_ranks);
     int rc = r->total_ranks ? FR_OK : diag_fail(&s->d, FR_RUNTIME, "out of memory");
     for (int k = 0; !rc && k < n; k++)
@@ -422,7 +422,7 @@ static int summarize(struct run_state *s, struct report *r)
             cost_fit_add_records(&fit, s->records[i][t], su->record_tables[t]->row_size, s->nrecords[i][t]);
         }
         r->cost_r[i] = cost_fit_pearson(&fit);
-        if (!s->cli->quiet)
+        if (!s->req->quiet)
             printf("cost model (%s): predicted cost vs measured task time, Pearson r = %.3f over %.0f tasks\n",
                    su->name, r->cost_r[i], fit.n);
         for (int k = 0; k < n; k++) {
@@ -431,11 +431,11 @@ static int summarize(struct run_state *s, struct report *r)
             r->total_ranks[k].busy_seconds += r->suite_ranks[i][k].busy_seconds;
         }
     }
-    if (!rc && s->cli->baseline)
+    if (!rc && s->req->baseline)
         rc = compare_with_baseline(s, r, o.out);
     if (!rc) {
         r->realized = ranks_realized_imbalance(r->total_ranks, n);
-        if (!s->cli->quiet)
+        if (!s->req->quiet)
             ranks_print(r->total_ranks, n, s->plan.imbalance, stdout);
         checks_print(&r->checks, stdout);
     }
@@ -446,13 +446,13 @@ static int summarize(struct run_state *s, struct report *r)
 
 
 
-static int write_results(struct run_state *s, struct report *r, char *path, size_t size)
+static int write_results(struct run_state *s, struct run_summary *r, char *path, size_t size)
 {
     struct results_file *rf;
     if (results_create(s->cfg.output, s->cfg.name, s->wall0, &rf, &s->d))
         return s->d.code;
     char mpi[256], blas[512], balance[32], cuda[256];
-    char *argv_line = join_argv(s->cli->argc, s->cli->argv);
+    char *argv_line = join_argv(s->req->argc, s->req->argv);
     struct provenance pv = {
         .cfg = &s->cfg,
         .argv = argv_line,
@@ -477,10 +477,10 @@ static int write_results(struct run_state *s, struct report *r, char *path, size
     free(argv_line);
     if (!rc)
         rc = write_completeness(s, r, rf);
-    if (!rc && s->cli->save_baseline)
+    if (!rc && s->req->save_baseline)
         rc = results_attr_int(rf, "/", "baseline", 1, &s->d);
-    if (!rc && s->cli->baseline)
-        rc = results_attr_string(rf, "/", "compared_with_baseline", s->cli->baseline, &s->d);
+    if (!rc && s->req->baseline)
+        rc = results_attr_string(rf, "/", "compared_with_baseline", s->req->baseline, &s->d);
     for (size_t i = 0; !rc && i < s->cfg.nsuites; i++) {
         const struct suite *su = s->cfg.suites[i].suite;
         char group[64], line[512];
@@ -522,7 +522,7 @@ static int write_report(const char *results, const char *format, const char *pat
 
 static int finish_on_root(struct run_state *s)
 {
-    struct report r = {0};
+    struct run_summary r = {0};
     char path[4096];
     int rc = find_missing(s, &r);
     if (!rc)
@@ -536,10 +536,10 @@ static int finish_on_root(struct run_state *s)
         char wall[32];
         format_duration(now_seconds() - s->t0, wall, sizeof wall);
         printf("results: %s\n", path);
-        rc = write_report(path, "junit", s->cli->junit);
-        if (write_report(path, "html", s->cli->html))
+        rc = write_report(path, "junit", s->req->junit);
+        if (write_report(path, "html", s->req->html))
             rc = FR_RUNTIME;
-        if (r.missing && s->cli->recover)
+        if (r.missing && s->req->recover)
             printf("INCOMPLETE: %zu of %zu tasks are not in the journal %s; fidrun CONFIG --resume %s finishes "
                    "the run (the config as run: %s)\n",
                    r.missing, s->plan.tasks.n, s->journal.dir, s->cfg.output, s->cfg.path);
@@ -557,7 +557,7 @@ static int finish_on_root(struct run_state *s)
             printf("resumed: %zu tasks from the journal of attempt %d, %zu run now\n", s->journal.ndone,
                    s->journal.attempt - 1, s->plan.tasks.n - s->journal.ndone);
         /* a complete results file is in place: the journal has done its job */
-        if (!r.missing && !s->cli->recover)
+        if (!r.missing && !s->req->recover)
             run_journal_remove(&s->journal);
         rc = rc ? rc : r.missing ? FR_INCOMPLETE : failed ? FR_CHECK_FAILED : FR_OK;
     }
@@ -570,14 +570,14 @@ static int finish_on_root(struct run_state *s)
     return rc;
 }
 
-int driver_run(int *argc, char ***argv, const struct cli *c)
+int driver_run(int *argc, char ***argv, const struct run_request *c)
 {
     struct run_state *s = calloc(1, sizeof *s);
     if (!s) {
         fprintf(stderr, "fidrun: error: out of memory\n");
         return FR_RUNTIME;
     }
-    s->cli = c;
+    s->req = c;
     if (comm_init(argc, argv, &s->ci)) {
         fprintf(stderr, "fidrun: error: MPI_Init failed\n");
         free(s);
