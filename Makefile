@@ -164,8 +164,8 @@ build/git-commit.h: FORCE
 	 git rev-parse --git-dir >/dev/null 2>&1 || dirty=-1; \
 	 printf '#define FIDRUN_GIT_COMMIT "%s"\n#define FIDRUN_GIT_DIRTY %s\n' "$$c" "$$dirty" > $@.new; \
 	 cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
-build/src/provenance.o build/src/main.o build/src/build_info.o: build/git-commit.h
-build/src/build_info.o: override CFLAGS += -DFIDRUN_KERNEL_FLAGS='"$(KERNEL_FLAGS_NOTE)"'
+build/src/run/provenance.o build/src/main.o build/src/cli/version.o: build/git-commit.h
+build/src/cli/version.o: override CFLAGS += -DFIDRUN_KERNEL_FLAGS='"$(KERNEL_FLAGS_NOTE)"'
 KERNEL_FLAGS_NOTE := dequant-matmul tiles -O3 -ffp-contract=off$(if $(filter x86_64,$(shell uname -m)), plus a -mavx2 -mfma -mf16c build picked at run time) · $(if $(CUDA_SRCS),CUDA for sm_$(subst $() $(),/sm_,$(strip $(GPU_ARCH))) + PTX $(lastword $(GPU_ARCH)),no CUDA)
 
 # What each step needs, installed when missing (as root; otherwise the one

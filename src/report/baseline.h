@@ -18,7 +18,4 @@ int baseline_compare_run(const char *base, const struct run_config *cfg, void *c
                          const size_t nrecords[][SUITE_MAX_TABLES], const struct check_list *checks,
                          const struct cmp_policy *p, struct cmp_report *r, struct diag *d);
 
-/* fidrun compare BASE NEW [--tolerance M=LO,HI]... [--atol X] [--band F] [--verbose] */
-int baseline_main(int argc, char **argv);
-
 #endif

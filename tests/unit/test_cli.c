@@ -1,7 +1,7 @@
 /* Command-line parsing. */
 #include "testutil.h"
 
-#include "cli.h"
+#include "cli/run_args.h"
 
 static int parse(struct cli *c, struct diag *d, int argc, const char **argv)
 {

@@ -6,7 +6,7 @@
 
 #include "io/costs_text.h"
 #include "core/balance/distributions.h"
-#include "study_cli.h"
+#include "cli/balance_pack.h"
 
 static int parse(const char *text, const char *column, int integers, double **v, size_t *n, struct diag *d)
 {

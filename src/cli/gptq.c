@@ -1,4 +1,4 @@
-#include "gptq_cli.h"
+#include "cli/gptq.h"
 
 #include <math.h>
 #include <stdio.h>

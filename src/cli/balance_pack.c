@@ -1,10 +1,11 @@
-#include "study_cli.h"
+#include "cli/balance_pack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/schema.h"
+#include "cli/launcher.h"
 
 const char study_balance_usage[] =
     "usage: fidrun balance --ranks P[,P...] [--algo NAME[,NAME...]|all] (--costs FILE|- | --dist NAME [...])\n"
@@ -280,4 +281,19 @@ int study_cli_parse(int argc, char **argv, struct study_request *c, struct diag 
     if (!c->nalgos)
         parse_algos("all", c, d);
     return FR_OK;
+}
+
+int balance_pack_main(int argc, char **argv)
+{
+    struct study_request sc;
+    struct diag d = {0};
+    if (study_cli_parse(argc, argv, &sc, &d))
+        return cli_print_error(&d);
+    if (launcher_rank() > 0)
+        return FR_OK;
+    if (sc.help) {
+        fputs(sc.kind == STUDY_PACK ? study_pack_usage : study_balance_usage, stdout);
+        return FR_OK;
+    }
+    return study_run(&sc);
 }

@@ -2,7 +2,7 @@
  * loaders read it, every layer dequantized, the zero-point convention
  * checked against what the codes say, the error against the original
  * weights, and the CPU kernel on the real packed weights. */
-#include "gptq_check_cli.h"
+#include "cli/gptq_check.h"
 
 #include <fnmatch.h>
 #include <jansson.h>

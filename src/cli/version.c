@@ -1,4 +1,4 @@
-#include "build_info.h"
+#include "cli/version.h"
 
 #include <jansson.h>
 

@@ -1,6 +1,6 @@
 /* fidrun detect-size: the size of models by name, or counted from the
  * safetensors headers of a local model folder. No MPI. */
-#include "detect_size_cli.h"
+#include "cli/detect_size.h"
 
 #include <dirent.h>
 #include <jansson.h>

@@ -1,6 +1,6 @@
 /* fidrun report RESULTS.h5 [--format text|json|csv|junit|html] [-o PATH]: a
  * results file read alone (no rerun, no MPI). */
-#include "report_cli.h"
+#include "cli/report.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,11 +1,11 @@
-#include "recover_cli.h"
+#include "cli/recover.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/run_args.h"
 #include "run/driver.h"
 #include "run/run_journal.h"
 #include "util/text_file.h"

@@ -17,4 +17,7 @@ int dist_preset(const char *name, struct dist_spec *s);
 /* argv[0] is the subcommand ("balance" or "pack"). */
 int study_cli_parse(int argc, char **argv, struct study_request *c, struct diag *d);
 
+/* fidrun balance | pack ...: no MPI, no config; the exit code. */
+int balance_pack_main(int argc, char **argv);
+
 #endif

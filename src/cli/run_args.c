@@ -1,4 +1,4 @@
-#include "cli.h"
+#include "cli/run_args.h"
 
 #include <stdlib.h>
 #include <string.h>
