@@ -127,7 +127,7 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: install all found deps deps-test deps-fuzz run test unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz valgrind clean FORCE
+.PHONY: install all found deps deps-test deps-fuzz run test check-layout unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz valgrind clean FORCE
 
 all: fidrun
 
@@ -194,6 +194,12 @@ build/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 build/tests/h5records: tests/tools/h5records.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call show,CC,$<)$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+
+# The layout's rules (tests/tools/check_layout.py, docs/layout.md): core/
+# includes only core/ and util/, no suite includes another, no include or
+# call cycle (nm over the objects). Also the first group of make test.
+check-layout: fidrun
+	@$(if $(wildcard build/venv/bin/python),build/venv/bin/python,python3) tests/tools/check_layout.py
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)

@@ -5,8 +5,8 @@
 
 #include "cuda/gpu_context.h"
 extern "C" {
-#include "run/cuda_visible.h"
 #include "core/osft/factors.h"
+#include "run/cuda_visible.h"
 }
 #include "cuda/gpu.h"
 

@@ -14,9 +14,9 @@
 
 #include "cuda/gpu_context.h"
 extern "C" {
-#include "util/clock.h"
 #include "core/quant/gptq_impl.h"
 #include "core/quant/quantizer.h"
+#include "util/clock.h"
 }
 #include "cuda/gpu.h"
 

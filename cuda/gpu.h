@@ -7,12 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/diag.h"
-#include "core/backend.h"
-
+/* C headers: C linkage for what they declare, also when a .cu includes this first */
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#include "core/backend.h"
+#include "util/diag.h"
 
 struct gpu_binding {
     int visible;       /* GPUs this process sees */

@@ -12,8 +12,8 @@
 #include <cusolverDn.h>
 
 extern "C" {
-#include "util/diag.h"
 #include "core/backend.h"
+#include "util/diag.h"
 }
 
 #define GPU_STREAMS 3

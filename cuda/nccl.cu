@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cuda/gpu_context.h"
 #include "cuda/gpu.h"
+#include "cuda/gpu_context.h"
 
 static int nccl_fail(ncclResult_t r, const char *call, const char *file, int line, struct diag *d)
 {

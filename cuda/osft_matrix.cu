@@ -12,9 +12,9 @@
 #include "cuda/metrics.h"
 #include "cuda/svd.h"
 extern "C" {
-#include "util/clock.h"
 #include "core/osft/factors.h"
 #include "core/osft/osft_matrix.h"
+#include "util/clock.h"
 }
 #include "cuda/gpu.h"
 

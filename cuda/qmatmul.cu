@@ -31,8 +31,8 @@
 
 #include "cuda/gpu_context.h"
 extern "C" {
-#include "util/clock.h"
 #include "core/quant/qmatmul.h"
+#include "util/clock.h"
 }
 #include "cuda/gpu.h"
 

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/clock.h"
-#include "mpi/comm.h"
 #include "core/osft/factors.h"
+#include "mpi/comm.h"
 #include "run/memory_plan.h"
+#include "util/clock.h"
 #ifdef FIDRUN_CUDA
 #include "cuda/gpu.h"
 #endif

@@ -3,18 +3,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/version.h"
-#include "cli/run_args.h"
+#include "cli/balance_pack.h"
 #include "cli/compare.h"
 #include "cli/detect_size.h"
-#include "cli/gptq_check.h"
 #include "cli/gptq.h"
+#include "cli/gptq_check.h"
 #include "cli/launcher.h"
 #include "cli/recover.h"
 #include "cli/report.h"
-#include "run/driver.h"
-#include "cli/balance_pack.h"
+#include "cli/run_args.h"
 #include "cli/validate.h"
+#include "cli/version.h"
+#include "run/driver.h"
 
 /* The commands that need no MPI: rank 0 does them, other ranks exit 0. */
 static const struct {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: the unit tests, then the integration scripts (multi-rank
+# `make test`: the layout's rules, the unit tests, then the integration scripts (multi-rank
 # runs, reports in a browser, a real Slurm, two hosts in network
 # namespaces), then one line with the totals. Exit status 0 only when
 # nothing failed. A test whose prerequisite is missing fails under CI=true
@@ -15,6 +15,10 @@ add_counts() {
   tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s)) tm=$((tm + ${m:-0}))
   : >"$counts"
 }
+# the layout's rules first (on the built tree and objects)
+COUNTS=$counts build/venv/bin/python tests/tools/check_layout.py
+add_counts tests/tools/check_layout.py
+echo
 # a sanitized build (make test SANITIZE=...) checks the unit tests for leaks too
 ASAN_OPTIONS=${FIDRUN_UNIT_ASAN_OPTIONS:-${ASAN_OPTIONS:-}} COUNTS=$counts tests/run-unit.sh "$@"
 add_counts unit

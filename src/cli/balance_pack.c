@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/schema.h"
 #include "cli/launcher.h"
+#include "config/schema.h"
 
 const char study_balance_usage[] =
     "usage: fidrun balance --ranks P[,P...] [--algo NAME[,NAME...]|all] (--costs FILE|- | --dist NAME [...])\n"

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "util/diag.h"
 #include "config/model_size.h"
 #include "io/safetensors.h"
 #include "io/st_model.h"
+#include "util/diag.h"
 
 static const char usage[] =
     "usage: fidrun detect-size NAME|FOLDER [...] [--json]\n"

@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/activations.h"
-#include "util/clock.h"
 #include "config/config.h"
-#include "run/device.h"
+#include "config/schema.h"
 #include "core/quant/gptq.h"
-#include "io/gptq_file.h"
 #include "core/quant/gptq_pack.h"
 #include "core/quant/quant_error.h"
+#include "io/activations.h"
+#include "io/gptq_file.h"
 #include "io/safetensors.h"
-#include "config/schema.h"
+#include "run/device.h"
+#include "util/clock.h"
 
 #define HELD_OUT_TOKENS 512 /* at most, for the error of the written weights */
 #define GPTQ_SAMPLES 128    /* calibration runs, GPTQ's customary count */

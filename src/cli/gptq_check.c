@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/hf_config.h"
 #include "core/quant/gptq_checkpoint.h"
 #include "io/gptq_file.h"
-#include "config/hf_config.h"
 #include "io/safetensors.h"
 #include "io/st_model.h"
 #include "util/text_file.h"

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "report/plot_gnuplot.h"
-#include "report/report_formats.h"
 #include "report/report_file.h"
+#include "report/report_formats.h"
 #include "report/report_html.h"
 
 static const char usage[] =

@@ -2,11 +2,11 @@
 
 #include <jansson.h>
 
-#include "mpi/comm.h"
-#include "run/device.h"
 #include "core/backend.h"
 #include "core/quant/qmatmul.h"
 #include "io/results.h"
+#include "mpi/comm.h"
+#include "run/device.h"
 #include "util/version.h"
 #include "util/yaml_tree.h"
 

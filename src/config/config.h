@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/diag.h"
 #include "core/balance/partition.h"
 #include "plugin/suite.h"
+#include "util/diag.h"
 #include "util/yaml_tree.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "util/diag.h"
 #include "config/models.h"
+#include "util/diag.h"
 
 struct hf_quant_config {
     int present;                /* the config has a quantization_config */

@@ -24,8 +24,8 @@
 #ifndef FIDRUN_PROFILE_H
 #define FIDRUN_PROFILE_H
 
-#include "util/diag.h"
 #include "config/model_size.h"
+#include "util/diag.h"
 #include "util/yaml_tree.h"
 
 struct size_config {

@@ -4,8 +4,8 @@
 #ifndef FIDRUN_LINALG_H
 #define FIDRUN_LINALG_H
 
-#include "util/diag.h"
 #include "core/matrix.h"
+#include "util/diag.h"
 
 /* SVD drivers: LAPACK's gesdd (divide and conquer, the CPU default) and
  * gesvd (QR iteration), cuSOLVER's gesvd, gesvdj (Jacobi) and gesvdp

@@ -5,10 +5,10 @@
 #ifndef FIDRUN_GPTQ_FILE_H
 #define FIDRUN_GPTQ_FILE_H
 
-#include "util/diag.h"
 #include "core/quant/gptq.h"
 #include "core/quant/gptq_pack.h"
 #include "io/safetensors.h"
+#include "util/diag.h"
 
 struct gptq_file_info {
     int bits;

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/diag.h"
 #include "plugin/task.h"
+#include "util/diag.h"
 
 #define JOURNAL_MAGIC 0x4e524a46u /* "FJRN" */
 

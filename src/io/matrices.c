@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/rng.h"
 #include "io/st_model.h"
+#include "util/rng.h"
 
 enum { STREAM_NOISE = 0, STREAM_LEFT = 1, STREAM_RIGHT = 2 };
 

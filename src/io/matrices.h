@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#include "util/diag.h"
 #include "core/matrix.h"
+#include "util/diag.h"
 
 /* Gaussian entries of scale std plus `spikes` rank-one directions u v^T with
  * strengths strength * std * (sqrt(m) + sqrt(n)) * decay^r: the noise's top

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "util/diag.h"
 #include "plugin/table.h"
+#include "util/diag.h"
 
 struct results_file;
 

@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "util/diag.h"
 #include "io/safetensors.h"
+#include "util/diag.h"
 
 struct st_model {
     char dir[512];

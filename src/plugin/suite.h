@@ -8,11 +8,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "plugin/checks.h"
-#include "util/diag.h"
 #include "core/backend.h"
+#include "plugin/checks.h"
 #include "plugin/table.h"
 #include "plugin/task.h"
+#include "util/diag.h"
 #include "util/yaml_tree.h"
 
 #define SUITE_MAX_TABLES 4 /* record tables, plus one after_table */

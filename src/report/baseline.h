@@ -3,9 +3,9 @@
 #ifndef FIDRUN_BASELINE_H
 #define FIDRUN_BASELINE_H
 
+#include "config/config.h"
 #include "plugin/checks.h"
 #include "report/compare.h"
-#include "config/config.h"
 
 /* Compares every table the two files share and reports tables of the
  * baseline that are missing now. */

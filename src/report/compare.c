@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/array.h"
 #include "config/schema.h"
+#include "util/array.h"
 
 void cmp_policy_defaults(struct cmp_policy *p)
 {

@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "util/diag.h"
 #include "plugin/table.h"
+#include "util/diag.h"
 
 #define CMP_MAX_OVERRIDES 16
 

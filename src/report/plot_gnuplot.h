@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "util/diag.h"
 #include "report/plot.h"
+#include "util/diag.h"
 
 /* The gnuplot program: $FIDRUN_GNUPLOT if set (a path; empty means none),
  * else gnuplot on PATH; NULL when there is none. */

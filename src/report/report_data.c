@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/array.h"
-#include "plugin/checks.h"
-#include "run/ranks.h"
 #include "io/results.h"
+#include "plugin/checks.h"
 #include "plugin/suite.h"
+#include "run/ranks.h"
+#include "util/array.h"
 
 struct attr_list {
     struct report_attr *items;

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/diag.h"
 #include "plugin/table.h"
+#include "util/diag.h"
 
 struct report_attr {
     char *name, *text;

@@ -7,8 +7,8 @@
 #include "plugin/checks.h"
 #include "report/plot_gnuplot.h"
 #include "report/report_plots.h"
-#include "util/version.h"
 #include "report/xml_out.h"
+#include "util/version.h"
 
 #define HTML_MAX_ROWS 5000
 

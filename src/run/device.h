@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 
-#include "util/diag.h"
 #include "core/backend.h"
 #include "run/cuda_visible.h"
+#include "util/diag.h"
 
 struct device_choice {
     const struct backend *backend;

@@ -7,10 +7,10 @@
 
 #include <stdint.h>
 
-#include "run/run_request.h"
-#include "core/balance/partition.h"
 #include "config/config.h"
+#include "core/balance/partition.h"
 #include "plugin/task.h"
+#include "run/run_request.h"
 
 struct plan {
     struct task_list tasks;

@@ -6,8 +6,8 @@
 #include <time.h>
 
 #include "config/config.h"
-#include "run/ranks.h"
 #include "io/results.h"
+#include "run/ranks.h"
 
 struct provenance {
     const struct run_config *cfg;

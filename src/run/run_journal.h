@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "run/run_request.h"
 #include "config/config.h"
 #include "io/journal.h"
-#include "run/plan.h"
 #include "plugin/suite.h"
+#include "run/plan.h"
+#include "run/run_request.h"
 
 struct stored_rows {
     unsigned char *rows;

@@ -2,8 +2,8 @@
 
 #include <time.h>
 
-#include "util/clock.h"
 #include "mpi/comm.h"
+#include "util/clock.h"
 
 #define LISTEN_SECONDS 0.05
 

@@ -6,17 +6,17 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "plugin/checks.h"
-#include "run/run_request.h"
-#include "mpi/comm.h"
 #include "config/config.h"
+#include "io/results.h"
+#include "mpi/comm.h"
+#include "plugin/checks.h"
+#include "plugin/suite.h"
 #include "run/device.h"
-#include "util/diag.h"
 #include "run/plan.h"
 #include "run/ranks.h"
-#include "io/results.h"
 #include "run/run_journal.h"
-#include "plugin/suite.h"
+#include "run/run_request.h"
+#include "util/diag.h"
 
 struct run_state {
     const struct run_request *req;

@@ -10,9 +10,9 @@
 #include <math.h>
 
 #include "core/osft/factors.h"
-#include "io/matrices.h"
 #include "core/osft/metrics.h"
 #include "core/osft/osft_matrix.h"
+#include "io/matrices.h"
 
 static inline struct matrix test_weight(const char *name, int64_t m, int64_t n, enum dtype t)
 {

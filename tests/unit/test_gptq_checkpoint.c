@@ -4,8 +4,8 @@
 
 #include <math.h>
 
-#include "core/quant/gptq_checkpoint.h"
 #include "core/half.h"
+#include "core/quant/gptq_checkpoint.h"
 
 /* A 4-bit layer (in 16, out 8, one group) of constant code and stored zero. */
 static void layer(struct gptq_packed *p, int code, int stored_zero)

@@ -2,8 +2,8 @@
  * errors a malformed layer gets. */
 #include "testutil.h"
 
-#include "io/gptq_file.h"
 #include "core/half.h"
+#include "io/gptq_file.h"
 #include "io/safetensors.h"
 
 static const char *temp_path(const char *name)

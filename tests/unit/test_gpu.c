@@ -7,12 +7,12 @@
 #include "osft_check.h"
 
 #ifdef FIDRUN_CUDA
+#include "core/half.h"
 #include "core/quant/calibration.h"
 #include "core/quant/gptq.h"
 #include "core/quant/gptq_pack.h"
-#include "cuda/gpu.h"
-#include "core/half.h"
 #include "core/quant/qmatmul.h"
+#include "cuda/gpu.h"
 
 static int setup(void **state)
 {

@@ -4,8 +4,8 @@
  * need, what is available and the fix; one that fits passes. */
 #include "testutil.h"
 
-#include "run/memory_plan.h"
 #include "plugin/suite.h"
+#include "run/memory_plan.h"
 
 static const char *config_text =
     "suites:\n"

@@ -5,9 +5,9 @@
 
 #include <math.h>
 
+#include "core/half.h"
 #include "core/quant/degenerate.h"
 #include "core/quant/gptq_pack.h"
-#include "core/half.h"
 #include "core/quant/qmatmul.h"
 #include "core/quant/quantizer.h"
 #include "util/rng.h"

@@ -4,9 +4,9 @@
 
 #include <math.h>
 
+#include "core/half.h"
 #include "core/quant/gptq.h"
 #include "core/quant/gptq_pack.h"
-#include "core/half.h"
 #include "core/quant/quantizer.h"
 #include "util/rng.h"
 

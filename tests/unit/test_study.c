@@ -4,9 +4,9 @@
 
 #include <math.h>
 
-#include "io/costs_text.h"
-#include "core/balance/distributions.h"
 #include "cli/balance_pack.h"
+#include "core/balance/distributions.h"
+#include "io/costs_text.h"
 
 static int parse(const char *text, const char *column, int integers, double **v, size_t *n, struct diag *d)
 {

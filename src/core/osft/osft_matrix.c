@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/clock.h"
 #include "core/osft/factors.h"
 #include "core/osft/osft_matrix.h"
+#include "util/clock.h"
 
 void held_factors_release(struct held_factors *h)
 {

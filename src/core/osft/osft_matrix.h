@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/diag.h"
 #include "core/backend.h"
 #include "core/matrix.h"
 #include "core/osft/metrics.h"
+#include "util/diag.h"
 
 struct osft_job {
     const struct matrix *w; /* host, m x n */

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/clock.h"
 #include "core/half.h"
+#include "util/clock.h"
 #include "util/rng.h"
 
 double gptq_code_minus_zero(const struct gptq_packed *p, int64_t *stored_max_zeros)

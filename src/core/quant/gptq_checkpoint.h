@@ -17,9 +17,9 @@
 
 #include <stdint.h>
 
-#include "util/diag.h"
 #include "core/quant/gptq_pack.h"
 #include "core/quant/qmatmul.h"
+#include "util/diag.h"
 
 #define GPTQ_KERNEL_REL_MEAN_BOUND 1e-6 /* fp32 accumulation against fp64, as the kernel suite's default */
 

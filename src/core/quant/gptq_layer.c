@@ -1,6 +1,6 @@
 /* The CPU backend's GPTQ of one layer: the reference, timed in two phases. */
-#include "util/clock.h"
 #include "core/quant/gptq.h"
+#include "util/clock.h"
 
 int gptq_layer_cpu(const float *w, int64_t out, int64_t in, const float *x, int64_t tokens, int64_t samples,
                    const struct quant_spec *s, struct quantized *qz, double *hessian_seconds, double *quant_seconds,

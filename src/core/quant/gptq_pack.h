@@ -22,8 +22,8 @@
 
 #include <stdint.h>
 
-#include "util/diag.h"
 #include "core/quant/gptq.h"
+#include "util/diag.h"
 
 enum zero_format { ZEROS_V1, ZEROS_V2 };
 

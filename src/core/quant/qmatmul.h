@@ -21,8 +21,8 @@
 
 #include <stdint.h>
 
-#include "util/diag.h"
 #include "core/quant/gptq_pack.h"
+#include "util/diag.h"
 
 enum accum_mode { ACCUM_FP32, ACCUM_FP16 };
 

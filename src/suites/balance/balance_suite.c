@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/costs_text.h"
 #include "config/schema.h"
+#include "io/costs_text.h"
 #include "plugin/suite.h"
 #include "suites/balance/timed_runs.h"
 

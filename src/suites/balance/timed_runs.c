@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/clock.h"
 #include "io/costs_text.h"
+#include "util/clock.h"
 
 int time_partition(struct partition_spec s, const double *cost, size_t n, int32_t nranks, int repeats,
                    int32_t *owner, struct timed_partition *out, struct diag *d)

@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/diag.h"
 #include "core/balance/distributions.h"
 #include "core/balance/packing.h"
 #include "core/balance/partition.h"
+#include "util/diag.h"
 
 struct timed_partition {
     struct partition_metrics m;

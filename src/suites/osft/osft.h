@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
-#include "io/matrices.h"
 #include "config/models.h"
+#include "io/matrices.h"
 #include "plugin/task.h"
 
 /* A matrix of a checkpoint the suite decomposes. */

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mpi/factor_bcast.h"
 #include "core/osft/factors.h"
+#include "mpi/factor_bcast.h"
 #include "suites/osft/osft_impl.h"
 
 static const struct column bcast_cols[] = {

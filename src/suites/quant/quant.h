@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-#include "core/quant/calibration.h"
 #include "config/models.h"
+#include "core/quant/calibration.h"
 #include "plugin/task.h"
 
 #define QUANT_MAX_MODELS 4

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/schema.h"
 #include "core/quant/gptq.h"
 #include "core/quant/gptq_pack.h"
 #include "core/quant/qmatmul.h"
 #include "core/quant/quantizer.h"
 #include "io/safetensors.h"
-#include "config/schema.h"
 #include "io/st_model.h"
 #include "suites/quant/quant_impl.h"
 

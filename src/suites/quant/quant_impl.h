@@ -10,9 +10,9 @@
 #include <stdint.h>
 
 #include "plugin/checks.h"
-#include "util/diag.h"
 #include "plugin/suite.h"
 #include "suites/quant/quant.h"
+#include "util/diag.h"
 #include "util/yaml_tree.h"
 
 #define QUANT_MAX_SHAPES (QUANT_MAX_MODELS * T_COUNT + QUANT_MAX_LIST)

@@ -9,16 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/clock.h"
+#include "core/half.h"
+#include "core/membw.h"
 #include "core/quant/degenerate.h"
 #include "core/quant/gptq.h"
 #include "core/quant/gptq_pack.h"
-#include "core/half.h"
-#include "core/membw.h"
 #include "core/quant/qmatmul.h"
 #include "core/quant/quantizer.h"
-#include "util/rng.h"
 #include "suites/quant/quant_impl.h"
+#include "util/clock.h"
+#include "util/rng.h"
 
 enum { V_PLAIN, V_ACT, V_V1, V_COUNT };
 

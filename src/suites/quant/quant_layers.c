@@ -5,17 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/clock.h"
-#include "util/hash.h"
-#include "io/activations.h"
+#include "core/half.h"
 #include "core/quant/gptq.h"
 #include "core/quant/gptq_pack.h"
-#include "core/half.h"
-#include "io/matrices.h"
 #include "core/quant/quant_error.h"
+#include "io/activations.h"
+#include "io/matrices.h"
 #include "io/safetensors.h"
 #include "io/st_model.h"
 #include "suites/quant/quant_impl.h"
+#include "util/clock.h"
+#include "util/hash.h"
 
 /* The spectrum of the OSFT suite's synthetic weights: a decaying set of
  * strong directions over Gaussian noise, as trained layers have. */

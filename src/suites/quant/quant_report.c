@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/clock.h"
 #include "core/quant/gptq_pack.h"
 #include "core/quant/qmatmul.h"
 #include "suites/quant/quant_impl.h"
+#include "util/clock.h"
 
 static void print_layers(FILE *out, const struct quant_layer_record *r, size_t n)
 {
