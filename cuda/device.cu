@@ -6,7 +6,7 @@
 #include "cuda/gpu_context.h"
 extern "C" {
 #include "core/osft/factors.h"
-#include "run/cuda_visible.h"
+#include "util/cuda_visible.h"
 }
 #include "cuda/gpu.h"
 

@@ -7,7 +7,12 @@
  * quantizer are the CPU reference's own code (gptq_impl.h, quantizer.h);
  * the sweep's updates use explicitly rounded operations (no fused
  * multiply-add) as the reference computes them, so codes differ only
- * where cuBLAS sums in another order. */
+ * where cuBLAS sums in another order.
+ *
+ * CPU reference: core/quant/gptq.c and core/quant/gptq_layer.c; held
+ * together by tests/unit/test_gpu.c (test_gptq_against_cpu) and the quant
+ * suite's cross_check_every sample. See docs/kernels.md.
+ */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

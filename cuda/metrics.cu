@@ -1,3 +1,11 @@
+/* The kernels around cuSOLVER and cuBLAS in one OSFT job: scaling by the
+ * singular values, the |A - A'| statistics, ||I - G||_1 and the factor
+ * checksum. CPU references: core/cpu_linalg.c (the split reconstruction),
+ * core/osft/metrics.c (diff_stats_compute, identity_defect_norm1) and
+ * core/osft/factors.c (factor_checksum); held together by
+ * tests/unit/test_gpu.c (test_osft_every_driver compares the GPU job's
+ * figures with the CPU's) and the broadcast's checksum check. See
+ * docs/kernels.md. */
 #include "cuda/metrics.h"
 
 #include <math.h>

@@ -1,9 +1,9 @@
 /* Kernels the CUDA backend launches around cuSOLVER and cuBLAS: scaling by
  * the singular values, |A - A'| statistics, ||I - G||_1 and the factor
  * checksum. Each has a plain C reference it is tested against
- * (metrics.c, factors.c). */
-#ifndef FIDRUN_OSFT_KERNELS_H
-#define FIDRUN_OSFT_KERNELS_H
+ * (core/osft/metrics.c, core/osft/factors.c). */
+#ifndef FIDRUN_CUDA_METRICS_H
+#define FIDRUN_CUDA_METRICS_H
 
 #include <cuda_runtime.h>
 #include <stdint.h>

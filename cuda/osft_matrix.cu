@@ -2,7 +2,13 @@
  * SVD (cuSOLVER), the split reconstruction (cuBLAS GEMM), |W - W'| and the
  * Gram defects (cuBLAS SYRK and our kernels) all run on the device, and
  * only per-column sums and the singular values come back. The Gram
- * products run on their own streams, beside the reconstruction. */
+ * products run on their own streams, beside the reconstruction.
+ *
+ * CPU reference: core/osft/osft_matrix.c (with core/cpu_linalg.c and
+ * core/osft/metrics.c); held together by tests/unit/test_gpu.c
+ * (test_osft_every_driver, test_auto_reruns_what_misses_the_tolerance) and
+ * the cross_check_every sample of each run. See docs/kernels.md.
+ */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>

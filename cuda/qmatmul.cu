@@ -21,7 +21,13 @@
  *
  * The harness times it as llm.c's dev/cuda does: warm-up, cudaEvents around
  * each call, the L2 cache flushed before each, and beside it in the same
- * run device-to-device copy bandwidth and cublasGemmEx on fp16 weights. */
+ * run device-to-device copy bandwidth and cublasGemmEx on fp16 weights.
+ *
+ * CPU reference: core/quant/qmatmul.c (and qmatmul_tiles.c); both are held
+ * to an fp64 dequant-matmul by tests/unit/test_gpu.c
+ * (test_kernels_against_fp64) and by every kernel task of the quant suite.
+ * See docs/kernels.md.
+ */
 #include <cuda_fp16.h>
 #include <math.h>
 #include <mma.h>

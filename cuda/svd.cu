@@ -1,3 +1,8 @@
+/* Thin SVD of a tall matrix on the GPU by a cuSOLVER driver (gesvd,
+ * gesvdj, gesvdp), auto timing the candidates on the first matrix of each
+ * shape. CPU reference: cpu_svd in core/cpu_linalg.c (LAPACK gesdd/gesvd);
+ * held together by tests/unit/test_gpu.c (test_osft_every_driver: every
+ * driver's factors against LAPACK's ratios). See docs/kernels.md. */
 #include "cuda/svd.h"
 
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* Thin SVD of a tall matrix on the GPU by cuSOLVER driver, with auto
  * timing the candidates on the first matrix of each shape. */
-#ifndef FIDRUN_SVD_GPU_H
-#define FIDRUN_SVD_GPU_H
+#ifndef FIDRUN_CUDA_SVD_H
+#define FIDRUN_CUDA_SVD_H
 
 #include "cuda/gpu_context.h"
 

@@ -8,8 +8,8 @@
 
 #include "core/osft/factors.h"
 #include "mpi/comm.h"
-#include "run/memory_plan.h"
 #include "util/clock.h"
+#include "util/meminfo.h"
 #ifdef FIDRUN_CUDA
 #include "cuda/gpu.h"
 #endif

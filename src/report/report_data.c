@@ -7,8 +7,8 @@
 
 #include "io/results.h"
 #include "plugin/checks.h"
+#include "plugin/ranks.h"
 #include "plugin/suite.h"
-#include "run/ranks.h"
 #include "util/array.h"
 
 struct attr_list {

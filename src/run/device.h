@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "core/backend.h"
-#include "run/cuda_visible.h"
+#include "util/cuda_visible.h"
 #include "util/diag.h"
 
 struct device_choice {

@@ -50,23 +50,6 @@ int memory_check(const struct run_config *cfg, const struct plan *p, struct memo
                      memory_text(share, have, sizeof have), ranks_here, ranks_here == 1 ? "" : "s", hint);
 }
 
-double memory_available_here(void)
-{
-    /* testing hook: a smaller machine than this one */
-    const char *fake = getenv("FIDRUN_MEMORY_AVAILABLE_MIB");
-    if (fake && *fake)
-        return atof(fake) * 1048576.0;
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[256];
-    double kib = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kib * 1024.0;
-}
-
 void memory_print_prediction(const struct run_config *cfg, const struct plan *p, FILE *out)
 {
     struct memory_peak worst = {0, -1};

@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "run/plan.h"
+#include "util/meminfo.h"
 
 #define MEMORY_PROCESS_BYTES (64.0 * 1048576.0) /* code, libraries, MPI and BLAS buffers: measured about 30 MiB */
 
@@ -27,9 +28,6 @@ struct memory_peak memory_peak_of_rank(const struct run_config *cfg, const struc
 int memory_check(const struct run_config *cfg, const struct plan *p, struct memory_peak peak, double available,
                  int ranks_here, const char *what, const char *where, struct diag *d);
 
-/* This machine's MemAvailable from /proc/meminfo, in bytes; 0 when unknown.
- * FIDRUN_MEMORY_AVAILABLE_MIB (a test hook) stands in for it. */
-double memory_available_here(void);
 
 /* validate's line: every rank's predicted peak, the largest named, against
  * this machine with all nranks ranks on it. */

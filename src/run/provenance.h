@@ -7,7 +7,7 @@
 
 #include "config/config.h"
 #include "io/results.h"
-#include "run/ranks.h"
+#include "plugin/ranks.h"
 
 struct provenance {
     const struct run_config *cfg;

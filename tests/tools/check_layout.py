@@ -11,7 +11,9 @@ and on the built objects; `make check-layout`, and the first group of
   4. no include cycle among the headers;
   5. no two object files call each other in a loop (from `nm`: file A
      uses a symbol file B defines), so every file has a place in one order;
-  6. only src/io/results.c includes <hdf5.h>, only mpi/ includes <mpi.h>.
+  6. only src/io/results.c includes <hdf5.h>, only mpi/ includes <mpi.h>;
+  7. no cycle among the folders (core/ with its subfolders as one, each
+     suite as its own): the layers have one order.
 
 Prints a line per rule, "layout: N passed, N failed, 0 skipped", and the
 counts for tests/run-all.sh to $COUNTS when set. Standard library only.
@@ -88,6 +90,19 @@ def sccs(graph):
     return out
 
 
+def folder_of(path):
+    """The layer a file belongs to: src/<top> (core/ and its subfolders as
+    one, each suite on its own), mpi, cuda, or main for src/main.c."""
+    parts = path.split("/")
+    if parts[0] in ("mpi", "cuda"):
+        return parts[0]
+    if len(parts) == 2:
+        return "main"
+    if parts[1] == "suites" and len(parts) > 3:
+        return "suites/" + parts[2]
+    return parts[1]
+
+
 def object_of(src):
     return os.path.join("build", os.path.splitext(src)[0] + ".o")
 
@@ -104,11 +119,30 @@ def symbols(obj):
     return defined, used
 
 
+def layer_order(graph):
+    """The folders from the top layer down (a topological order; ties by name)."""
+    indeg = {v: 0 for v in graph}
+    for v in graph:
+        for w in graph[v]:
+            indeg[w] = indeg.get(w, 0) + 1
+    order, ready = [], sorted(v for v, k in indeg.items() if k == 0)
+    while ready:
+        v = ready.pop(0)
+        order.append(v)
+        for w in sorted(graph.get(v, ())):
+            indeg[w] -= 1
+            if indeg[w] == 0:
+                ready.append(w)
+                ready.sort()
+    return order
+
+
 def main():
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     files = sources()
-    problems = {k: [] for k in ("core", "suites", "qualified", "include cycles", "call cycles", "hdf5 and mpi")}
-    header_graph = {}
+    problems = {k: [] for k in ("core", "suites", "qualified", "include cycles", "call cycles", "hdf5 and mpi",
+                                "folder cycles")}
+    header_graph, folder_graph = {}, {}
     for f in files:
         quoted = [inc for kind, inc in includes(f) if kind == '"']
         system = [inc for kind, inc in includes(f) if kind == "<"]
@@ -124,12 +158,16 @@ def main():
                 problems["qualified"].append(f"{f} includes \"{inc}\", which names no file under src/ or the top")
             if f.endswith(".h") and target and target.endswith(".h"):
                 header_graph.setdefault(f, set()).add(target)
+            if target and folder_of(target) != folder_of(f):
+                folder_graph.setdefault(folder_of(f), set()).add(folder_of(target))
+        folder_graph.setdefault(folder_of(f), set())
         header_graph.setdefault(f, set())
         if "hdf5.h" in system and f != "src/io/results.c":
             problems["hdf5 and mpi"].append(f"{f} includes <hdf5.h> (only src/io/results.c may)")
         if "mpi.h" in system and not f.startswith("mpi/"):
             problems["hdf5 and mpi"].append(f"{f} includes <mpi.h> (only mpi/ may)")
     problems["include cycles"] = [" -> ".join(c) for c in sccs(header_graph)]
+    problems["folder cycles"] = [" <-> ".join(c) for c in sccs(folder_graph)]
 
     # calls between the program's object files: every built source's object
     objs = [object_of(f) for f in files if f.endswith((".c", ".cu")) and os.path.exists(object_of(f))]
@@ -151,6 +189,8 @@ def main():
         "include cycles": f"no include cycle among {sum(f.endswith('.h') for f in files)} headers",
         "call cycles": f"no two of {len(objs)} object files call each other in a loop",
         "hdf5 and mpi": "<hdf5.h> only in src/io/results.c, <mpi.h> only in mpi/",
+        "folder cycles": f"no cycle among {len(folder_graph)} folders: "
+                         + " > ".join(layer_order(folder_graph)),
     }
     passed = failed = 0
     print("layout (docs/layout.md)")

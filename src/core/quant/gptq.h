@@ -75,7 +75,7 @@ int gptq_quantize(const float *w, int64_t out, int64_t in, struct hessian *h, co
                   struct quantized *qz, struct diag *d);
 
 /* hessian_from_activations then gptq_quantize, each phase timed: the CPU
- * backend's gptq_layer (linalg.h). */
+ * backend's gptq_layer (core/backend.h). */
 int gptq_layer_cpu(const float *w, int64_t out, int64_t in, const float *x, int64_t tokens, int64_t samples,
                    const struct quant_spec *s, struct quantized *qz, double *hessian_seconds, double *quant_seconds,
                    struct diag *d);

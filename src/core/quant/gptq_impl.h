@@ -1,5 +1,5 @@
 /* GPTQ's steps, shared by the CPU reference (gptq.c) and the GPU port
- * (cuda/gptq_gpu.cu): the host-side preparation (spec checks, symmetric H,
+ * (cuda/gptq.cu): the host-side preparation (spec checks, symmetric H,
  * whole-row and static group parameters, dead columns, act-order
  * permutation of W and H) and the finish (scales, g_idx, codes back in the
  * original column order) are this one code; only the inverse factor and

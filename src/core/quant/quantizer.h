@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The same code serves the CPU and the GPU sweep (cuda/gptq_gpu.cu); none
+/* The same code serves the CPU and the GPU sweep (cuda/gptq.cu); none
  * of it has a multiply-add a compiler could fuse, so both round alike. */
 #ifdef __CUDACC__
 #define QUANT_HD __host__ __device__

@@ -1,4 +1,4 @@
-#include "run/cuda_visible.h"
+#include "util/cuda_visible.h"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "run/ranks.h"
+#include "plugin/ranks.h"
 
 #include <math.h>
 #include <stdlib.h>

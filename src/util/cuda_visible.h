@@ -1,6 +1,6 @@
 /* CUDA_VISIBLE_DEVICES read the way the CUDA runtime reads it, so a rank
  * can name the GPU it bound by the host's numbering. Pure; the CUDA
- * backend (cuda/gpu_device.cu) and the tests use it without the rest of
+ * backend (cuda/device.cu) and the tests use it without the rest of
  * run/device.c. */
 #ifndef FIDRUN_CUDA_VISIBLE_H
 #define FIDRUN_CUDA_VISIBLE_H
