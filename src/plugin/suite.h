@@ -1,6 +1,6 @@
-/* A suite is one kind of test (OSFT fidelity, ...): one file fills in this
- * table and one line in suite.c registers it. The driver, MPI, HDF5 and
- * reporting never learn suite names. */
+/* A suite is one kind of test (OSFT fidelity, ...): its folder fills in
+ * this table and one line in plugin/registry.c registers it. The driver,
+ * MPI, HDF5 and reporting never learn suite names. */
 #ifndef FIDRUN_SUITE_H
 #define FIDRUN_SUITE_H
 
