@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "config/model_size.h"
+#include "io/contained.h"
 #include "io/safetensors.h"
 #include "io/st_model.h"
 #include "util/diag.h"
@@ -39,9 +40,9 @@ static int count_folder(const char *dir, double *billions, int *files, struct di
     char probe[4096];
     struct stat st;
     snprintf(probe, sizeof probe, "%s/model.safetensors.index.json", dir);
-    int hf = stat(probe, &st) == 0;
+    int hf = lstat(probe, &st) == 0; /* a link too: st_model_open says where it leads */
     snprintf(probe, sizeof probe, "%s/model.safetensors", dir);
-    hf |= stat(probe, &st) == 0;
+    hf |= lstat(probe, &st) == 0;
     if (hf) {
         struct st_model m;
         int rc = st_model_open(dir, &m, d);
@@ -65,7 +66,8 @@ static int count_folder(const char *dir, double *billions, int *files, struct di
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct st_file f;
-        if ((rc = st_open(path, &f, d)))
+        int fd;
+        if ((rc = contained_open(dir, e->d_name, &fd, NULL, d)) || (rc = st_open_fd(path, fd, &f, d)))
             break;
         for (size_t i = 0; i < f.n; i++)
             total += (double)f.tensors[i].numel;

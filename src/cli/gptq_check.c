@@ -13,6 +13,7 @@
 
 #include "config/hf_config.h"
 #include "core/quant/gptq_checkpoint.h"
+#include "io/contained.h"
 #include "io/gptq_file.h"
 #include "io/safetensors.h"
 #include "io/st_model.h"
@@ -96,7 +97,7 @@ static int read_quant_config(const char *dir, struct hf_quant_config *q, char *o
     int missing;
     char *text;
     snprintf(origin, size, "%s/quantize_config.json", dir);
-    if (!(text = text_file_read(origin, &len, &missing, d)))
+    if (!(text = contained_read_text(dir, "quantize_config.json", &len, &missing, d)))
         return missing ? diag_fail(d, FR_USAGE, "%s: no quantization_config in config.json and no "
                                                 "quantize_config.json: not a GPTQ checkpoint?", dir)
                        : d->code;

@@ -114,15 +114,26 @@ static int by_offset(const void *a, const void *b)
 
 int st_open(const char *path, struct st_file *f, struct diag *d)
 {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        *f = (struct st_file){0};
+        return diag_fail(d, FR_USAGE, "%s: cannot open: %s", path, strerror(errno));
+    }
+    return st_open_fd(path, fd, f, d);
+}
+
+int st_open_fd(const char *path, int fd, struct st_file *f, struct diag *d)
+{
     *f = (struct st_file){.path = strdup(path)};
-    if (!f->path)
+    if (!f->path) {
+        close(fd);
         return diag_fail(d, FR_RUNTIME, "out of memory");
-    int fd = open(path, O_RDONLY);
+    }
     struct stat sb;
-    if (fd < 0 || fstat(fd, &sb)) {
-        int rc = diag_fail(d, FR_USAGE, "%s: cannot open: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+        int rc = fstat(fd, &sb) ? diag_fail(d, FR_USAGE, "%s: cannot open: %s", path, strerror(errno))
+                                : diag_fail(d, FR_USAGE, "%s: not a regular file", path);
+        close(fd);
         st_close(f);
         return rc;
     }

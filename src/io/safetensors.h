@@ -46,6 +46,9 @@ size_t st_dtype_size(enum st_dtype t);
 
 /* Errors name the file and, where it applies, the tensor (exit code 2). */
 int st_open(const char *path, struct st_file *f, struct diag *d);
+/* The same on a file already open (it is closed, mapped or not); path names
+ * it in messages. */
+int st_open_fd(const char *path, int fd, struct st_file *f, struct diag *d);
 void st_close(struct st_file *f);
 
 const struct st_tensor *st_find(const struct st_file *f, const char *name);

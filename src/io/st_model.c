@@ -4,19 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/hf_config.h"
-#include "util/text_file.h"
+#include "io/contained.h"
 
 #define INDEX_FILE "model.safetensors.index.json"
 #define SINGLE_FILE "model.safetensors"
-
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 void st_model_close(struct st_model *m)
 {
@@ -34,13 +28,18 @@ static int add_shard(struct st_model *m, const char *file, struct diag *d)
     for (size_t i = 0; i < m->nshards; i++)
         if (strcmp(m->shards[i].path, path) == 0)
             return FR_OK;
-    if (!file_exists(path))
+    int fd, missing;
+    if (contained_open(m->dir, file, &fd, &missing, d))
+        return d->code;
+    if (missing)
         return diag_fail(d, FR_USAGE, "%s/%s names shard '%s', which is not in the folder", m->dir, INDEX_FILE, file);
     struct st_file *grown = realloc(m->shards, (m->nshards + 1) * sizeof *grown);
-    if (!grown)
+    if (!grown) {
+        close(fd);
         return diag_fail(d, FR_RUNTIME, "out of memory");
+    }
     m->shards = grown;
-    int rc = st_open(path, &m->shards[m->nshards], d);
+    int rc = st_open_fd(path, fd, &m->shards[m->nshards], d);
     if (!rc)
         m->nshards++;
     return rc;
@@ -51,8 +50,14 @@ static int read_index(struct st_model *m, struct diag *d)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", m->dir, INDEX_FILE);
+    size_t len;
+    int missing;
+    char *text = contained_read_text(m->dir, INDEX_FILE, &len, &missing, d);
+    if (!text)
+        return d->code;
     json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
+    json_t *root = json_loadb(text, len, 0, &je);
+    free(text);
     if (!root)
         return diag_fail(d, FR_USAGE, "%s:%d:%d: not valid JSON: %s", path, je.line, je.column, je.text);
     json_t *map = json_object_get(root, "weight_map");
@@ -112,17 +117,20 @@ int st_model_open(const char *dir, struct st_model *m, struct diag *d)
         return diag_fail(d, FR_USAGE, "%s: path too long", dir);
     memcpy(m->dir, dir, len);
     m->dir[len] = '\0';
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", m->dir, INDEX_FILE);
-    int rc;
-    if (file_exists(path)) {
+    int rc, fd, no_index = 0, no_single = 0;
+    if ((rc = contained_open(m->dir, INDEX_FILE, &fd, &no_index, d)))
+        return rc;
+    if (fd >= 0)
+        close(fd); /* read_index reads it again, through the same check */
+    if (!no_index) {
         m->indexed = 1;
         rc = read_index(m, d);
-    } else {
-        snprintf(path, sizeof path, "%s/%s", m->dir, SINGLE_FILE);
-        rc = file_exists(path) ? add_shard(m, SINGLE_FILE, d)
-                               : diag_fail(d, FR_USAGE, "%s: no %s or %s (not a HuggingFace model folder?)", m->dir,
-                                           SINGLE_FILE, INDEX_FILE);
+    } else if ((rc = contained_open(m->dir, SINGLE_FILE, &fd, &no_single, d)) == FR_OK) {
+        if (fd >= 0)
+            close(fd);
+        rc = !no_single ? add_shard(m, SINGLE_FILE, d)
+                        : diag_fail(d, FR_USAGE, "%s: no %s or %s (not a HuggingFace model folder?)", m->dir,
+                                    SINGLE_FILE, INDEX_FILE);
     }
     if (!rc)
         rc = check_duplicates(m, d);
@@ -159,7 +167,7 @@ int st_model_config(const char *dir, char *origin, size_t size, struct hf_config
     *have = 0;
     size_t len;
     int missing;
-    char *text = text_file_read(origin, &len, &missing, d);
+    char *text = contained_read_text(dir, "config.json", &len, &missing, d);
     if (!text)
         return missing ? FR_OK : d->code;
     int rc = hf_config_parse(text, len, origin, c, d);

@@ -20,6 +20,7 @@ struct osft_config {
     const struct model_preset *model; /* synthetic weights: the shapes */
     char path[512];                   /* source: checkpoint: the model folder */
     struct st_model *checkpoint;
+    int checkpoint_has_config;        /* config.json beside the weights: their shapes are checked against it */
     struct osft_checkpoint_matrix *matrices;
     size_t nmatrices;
     int64_t layers; /* 0: all of the model's layers */

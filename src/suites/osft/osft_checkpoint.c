@@ -63,6 +63,7 @@ int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, cons
     int have_config;
     if (st_model_config(cfg->path, origin, sizeof origin, &hc, &have_config, &inner))
         return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"), "%s", inner.msg);
+    cfg->checkpoint_has_config = have_config;
     unsigned own = have_config ? model_targets(&hc.shape) : TARGETS_SPLIT | TARGETS_FUSED;
     char whose[sizeof origin + 64];
     if (have_config)

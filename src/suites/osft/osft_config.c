@@ -162,7 +162,10 @@ void osft_inputs(const void *vcfg, long long seed, char *buf, size_t size)
 {
     const struct osft_config *cfg = vcfg;
     if (cfg->source == SOURCE_CHECKPOINT)
-        snprintf(buf, size, "checkpoint %s", cfg->path);
+        snprintf(buf, size, "checkpoint %s%s", cfg->path,
+                 cfg->checkpoint_has_config ? ""
+                                            : " (no config.json: the layout is read from the tensor names, their "
+                                              "shapes are not checked against one)");
     else
         snprintf(buf, size, "synthetic weights (seed %lld)", seed);
 }
