@@ -55,6 +55,7 @@ const char cli_usage[] =
     "  --html FILE.html      also write the HTML report with plots (fidrun report --format html)\n"
     "  --resume DIR|auto     finish the interrupted run of this config whose journal is in DIR\n"
     "                        (its output folder; auto: the config's, starting afresh if none)\n"
+    "  --fresh               start over where an earlier run left a journal (it is kept, renamed)\n"
     "  --ranks P             validate: plan for P ranks (default: the MPI size, else 1)\n"
     "  --json                validate: print the plan as JSON\n"
     "  --help, -h            this text\n"
@@ -106,6 +107,8 @@ const char cli_run_usage[] =
     "  --resume DIR|auto     finish the interrupted run of this config from the journal in DIR\n"
     "                        (its output folder; auto: the config's, starting afresh if none),\n"
     "                        with any number of ranks; fidrun recover writes what it holds\n"
+    "  --fresh               start over instead: an earlier run's journal in the output folder is\n"
+    "                        kept as NAME.journal.old-YYYYmmdd-HHMMSS, nothing is deleted\n"
     "\n"
     "Each finished task is journaled in OUTPUT/NAME.journal/ until the results file is in\n"
     "place. SIGTERM or SIGINT stops every rank after its task and writes an incomplete\n"
@@ -141,7 +144,7 @@ static const char *const long_options[] = {"--suite",    "--only",      "--set",
                                            "--out",      "--seed",      "--quiet",     "--verbose",
                                            "--help",     "--version",   "--ranks",     "--json",
                                            "--baseline", "--tolerance", "--band",      "--atol",
-                                           "--save-baseline", "--junit", "--html", "--progress", "--resume"};
+                                           "--save-baseline", "--junit", "--html", "--progress", "--resume", "--fresh"};
 
 static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
 {
@@ -210,6 +213,8 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
         return c->json = 1, FR_OK;
     if (strcmp(arg, "--save-baseline") == 0)
         return c->run.save_baseline = 1, FR_OK;
+    if (strcmp(arg, "--fresh") == 0)
+        return c->run.fresh = 1, FR_OK;
     if (is_option(arg, "--junit")) {
         if (!(v = option_value(argc, argv, i, "--junit", d)))
             return FR_USAGE;
@@ -345,9 +350,12 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
         return diag_fail(d, FR_USAGE, "%s", explicit_command ? "which config? usage: fidrun validate CONFIG.yaml"
                                                               : "no config file given; usage: fidrun CONFIG.yaml "
                                                                 "[options] (see fidrun --help)");
-    if ((c->run.baseline || c->run.save_baseline || c->run.junit || c->run.html || c->run.resume) && c->command != CMD_RUN)
-        return diag_fail(d, FR_USAGE, "--baseline, --save-baseline, --junit, --html and --resume belong to a run, "
-                                      "not to 'fidrun validate'");
+    if ((c->run.baseline || c->run.save_baseline || c->run.junit || c->run.html || c->run.resume || c->run.fresh) &&
+        c->command != CMD_RUN)
+        return diag_fail(d, FR_USAGE, "--baseline, --save-baseline, --junit, --html, --resume and --fresh belong to a "
+                                      "run, not to 'fidrun validate'");
+    if (c->run.fresh && c->run.resume)
+        return diag_fail(d, FR_USAGE, "--fresh starts over and --resume goes on: give one of them");
     if ((c->ranks || c->json) && c->command != CMD_VALIDATE)
         return diag_fail(d, FR_USAGE, "--ranks and --json belong to 'fidrun validate'; a run uses the MPI size");
     return FR_OK;

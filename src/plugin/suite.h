@@ -79,6 +79,13 @@ struct suite {
     int (*after_tasks)(const void *cfg, const struct run_context *ctx, void *row, struct diag *d);
     const struct table_desc *after_table;
 
+    /* Optional: before any task runs, on the rank that will run it, reads
+     * what task t takes from outside (a checkpoint's tensor, an activations
+     * file) and holds it to what the run would (finite values, shapes), so
+     * bad input ends the job with exit 2 before anything is journaled.
+     * FR_USAGE naming the file and tensor. */
+    int (*check_inputs)(const void *cfg, const struct task *t, struct diag *d);
+
     /* Optional: the memory one task holds at its peak, in bytes (its
      * matrices and workspaces, on the host; on a GPU about the same on the
      * device), for the check before the run. */

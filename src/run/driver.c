@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/backend.h"
 #include "io/results.h"
 #include "mpi/comm.h"
+#include "mpi/heartbeat.h"
 #include "plugin/ranks.h"
 #include "report/baseline.h"
 #include "report/report_file.h"
@@ -61,6 +63,10 @@ static int setup(struct run_state *s)
         run_journal_dir(&s->cfg, dir, sizeof dir);
         int resume = s->req->recover || (s->req->resume && (strcmp(s->req->resume, "auto") != 0 ||
                                                              run_journal_exists(dir)));
+        struct stat there;
+        if (s->req->fresh && lstat(dir, &there) == 0 &&
+            (rc = run_journal_set_aside(dir, s->journal_kept, sizeof s->journal_kept, &s->d)))
+            return rc;
         rc = resume ? run_journal_load(&s->journal, s->req->recover, &s->cfg, s->req, &s->plan, &s->d)
                     : run_journal_create(&s->journal, &s->cfg, s->req, &s->plan, &s->d);
     }
@@ -110,6 +116,8 @@ static void print_header(struct run_state *s)
     if (s->req->only)
         printf("only tasks matching '%s'\n", s->req->only);
     ranks_print_gpus(s->ranks, s->ci.size, stdout);
+    if (s->journal_kept[0])
+        printf("--fresh: the earlier run's journal is kept as %s\n", s->journal_kept);
     if (s->journal.attempt > 1 || s->req->recover)
         printf("journal %s: %s %d · %zu tasks done in %zu files%s\n", s->journal.dir,
                s->req->recover ? "attempts" : "attempt", s->journal.attempt, s->journal.ndone, s->journal.files,
@@ -121,6 +129,18 @@ static void print_header(struct run_state *s)
         printf("%s\n", line);
     }
     fflush(stdout);
+}
+
+/* The ranks watch each other from here to the end (mpi/heartbeat.h). */
+static void start_heartbeats(struct run_state *s)
+{
+    char(*hosts)[COMM_HOST_MAX] = NULL;
+    if (s->ci.rank == 0 && !(hosts = malloc((size_t)s->ci.size * sizeof *hosts)))
+        comm_abort(&s->ci, FR_RUNTIME, "out of memory");
+    for (int r = 0; hosts && r < s->ci.size; r++)
+        snprintf(hosts[r], COMM_HOST_MAX, "%s", s->ranks[r].host);
+    heartbeat_start(&s->ci, config_silence_limit(&s->cfg), (const char(*)[COMM_HOST_MAX])hosts);
+    free(hosts);
 }
 
 static struct run_context run_context_for(const struct run_state *s, size_t suite)
@@ -292,9 +312,13 @@ static void execute(struct run_state *s)
         }
         if (watching)
             watchdog_disarm();
-        if (rc)
-            comm_abort(&s->ci, rc, "%s task %s%s: %s", slot->suite->name, t->name,
-                       nb > 1 ? " (or one run beside it)" : "", s->d.msg);
+        if (rc) {
+            char what[2600];
+            snprintf(what, sizeof what, "%s task %s%s: %s", slot->suite->name, t->name,
+                     nb > 1 ? " (or one run beside it)" : "", s->d.msg);
+            run_journal_mark_stopped(s->journal.dir, s->ci.rank, s->ci.host, rc, what);
+            comm_abort(&s->ci, rc, "%s", what);
+        }
         size_t sizes[nb];
         for (size_t i = k; i < k + nb; i++) {
             struct record_head head = {todo[i]->id, s->ci.rank, todo[i]->cost, secs[i]};
@@ -592,12 +616,16 @@ int driver_run(int *argc, char ***argv, const struct run_request *c)
         rc = agree(s, share_journal(s));
     if (!rc)
         rc = agree(s, check_memory(s));
+    if (!rc)
+        rc = agree(s, check_inputs(s));
     if (rc && s->ci.rank == 0 && s->journal.created) /* refused before any task: the new journal holds nothing */
         run_journal_remove(&s->journal);
     if (!rc) {
         blas_set_threads((int)s->cfg.threads);
         rc = agree(s, gather_rank_identities(s));
     }
+    if (!rc)
+        start_heartbeats(s);
     if (!rc)
         rc = agree(s, new_suite_states(s));
     if (!rc) {
@@ -616,6 +644,7 @@ int driver_run(int *argc, char ***argv, const struct run_request *c)
     for (size_t i = 0; i < CONFIG_MAX_SUITES; i++)
         for (size_t t = 0; t < SUITE_MAX_TABLES; t++)
             free(s->records[i][t]);
+    heartbeat_stop();
     free_suite_states(s);
     run_journal_free(&s->journal);
     free(s->ran);

@@ -1,8 +1,9 @@
-/* Checks before the first task: the output folder's free space and each
- * rank's memory. */
+/* Checks before the first task: the output folder's free space, each
+ * rank's memory, and the inputs of each rank's tasks. */
 #include "run/run_state.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "run/memory_plan.h"
 
@@ -35,5 +36,24 @@ int check_memory(struct run_state *s)
         rc = memory_check(&s->cfg, &s->plan, peak, s->dev.gpu_memory_gib * 1073741824.0, 1, "GPU memory", where,
                           &s->d);
     }
+    return rc;
+}
+
+int check_inputs(struct run_state *s)
+{
+    const struct plan *p = &s->plan;
+    size_t *mine = malloc((p->tasks.n ? p->tasks.n : 1) * sizeof *mine);
+    if (!mine)
+        return diag_fail(&s->d, FR_RUNTIME, "out of memory");
+    size_t n = plan_rank_tasks(p, s->ci.rank, mine);
+    int rc = FR_OK;
+    for (size_t k = 0; k < n && !rc; k++) {
+        const struct task *t = &p->tasks.items[mine[k]];
+        const struct suite_slot *slot = &s->cfg.suites[t->suite];
+        struct diag inner = {0};
+        if (slot->suite->check_inputs && (rc = slot->suite->check_inputs(slot->cfg, t, &inner)))
+            diag_fail(&s->d, rc, "%s task %s, before the run: %s", slot->suite->name, t->name, inner.msg);
+    }
+    free(mine);
     return rc;
 }

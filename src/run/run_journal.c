@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/array.h"
@@ -97,13 +98,29 @@ int run_journal_create(struct run_journal *rj, const struct run_config *cfg, con
     rj->file.fd = -1;
     rj->attempt = 1;
     run_journal_dir(cfg, rj->dir, sizeof rj->dir);
-    if (run_journal_exists(rj->dir))
+    if (run_journal_exists(rj->dir)) {
+        char why[1200];
+        if (run_journal_stop_reason(rj->dir, why, sizeof why))
+            return diag_fail(d, FR_USAGE,
+                             "%s holds the journal of a run of '%s' that stopped on an error: %s. Fix that, then "
+                             "go on with --resume %s, or start over with --fresh (the old journal is kept under "
+                             "another name)",
+                             rj->dir, cfg->name, why, cfg->output);
         return diag_fail(d, FR_USAGE,
                          "%s holds the journal of an interrupted run of '%s': resume it with --resume %s (or "
-                         "--resume auto), turn it into a results file with fidrun recover %s, or remove the folder",
+                         "--resume auto), turn it into a results file with fidrun recover %s, or start over with "
+                         "--fresh (the old journal is kept under another name)",
                          rj->dir, cfg->name, cfg->output, rj->dir);
-    if (mkdir(rj->dir, 0777) != 0 && errno != EEXIST)
+    }
+    /* mkdir is the lock: of two runs started into one folder at once, the
+     * second finds the folder made and stops, before either writes a task */
+    if (mkdir(rj->dir, 0777) != 0) {
+        if (errno == EEXIST)
+            return diag_fail(d, FR_USAGE, "%s exists: another run of '%s' is using the output folder %s (or one "
+                                          "stopped before writing its run.json; remove the folder if none is)",
+                             rj->dir, cfg->name, cfg->output);
         return diag_fail(d, FR_RUNTIME, "cannot create the journal folder '%s': %s", rj->dir, strerror(errno));
+    }
     json_t *doc = identity(cfg, c, p);
     if (!doc)
         return diag_fail(d, FR_RUNTIME, "out of memory");
@@ -243,6 +260,73 @@ int run_journal_load(struct run_journal *rj, const char *dir, const struct run_c
     return rc;
 }
 
+/* stopped-rank-R.txt: what ended the run on rank R */
+static int is_stop_file(const char *name)
+{
+    return strncmp(name, "stopped-rank-", 13) == 0;
+}
+
+void run_journal_mark_stopped(const char *dir, int rank, const char *host, int code, const char *message)
+{
+    char path[1200], tmp[1210];
+    snprintf(path, sizeof path, "%s/stopped-rank-%d.txt", dir, rank);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return; /* the job ends all the same; the journal only says less */
+    fprintf(f, "rank %d (%s), exit %d: %s\n", rank, host, code, message);
+    if (fclose(f) == 0)
+        rename(tmp, path);
+    else
+        unlink(tmp);
+}
+
+int run_journal_stop_reason(const char *dir, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    DIR *dh = opendir(dir);
+    if (!dh)
+        return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(dh))) {
+        if (!is_stop_file(e->d_name) || strstr(e->d_name, ".tmp"))
+            continue;
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(buf, (int)size, f)) {
+            buf[strcspn(buf, "\n")] = '\0';
+            found = 1;
+        }
+        if (f)
+            fclose(f);
+    }
+    closedir(dh);
+    return found;
+}
+
+int run_journal_set_aside(const char *dir, char *kept, size_t size, struct diag *d)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+    for (int k = 1; k < 1000; k++) {
+        if (k == 1)
+            snprintf(kept, size, "%s.old-%s", dir, stamp);
+        else
+            snprintf(kept, size, "%s.old-%s-%d", dir, stamp, k);
+        struct stat st;
+        if (lstat(kept, &st) == 0)
+            continue;
+        if (rename(dir, kept) == 0)
+            return FR_OK;
+        return diag_fail(d, FR_RUNTIME, "--fresh: cannot rename the old journal '%s' to '%s': %s", dir, kept,
+                         strerror(errno));
+    }
+    return diag_fail(d, FR_RUNTIME, "--fresh: no free name for the old journal '%s'", dir);
+}
+
 int run_journal_open(struct run_journal *rj, int rank, struct diag *d)
 {
     char path[1200];
@@ -258,7 +342,7 @@ void run_journal_remove(struct run_journal *rj)
         return;
     struct dirent *e;
     while ((e = readdir(dh))) {
-        if (!is_journal_file(e->d_name) && strcmp(e->d_name, "run.json") != 0 &&
+        if (!is_journal_file(e->d_name) && !is_stop_file(e->d_name) && strcmp(e->d_name, "run.json") != 0 &&
             strcmp(e->d_name, "config.yaml") != 0) /* recover's copy of the config */
             continue;
         char file[1400];

@@ -54,6 +54,14 @@ int run_journal_create(struct run_journal *rj, const struct run_config *cfg, con
 int run_journal_load(struct run_journal *rj, const char *dir, const struct run_config *cfg, const struct run_request *c,
                      const struct plan *p, struct diag *d);
 
+/* Any rank, as a task error ends the job: what stopped it, in
+ * dir/stopped-rank-R.txt, so that the next run into the folder can say so. */
+void run_journal_mark_stopped(const char *dir, int rank, const char *host, int code, const char *message);
+/* The first stop reason in dir, if any (1), into buf. */
+int run_journal_stop_reason(const char *dir, char *buf, size_t size);
+/* --fresh: dir renamed to dir.old-YYYYmmdd-HHMMSS (kept, not deleted). */
+int run_journal_set_aside(const char *dir, char *kept, size_t size, struct diag *d);
+
 /* Every rank: opens attempt-<A>-rank-<R>.jnl in rj->dir. */
 int run_journal_open(struct run_journal *rj, int rank, struct diag *d);
 

@@ -25,6 +25,7 @@ struct run_request {
     const char *junit;     /* --junit FILE.xml: the checks as JUnit XML after the run */
     const char *html;      /* --html FILE.html: the HTML report after the run */
     const char *resume;    /* --resume DIR|auto: finish an interrupted run from its journal */
+    int fresh;             /* --fresh: set an earlier run's journal aside (renamed) and start over */
     const char *recover;   /* fidrun recover DIR: the journal folder turned into a results file */
     struct cmp_policy cmp; /* --tolerance, --atol, --band */
     int argc;              /* the whole command line, for provenance */

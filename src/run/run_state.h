@@ -34,6 +34,7 @@ struct run_state {
     struct run_journal journal;  /* every rank: its journal file; rank 0: what an earlier attempt left */
     unsigned char *ran;          /* per task: run by this job (every rank's, after execute) */
     int interrupted;             /* the signal that stopped a rank, on every rank after execute */
+    char journal_kept[1100];     /* rank 0, --fresh: where the earlier run's journal now is */
     struct diag d;
 };
 
@@ -51,6 +52,10 @@ struct run_summary {
 /* driver_checks.c: before the first task */
 double output_bytes(const struct run_state *s);
 int check_memory(struct run_state *s);
+/* Every rank, its own tasks: each suite's check_inputs (a checkpoint's
+ * tensors read and held to be finite, ...), so bad input ends the run with
+ * exit 2 before anything runs; the first error is named with its rank. */
+int check_inputs(struct run_state *s);
 
 /* driver_journal.c: the journal's part of a run */
 int share_journal(struct run_state *s);

@@ -46,6 +46,7 @@ size_t osft_batch(const void *cfg, const struct run_context *ctx, const struct t
 int osft_run_batch(const void *cfg, const struct run_context *ctx, const struct task *const *tasks, size_t n,
                    void *const *records, double *seconds, struct diag *d);
 double osft_task_bytes(const void *cfg, const struct task *t);
+int osft_check_inputs(const void *cfg, const struct task *t, struct diag *d);
 
 /* osft_summary.c */
 int osft_summarize(const void *cfg, const void *const *records, const size_t *n, const struct report_opts *o,

@@ -227,3 +227,18 @@ double osft_task_bytes(const void *vcfg, const struct task *t)
     double elem = cfg->dtype == DT_F64 ? 8 : 4;
     return elem * (2 * m * n + k * (m + n) + 4 * k * k + 8 * k + (m > n ? m : n)) + 32 * k;
 }
+
+/* A checkpoint's tensor, read and held finite before the run (synthetic
+ * weights have nothing to check). */
+int osft_check_inputs(const void *vcfg, const struct task *t, struct diag *d)
+{
+    const struct osft_config *cfg = vcfg;
+    if (cfg->source != SOURCE_CHECKPOINT)
+        return FR_OK;
+    struct matrix w;
+    struct matrix_source src = {(enum matrix_source_kind)cfg->source, 0, cfg->spectrum, cfg->checkpoint};
+    int rc = matrix_source_load(&src, t->name, t->dims[0], t->dims[1], (enum dtype)cfg->dtype, &w, d);
+    if (!rc)
+        mat_free(&w);
+    return rc;
+}

@@ -61,4 +61,5 @@ const struct suite suite_osft = {
     .after_tasks = osft_broadcast,
     .after_table = &osft_bcast_table,
     .task_bytes = osft_task_bytes,
+    .check_inputs = osft_check_inputs,
 };

@@ -36,6 +36,7 @@ int quant_configure(const struct ynode *node, const char *path, void *cfg, struc
 void quant_describe(const void *cfg, char *buf, size_t size);
 void quant_inputs(const void *cfg, long long seed, char *buf, size_t size);
 
+int quant_check_inputs(const void *cfg, const struct task *t, struct diag *d);
 int quant_run_layer(const struct quant_config *cfg, const struct run_context *ctx, const struct task *t,
                     struct quant_layer_record *r, struct diag *d);
 int quant_run_kernel(const struct quant_config *cfg, const struct run_context *ctx, const struct task *t,

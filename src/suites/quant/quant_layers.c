@@ -220,3 +220,27 @@ int quant_run_layer(const struct quant_config *cfg, const struct run_context *ct
     gptq_packed_free(&p);
     return rc;
 }
+
+/* A layer task's checkpoint weight and calibration file, read and held
+ * finite before the run; synthetic inputs have nothing to check. */
+int quant_check_inputs(const void *vcfg, const struct task *t, struct diag *d)
+{
+    const struct quant_config *cfg = vcfg;
+    if (t->table != 0)
+        return FR_OK;
+    struct quant_shape shapes[QUANT_MAX_SHAPES];
+    quant_layer_shapes(&cfg->layers, shapes);
+    const struct quant_shape *s = &shapes[t->dims[0]];
+    int rc = FR_OK;
+    if (s->tensor) {
+        float *w = NULL;
+        rc = checkpoint_weight(cfg->layers.checkpoint, s, &w, d);
+        free(w);
+    }
+    if (!rc && cfg->calib.source == CALIB_FILE) {
+        struct activation_sets a;
+        if (!(rc = load_activations(cfg, 0, s->in, &a, d)))
+            activation_sets_free(&a);
+    }
+    return rc;
+}

@@ -171,4 +171,5 @@ const struct suite suite_quant = {
     .ntables = 2,
     .summarize = quant_summarize,
     .task_bytes = quant_task_bytes,
+    .check_inputs = quant_check_inputs,
 };
