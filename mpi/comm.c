@@ -13,6 +13,24 @@ enum { TAG_PROGRESS = 101 };
 
 static int thread_level = MPI_THREAD_SINGLE;
 
+/* Waits for a nonblocking collective by testing it between naps (0.1 ms,
+ * growing to 5 ms), so that a rank waiting for a slow or frozen one sleeps
+ * instead of spinning a core in the MPI library's poll loop. */
+static void wait_sleeping(MPI_Request *req)
+{
+    long nap_ns = 100000;
+    int done = 0;
+    for (;;) {
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        struct timespec ts = {0, nap_ns};
+        nanosleep(&ts, NULL);
+        if (nap_ns < 5000000)
+            nap_ns *= 2;
+    }
+}
+
 int comm_init(int *argc, char ***argv, struct comm_info *ci)
 {
     memset(ci, 0, sizeof *ci);
@@ -41,8 +59,11 @@ int comm_agree(int status, int reporter, int *first)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     mine[0] = status != FR_OK && reporter ? rank : INT_MAX;
     mine[1] = status != FR_OK ? rank : INT_MAX;
-    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    MPI_Allreduce(mine, lowest, 2, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Request req[2];
+    MPI_Iallreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &req[0]);
+    MPI_Iallreduce(mine, lowest, 2, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &req[1]);
+    wait_sleeping(&req[0]);
+    wait_sleeping(&req[1]);
     int who = lowest[0] != INT_MAX ? lowest[0] : lowest[1];
     if (first)
         *first = who == INT_MAX ? -1 : who;
@@ -76,7 +97,9 @@ void comm_self(struct comm_info *ci)
 
 int comm_bcast_int(int value)
 {
-    MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Ibcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD, &req);
+    wait_sleeping(&req);
     return value;
 }
 
@@ -84,7 +107,9 @@ void comm_bcast_bytes(void *buf, size_t bytes)
 {
     for (size_t off = 0; off < bytes;) { /* MPI counts are ints */
         int chunk = bytes - off > (size_t)1 << 30 ? 1 << 30 : (int)(bytes - off);
-        MPI_Bcast((char *)buf + off, chunk, MPI_BYTE, 0, MPI_COMM_WORLD);
+        MPI_Request req;
+        MPI_Ibcast((char *)buf + off, chunk, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
+        wait_sleeping(&req);
         off += (size_t)chunk;
     }
 }
@@ -93,7 +118,9 @@ void comm_max_bytes(unsigned char *mask, size_t n)
 {
     for (size_t off = 0; off < n;) {
         int chunk = n - off > (size_t)1 << 30 ? 1 << 30 : (int)(n - off);
-        MPI_Allreduce(MPI_IN_PLACE, mask + off, chunk, MPI_UNSIGNED_CHAR, MPI_MAX, MPI_COMM_WORLD);
+        MPI_Request req;
+        MPI_Iallreduce(MPI_IN_PLACE, mask + off, chunk, MPI_UNSIGNED_CHAR, MPI_MAX, MPI_COMM_WORLD, &req);
+        wait_sleeping(&req);
         off += (size_t)chunk;
     }
 }
@@ -101,7 +128,9 @@ void comm_max_bytes(unsigned char *mask, size_t n)
 int comm_max_int(int value)
 {
     int worst;
-    MPI_Allreduce(&value, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Iallreduce(&value, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &req);
+    wait_sleeping(&req);
     return worst;
 }
 
@@ -114,7 +143,9 @@ int comm_gather_bytes(const void *buf, size_t bytes, void **all, size_t *total, 
      * too large, so nobody waits on a rank that gave up. */
     long long mine = (long long)bytes;
     long long *counts = rank == 0 ? malloc((size_t)size * sizeof *counts) : NULL;
-    MPI_Gather(&mine, 1, MPI_LONG_LONG, counts, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Igather(&mine, 1, MPI_LONG_LONG, counts, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD, &req);
+    wait_sleeping(&req);
     int ok = 1;
     int *icounts = NULL, *displs = NULL;
     char *out = NULL;
@@ -135,11 +166,13 @@ int comm_gather_bytes(const void *buf, size_t bytes, void **all, size_t *total, 
         if (ok)
             ok = (out = malloc(sum ? (size_t)sum : 1)) != NULL;
     }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Ibcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD, &req);
+    wait_sleeping(&req);
     int status = FR_OK;
-    if (ok)
-        MPI_Gatherv(buf, (int)bytes, MPI_BYTE, out, icounts, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
-    else
+    if (ok) {
+        MPI_Igatherv(buf, (int)bytes, MPI_BYTE, out, icounts, displs, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
+        wait_sleeping(&req);
+    } else
         status = diag_fail(d, FR_RUNTIME, "cannot gather the records to rank 0 (over 2 GiB or out of memory)");
     free(counts);
     free(icounts);
@@ -208,14 +241,8 @@ void comm_nap(void)
 void comm_idle_barrier(void)
 {
     MPI_Request req;
-    int done = 0;
     MPI_Ibarrier(MPI_COMM_WORLD, &req);
-    for (;;) {
-        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-        if (done)
-            return;
-        comm_nap();
-    }
+    wait_sleeping(&req);
 }
 
 const char *comm_library_version(char *buf, size_t size)

@@ -100,6 +100,8 @@ static const struct field top_fields[] = {
     {.key = "balance", .type = FT_ENUM, .offset = offsetof(struct run_config, balance), .choices = balance_choices},
     {.key = "output", .type = FT_STRING, .offset = offsetof(struct run_config, output), .size = 512, .min = 1},
     {.key = "threads", .type = FT_INT, .offset = offsetof(struct run_config, threads), .min = 1, .max = 1024},
+    {.key = "heartbeat_timeout", .type = FT_REAL, .offset = offsetof(struct run_config, heartbeat_timeout), .min = 0,
+     .max = 1e7},
     {.key = "profile", .type = FT_STRING, .offset = offsetof(struct run_config, profile), .size = 128, .min = 1},
     {.key = "model", .type = FT_STRING, .offset = offsetof(struct run_config, model), .size = 256, .min = 1},
     {.key = "suites", .type = FT_CUSTOM, .custom = parse_suites, .required = 1},
@@ -216,6 +218,7 @@ int config_load(const char *path, const struct config_override *ov, size_t nov, 
     cfg->device = DEVICE_AUTO;
     cfg->balance = PARTITION_CODE(PA_LPT, 0);
     cfg->threads = 1;
+    cfg->heartbeat_timeout = 60;
     snprintf(cfg->output, sizeof cfg->output, "results");
     file_stem(path, cfg->name, sizeof cfg->name);
 
@@ -318,4 +321,13 @@ const char *config_inputs(const struct run_config *cfg, char *buf, size_t size)
             used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? " · " : "", one);
     }
     return buf;
+}
+
+double config_silence_limit(const struct run_config *cfg)
+{
+    double limit = cfg->heartbeat_timeout;
+    for (size_t i = 0; i < cfg->nsuites; i++)
+        if (cfg->suites[i].task_timeout > 0 && (limit <= 0 || cfg->suites[i].task_timeout < limit))
+            limit = cfg->suites[i].task_timeout;
+    return limit;
 }

@@ -38,6 +38,7 @@ struct run_config {
     int balance;
     char output[512];
     int64_t threads;
+    double heartbeat_timeout; /* seconds a rank may be silent before the job ends (0: not watched) */
     struct suite_slot suites[CONFIG_MAX_SUITES];
     size_t nsuites;
     char profile[128];         /* profile: as written */
@@ -55,6 +56,11 @@ int config_load(const char *path, const struct config_override *ov, size_t nov, 
 int config_select_suites(struct run_config *cfg, const char *list, struct diag *d);
 
 void config_free(struct run_config *cfg);
+
+/* How long a rank may go without a heartbeat: the smallest of
+ * heartbeat_timeout and the suites' task_timeout, among those set (> 0);
+ * 0 when none is. */
+double config_silence_limit(const struct run_config *cfg);
 
 /* Where the run's numbers come from, each suite's answer once, joined by
  * " · ": "synthetic weights (seed 1234)", "checkpoint DIR", ... */
