@@ -28,7 +28,9 @@ static int csv_field(const char *s, const char *end, long field, char *buf, size
         s++;
         e--;
     }
-    size_t len = (size_t)(e - s) < size - 1 ? (size_t)(e - s) : size - 1;
+    if ((size_t)(e - s) >= size)
+        return -2; /* longer than any number that can be read exactly */
+    size_t len = (size_t)(e - s);
     memcpy(buf, s, len);
     buf[len] = '\0';
     return 0;
@@ -85,7 +87,7 @@ static int locate_column(const char *column, const char *first, const char *end,
 int costs_parse(const char *text, size_t len, const char *source, const char *column, int integers, double **out,
                 size_t *n, struct diag *d)
 {
-    double *v = NULL;
+    double *v = NULL, sum = 0;
     size_t count = 0, cap = 0;
     long line = 0, field = 0;
     int located = 0, header = 0;
@@ -112,15 +114,30 @@ int costs_parse(const char *text, size_t len, const char *source, const char *co
         }
         char buf[256];
         double x;
-        if (csv_field(s, end, field, buf, sizeof buf)) {
+        int got = csv_field(s, end, field, buf, sizeof buf);
+        if (got) {
             free(v);
-            return diag_fail(d, FR_USAGE, "%s:%ld: this line has no column %ld", source, line, field + 1);
+            return got == -2 ? diag_fail(d, FR_USAGE, "%s:%ld: the value is over %zu characters long: not a number "
+                                                       "fidrun can represent", source, line, sizeof buf - 1)
+                             : diag_fail(d, FR_USAGE, "%s:%ld: this line has no column %ld", source, line, field + 1);
         }
         if (parse_value(buf, integers, &x)) {
             free(v);
             return diag_fail(d, FR_USAGE, "%s:%ld: expected a %s, found '%s'", source, line,
                              integers ? "whole number >= 0 (a length in tokens)" : "finite number >= 0 (a cost)",
                              buf);
+        }
+        if (integers && x > COSTS_MAX_LENGTH) {
+            free(v);
+            return diag_fail(d, FR_USAGE, "%s:%ld: a length of %s tokens is over 2^53 (%.0f), past which a double "
+                                          "cannot count tokens exactly", source, line, buf, COSTS_MAX_LENGTH);
+        }
+        sum += x;
+        if (!(sum <= COSTS_MAX_TOTAL)) {
+            free(v);
+            return diag_fail(d, FR_USAGE, "%s:%ld: the %s add up to more than %g here (this line: %s): the metrics "
+                                          "square the loads, so larger totals cannot be represented; scale them down",
+                             source, line, integers ? "lengths" : "costs", COSTS_MAX_TOTAL, buf);
         }
         if (array_reserve((void **)&v, &cap, count + 1, sizeof *v, 1024)) {
             free(v);

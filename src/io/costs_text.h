@@ -8,6 +8,13 @@
 
 #include "util/diag.h"
 
+/* What the metrics can carry: loads are summed and squared in doubles, so
+ * the total stays below 1e150 (its square below 1e300); a length must be a
+ * whole number a double holds exactly. Larger inputs are refused with
+ * their line, never turned into inf. */
+#define COSTS_MAX_TOTAL 1e150
+#define COSTS_MAX_LENGTH 9007199254740992.0 /* 2^53 */
+
 /* Pure: parses text. column NULL or "" takes the only or first column.
  * integers: every value must be a whole number (token counts). *out is
  * malloc'd. FR_OK, or FR_USAGE with "source:line: ..." in d. */

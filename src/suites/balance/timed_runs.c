@@ -78,5 +78,20 @@ int study_items(const char *file, const char *column, int integers, const struct
     if (dist_generate(spec, seed, nranks, items, n))
         return diag_fail(d, FR_RUNTIME, "out of memory generating %zu items of %s", dist_count(spec, nranks),
                          spec->name);
+    /* the same bounds as a file's: loads are summed and squared in doubles */
+    double sum = 0;
+    for (size_t i = 0; i < *n; i++) {
+        sum += (*items)[i];
+        if (!(sum <= COSTS_MAX_TOTAL) || (integers && (*items)[i] > COSTS_MAX_LENGTH)) {
+            int rc = diag_fail(d, FR_USAGE, "distribution %s: item %zu is %g and the total %g, over what the metrics "
+                                            "can represent (a total of %g%s): choose smaller parameters",
+                               spec->name, i, (*items)[i], sum, COSTS_MAX_TOTAL,
+                               integers ? ", lengths of 2^53" : "");
+            free(*items);
+            *items = NULL;
+            *n = 0;
+            return rc;
+        }
+    }
     return FR_OK;
 }
