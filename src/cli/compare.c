@@ -33,7 +33,8 @@ static const char compare_usage[] =
     "                                   html: one self-contained page with both runs' provenance,\n"
     "                                   a plot of the changes (gnuplot) and every compared metric\n"
     "  -o PATH                          write the report there instead of standard output\n"
-    "exit codes: 0 no regression, 1 regression, 2 usage error, 3 unreadable file\n";
+    "exit codes: 0 no regression, 1 regression, 2 usage error or a file that is not a readable\n"
+    "            results file (damaged, or not fidrun's), 3 cannot write the report\n";
 
 static int parse_number_option(const char *opt, const char *text, double lo, double *out, struct diag *d)
 {

@@ -93,7 +93,12 @@ int results_create(const char *dir, const char *name, time_t start, struct resul
     snprintf(rf->tmp, sizeof rf->tmp, "%s.h5.%ld.tmp", rf->base, (long)getpid());
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-    rf->file = H5Fcreate(rf->tmp, H5F_ACC_EXCL, fcpl, H5P_DEFAULT);
+    /* the 1.8 file format or later: its object headers and indexes carry
+     * checksums, so a damaged file is an error on reading, not a crash */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    rf->file = H5Fcreate(rf->tmp, H5F_ACC_EXCL, fcpl, fapl);
+    H5Pclose(fapl);
     H5Pclose(fcpl);
     if (rf->file < 0) {
         /* HDF5 says little: the folder's free space is the usual cause worth naming */
@@ -210,6 +215,7 @@ int results_write_table(struct results_file *rf, const char *group, const struct
     H5Pset_chunk(dcpl, 1, chunk);
     H5Pset_shuffle(dcpl);
     H5Pset_deflate(dcpl, 4);
+    H5Pset_fletcher32(dcpl); /* a checksum per chunk, checked on every read */
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t ds = H5Dcreate2(rf->file, path, file_type, space, lcpl, dcpl, H5P_DEFAULT);
@@ -274,16 +280,23 @@ int results_read_table(const char *path, const char *dataset, const struct table
     *n = 0;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return diag_fail(d, FR_RUNTIME, "cannot open results file '%s'", path);
+        return diag_fail(d, FR_USAGE, "cannot open results file '%s'", path);
     hid_t ds = H5Dopen2(f, dataset, H5P_DEFAULT);
     if (ds < 0) {
         H5Fclose(f);
-        return diag_fail(d, FR_RUNTIME, "%s: no table %s", path, dataset);
+        return diag_fail(d, FR_USAGE, "%s: no table %s", path, dataset);
     }
     hid_t space = H5Dget_space(ds);
     hsize_t dims[1] = {0};
+    int rank = H5Sget_simple_extent_ndims(space);
     H5Sget_simple_extent_dims(space, dims, NULL);
     H5Sclose(space);
+    if (rank != 1 || dims[0] > RESULTS_MAX_ROWS) {
+        H5Dclose(ds);
+        H5Fclose(f);
+        return diag_fail(d, FR_USAGE, "%s: table %s is not a list of at most %d rows (damaged?)", path, dataset,
+                         RESULTS_MAX_ROWS);
+    }
     void *buf = calloc(dims[0] ? dims[0] : 1, desc->row_size);
     hid_t mem = row_type(desc);
     herr_t st = buf && (dims[0] == 0 || H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) ? 0 : -1;
@@ -291,8 +304,11 @@ int results_read_table(const char *path, const char *dataset, const struct table
     H5Dclose(ds);
     H5Fclose(f);
     if (st < 0) {
+        int rc = buf ? diag_fail(d, FR_USAGE, "%s: cannot read table %s (damaged, or not written by fidrun: HDF5's "
+                                              "checksums or types disagree)", path, dataset)
+                     : diag_fail(d, FR_RUNTIME, "out of memory for table %s of %s", dataset, path);
         free(buf);
-        return diag_fail(d, FR_RUNTIME, "%s: cannot read table %s", path, dataset);
+        return rc;
     }
     *rows = buf;
     *n = dims[0];
@@ -335,14 +351,14 @@ int results_read_root_attr(const char *path, const char *key, char **value, stru
     *value = NULL;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return diag_fail(d, FR_RUNTIME, "cannot open results file '%s'", path);
+        return diag_fail(d, FR_USAGE, "cannot open results file '%s'", path);
     hid_t a = H5Aopen_by_name(f, "/", key, H5P_DEFAULT, H5P_DEFAULT);
     int rc = FR_OK, is_number;
     double x;
     if (a < 0)
-        rc = diag_fail(d, FR_RUNTIME, "%s: no attribute %s", path, key);
+        rc = diag_fail(d, FR_USAGE, "%s: no attribute %s", path, key);
     else if (attr_text(a, value, &is_number, &x))
-        rc = diag_fail(d, FR_RUNTIME, "%s: attribute %s is not a string or a number", path, key);
+        rc = diag_fail(d, FR_USAGE, "%s: attribute %s is not a string or a number", path, key);
     if (a >= 0)
         H5Aclose(a);
     H5Fclose(f);
@@ -398,12 +414,12 @@ int results_root_attrs(const char *path, results_attr_fn fn, void *arg, struct d
     quiet_hdf5();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return diag_fail(d, FR_RUNTIME, "cannot open results file '%s'", path);
+        return diag_fail(d, FR_USAGE, "cannot open results file '%s'", path);
     struct attr_walk w = {fn, arg, 0};
     hsize_t at = 0;
     herr_t e = H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, &at, on_attr, &w);
     H5Fclose(f);
     if (w.rc)
         return w.rc;
-    return e < 0 ? diag_fail(d, FR_RUNTIME, "%s: cannot read its attributes", path) : FR_OK;
+    return e < 0 ? diag_fail(d, FR_USAGE, "%s: cannot read its attributes (damaged?)", path) : FR_OK;
 }

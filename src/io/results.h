@@ -16,6 +16,9 @@ struct results_file;
 /* The HDF5 library's version, as it reports itself at run time ("1.10.8"). */
 const char *results_hdf5_version(char *buf, size_t size);
 
+/* A table read back has at most this many rows: more is a damaged file. */
+#define RESULTS_MAX_ROWS 100000000
+
 /* Creates the folder if needed and checks that a file can be made there. */
 int results_check_dir(const char *dir, struct diag *d);
 
@@ -44,7 +47,10 @@ int results_finish(struct results_file *rf, char *path, size_t size, struct diag
 /* Closes and removes the temporary file (after an error). */
 void results_discard(struct results_file *rf);
 
-/* Reads <dataset> into rows laid out by desc (columns matched by name). */
+/* Reads <dataset> into rows laid out by desc (columns matched by name). A
+ * file that cannot be opened or read (damaged, not fidrun's) is FR_USAGE:
+ * it is bad input; the file's own checksums (Fletcher-32 per chunk, those
+ * of the 1.8 format's metadata) catch damage before its bytes are used. */
 int results_read_table(const char *path, const char *dataset, const struct table_desc *desc, void **rows,
                        size_t *n, struct diag *d);
 
