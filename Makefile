@@ -127,7 +127,7 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: install all found deps deps-test deps-fuzz run test check-layout unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz valgrind clean FORCE
+.PHONY: install all found deps deps-test deps-fuzz run test check-layout fuzz-campaign unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz valgrind clean FORCE
 
 all: fidrun
 
@@ -249,6 +249,14 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(call show,LD,$@)OMPI_CC=$(FUZZ_CC) mpicc $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
 
 .SECONDARY: $(FUZZ_OBJS)
+
+# The hostile-input campaign at its large size (2,000 configs, every crafted
+# checkpoint through every entry point, 40 flips per results file, 10M-line
+# costs, 30 SIGKILLs); make test runs the small one.
+fuzz-campaign: deps-test
+	@$(MAKE) --no-print-directory fidrun build/tests/h5records
+	@d=$$(mktemp -d /tmp/fidrun-campaign.XXXXXX); $(MPI_ENV) build/venv/bin/python tests/campaign/campaign.py \
+	  ./fidrun build/tests/h5records $$d --size large; rc=$$?; rm -rf $$d; exit $$rc
 
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)

@@ -27,6 +27,13 @@ for script in run reliability reports slurm cluster; do
   COUNTS=$counts "tests/integration/$script.sh"
   add_counts "tests/integration/$script.sh"
 done
+# the hostile-input campaign at the size that fits here (make fuzz-campaign: larger)
+echo
+camp=$(mktemp -d /tmp/fidrun-campaign.XXXXXX)
+COUNTS=$counts timeout 1200 build/venv/bin/python tests/campaign/campaign.py ./fidrun build/tests/h5records "$camp" \
+  --size "${FIDRUN_CAMPAIGN_SIZE:-small}"
+add_counts tests/campaign/campaign.py
+rm -rf "$camp"
 echo
 if [ "$tm" -gt 0 ]; then
   echo "$tp passed, $tf failed, $ts skipped ($tm of them for a missing prerequisite: see the lines marked MISSING)"

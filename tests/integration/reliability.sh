@@ -213,4 +213,134 @@ PY
   else bad "non-finite weights" "exit $rc"; fi
 fi
 
+# 12. containment: a model folder's files must be inside it, and regular files
+if need_py "checkpoint containment"; then
+  ct=$work/contain
+  mkdir -p "$ct/_outside" "$ct/ck" "$ct/fifo" "$ct/zero" "$ct/hub/models--org--m/blobs" "$ct/hub/models--org--m/snapshots/abc"
+  "$PY" - "$ct" <<'PY'
+import sys, json, numpy as np
+from safetensors.numpy import save_file
+root = sys.argv[1]
+rng = np.random.default_rng(3)
+w = {f"model.layers.0.self_attn.{t}_proj.weight": rng.standard_normal((64, 64)).astype(np.float32) for t in "qo"}
+save_file(w, f"{root}/_outside/model.safetensors")
+save_file(w, f"{root}/hub/models--org--m/blobs/0123abcd")
+json.dump({"weight_map": {k: "model-00001-of-00001.safetensors" for k in w}}, open(f"{root}/ck/model.safetensors.index.json", "w"))
+PY
+  ln -s ../_outside/model.safetensors "$ct/ck/model-00001-of-00001.safetensors"
+  mkfifo "$ct/fifo/model.safetensors"
+  ln -s /dev/zero "$ct/zero/model.safetensors"
+  ln -s ../../blobs/0123abcd "$ct/hub/models--org--m/snapshots/abc/model.safetensors"
+  for np in 1 2; do
+    printf 'suites:\n  osft:\n    source: checkpoint\n    path: %s\n' "$ct/ck" >"$work/contain.yaml"
+    mpirun_fidrun $np "$work/contain.yaml" --out "$work/contain-out" -q
+    if [ $rc -eq 2 ] && grep -q "'model-00001-of-00001.safetensors' is a link to '../_outside/model.safetensors', which resolves to .*_outside/model.safetensors, outside the folder" "$out" &&
+      [ -z "$(ls "$work/contain-out" 2>/dev/null)" ]; then
+      ok "a shard linked outside its folder is refused at -np $np (exit 2), naming the link and its target; nothing written"
+    else bad "a shard linked outside the folder at -np $np" "exit $rc"; fi
+  done
+  for c in "fifo|is not a regular file (a FIFO)" "zero|is a link to '/dev/zero'"; do
+    printf 'suites:\n  osft:\n    source: checkpoint\n    path: %s\n' "$ct/${c%%|*}" >"$work/contain2.yaml"
+    out=$work/contain2.log
+    timeout 20 $FIDRUN validate "$work/contain2.yaml" >"$out" 2>&1
+    rc=$?
+    if [ $rc -eq 2 ] && grep -qF "${c#*|}" "$out"; then ok "model.safetensors as a ${c%%|*}: exit 2 at once ('${c#*|}')"
+    else bad "model.safetensors as a ${c%%|*}" "exit $rc"; fi
+  done
+  printf 'suites:\n  osft:\n    source: checkpoint\n    path: %s\n' "$ct/hub/models--org--m/snapshots/abc" >"$work/hub.yaml"
+  out=$work/hub.log
+  $FIDRUN validate "$work/hub.yaml" >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] && grep -q "checkpoint .*snapshots/abc (no config.json: the layout is read from the tensor names" "$out"; then
+    ok "a HuggingFace cache snapshot (files linked into its blobs/) is read; no config.json is said on the first line"
+  else bad "a HuggingFace cache snapshot" "exit $rc: $(head -c 300 "$out")"; fi
+fi
+
+# 13. bad input found before the first task: no journal is left to block the next run
+if need_py "bad input before the first task"; then
+  nanck=$work/nanck
+  mkdir -p "$nanck"
+  "$PY" - "$nanck" <<'PY'
+import sys, numpy as np
+from safetensors.numpy import save_file
+rng = np.random.default_rng(4)
+w = {f"model.layers.{l}.self_attn.{t}_proj.weight": rng.standard_normal((64, 64)).astype(np.float32) for l in range(2) for t in "qo"}
+w["model.layers.1.self_attn.o_proj.weight"][7, 9] = np.inf
+save_file(w, sys.argv[1] + "/model.safetensors")
+PY
+  printf 'name: nanck\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n' "$nanck" >"$work/nanck.yaml"
+  mpirun_fidrun 2 "$work/nanck.yaml" --out "$work/nanck-out" --progress log
+  if [ $rc -eq 2 ] && grep -q "model.layers.1.self_attn.o_proj.weight, before the run: .*1 non-finite value (0 NaN, 1 infinite), the first at row 7, column 9" "$out" &&
+    ! grep -q 'elapsed · eta' "$out" && [ ! -e "$work/nanck-out/nanck.journal" ]; then
+    ok "an infinite weight is found before the first task at -np 2: exit 2 naming tensor, row and column; no journal left"
+  else bad "bad input before the first task" "exit $rc"; fi
+fi
+
+# 14. a run that stops on an error says so to the next; --fresh starts over and keeps the old journal
+FIDRUN_INJECT_FAULT=model.layers.1.mlp.up_proj mpirun_fidrun 2 $smoke --out "$work/stopped" -q
+mpirun_fidrun 2 $smoke --out "$work/stopped" -q
+if [ $rc -eq 2 ] && grep -q "that stopped on an error: rank [01] ($(hostname)), exit 3: osft task model.layers.1.mlp.up_proj.weight: fault injected" "$out" &&
+  grep -q "start over with --fresh" "$out"; then
+  ok "the next run into a folder whose run stopped on an error names the error and the ways on (--resume, --fresh)"
+else bad "the next run after a stop" "exit $rc: $(tail -c 400 "$out")"; fi
+mpirun_fidrun 2 $smoke --out "$work/stopped" --fresh --progress off
+kept=$(ls -d "$work/stopped"/smoke-qwen2.5-0.5b.journal.old-* 2>/dev/null | head -n1)
+if [ $rc -eq 0 ] && [ -n "$kept" ] && [ -f "$kept/run.json" ] && grep -q "^--fresh: the earlier run's journal is kept as $kept" "$out" &&
+  [ ! -e "$(journal_of "$work/stopped")" ] && cmp=$(same_as_ref "$(newest "$work/stopped")"); then
+  ok "--fresh: the old journal kept as $(basename "$kept"), the run complete and equal to -np 1 ($cmp)"
+else bad "--fresh" "exit $rc, kept '${kept:-}'"; fi
+
+# 15. a rank stopped by SIGSTOP: the others notice its silence and end the job, naming it
+start_run 4 "$work/sigstop" --set suites.osft.layers=8 --set suites.osft.task_timeout=5
+wait_progress 2
+victim=""
+for p in $(pgrep -f "^$FIDRUN $smoke --out $work/sigstop( |\$)"); do
+  [ "$(tr '\0' '\n' </proc/$p/environ 2>/dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')" = 2 ] && victim=$p
+done
+t0=$SECONDS
+[ -n "$victim" ] && kill -STOP "$victim"
+wait $job
+rc=$?
+secs=$((SECONDS - t0))
+if [ -n "$victim" ] && [ $rc -eq 3 ] && [ $secs -le 12 ] &&
+  grep -q "rank 2 ($(hostname)) has sent no heartbeat for [0-9.]* s, over the limit of 5 s" "$out" && [ -z "$(ranks_of "$work/sigstop")" ]; then
+  ok "rank 2 of 4 stopped (SIGSTOP) under task_timeout 5: the job ended in ${secs}s (exit 3), naming rank 2 and its host; no rank left"
+else bad "a stopped rank" "victim '${victim:-}', exit $rc after ${secs}s"; fi
+# the others wait for it asleep: their CPU time while rank 2 is stopped and they are done
+start_run 4 "$work/sigstop2" --set suites.osft.task_timeout=20
+wait_progress 1 # past MPI's start-up, whose own waits are the library's
+victim=""
+for p in $(pgrep -f "^$FIDRUN $smoke --out $work/sigstop2( |\$)"); do
+  [ "$(tr '\0' '\n' </proc/$p/environ 2>/dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')" = 3 ] && victim=$p
+done
+[ -n "$victim" ] && kill -STOP "$victim"
+sleep 6 # the three others finish their tasks and wait for rank 3
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; }
+others=$(pgrep -f "^$FIDRUN $smoke --out $work/sigstop2( |\$)" | grep -vx "${victim:-x}")
+before=0; for p in $others; do before=$((before + $(cpu "$p"))); done
+sleep 4
+after=0; for p in $others; do after=$((after + $(cpu "$p"))); done
+ticks=$(getconf CLK_TCK)
+[ -n "$victim" ] && kill -CONT "$victim"
+wait $job
+rc=$?
+used=$(awk -v t=$((after - before)) -v k="$ticks" 'BEGIN { printf "%.2f", t / k }')
+if [ -n "$victim" ] && [ -n "$others" ] && awk -v u="$used" 'BEGIN { exit !(u < 0.4) }'; then
+  ok "three ranks waiting 4 s for a stopped one used ${used} s of CPU in all: they sleep, not spin (exit $rc once it went on)"
+else bad "waiting ranks sleep" "victim '${victim:-}', ${used} s of CPU in 4 s of waiting, exit $rc"; fi
+
+# 16. costs that cannot be represented are refused with their line, never printed as inf
+printf '1\n1e308\n3\n' >"$work/huge.txt"
+{ head -c 1000000 /dev/zero | tr '\0' 1; printf '\n2\n'; } >"$work/long.txt"
+for c in "balance --ranks 4 --costs $work/huge.txt|huge.txt:2: the costs add up to more than 1e+150" \
+  "pack --budget 130000 --ranks 4 --algo ffd --lengths $work/huge.txt|huge.txt:2: a length of 1e308 tokens is over 2^53" \
+  "balance --ranks 4 --costs $work/long.txt|long.txt:1: the value is over 255 characters long" \
+  "balance --ranks 4 --dist equal --value 1e300 --n 100|distribution equal: item 0 is 1e+300"; do
+  out=$work/huge.log
+  $FIDRUN ${c%%|*} >"$out" 2>&1
+  rc=$?
+  if [ $rc -eq 2 ] && grep -qF "${c#*|}" "$out" && ! grep -qw "inf" "$out"; then ok "fidrun ${c%% --*} refuses '${c#*|}' (exit 2)"
+  else bad "fidrun ${c%%|*}" "exit $rc: $(head -c 300 "$out")"; fi
+done
+
 finish reliability
