@@ -611,8 +611,9 @@ PY
     check_rc "OSFT on a sharded checkpoint folder at -np $np passes" 0
   done
   mpirun_fidrun 1 "$work/ckpt.yaml" --out "$work/ck-head" --only 'model.layers.0.self_attn.q_proj*' --progress off
-  if [ $rc -eq 0 ] && head -n1 "$out" | grep -qF " · checkpoint $ck · " && ! head -n1 "$out" | grep -q "synthetic"; then
-    ok "a checkpoint run's first line names the folder, not a seed"
+  if [ $rc -eq 0 ] && head -n1 "$out" | grep -qF " · checkpoint $ck (no config.json: the layout is read from the tensor names" &&
+    ! head -n1 "$out" | grep -q "synthetic"; then
+    ok "a checkpoint run's first line names the folder, not a seed, and that it has no config.json"
   else bad "a checkpoint run's first line" "exit $rc: $(head -n1 "$out")"; fi
   if cmp=$($H5 compare "$(newest "$work/ck1")" "$(newest "$work/ck2")" osft 2>&1); then
     ok "checkpoint OSFT at -np 2 identical to -np 1 ($cmp)"
