@@ -7,10 +7,34 @@
 
 enum col_type { COL_I32, COL_I64, COL_F64, COL_STR };
 
-/* How a baseline compare treats a column (compare.h). CMP_AUTO: strings
- * and integers must match, "s" columns are times, "/s" columns rates, other
- * numbers values within tolerance. */
-enum col_cmp { CMP_AUTO, CMP_IGNORE, CMP_KEY, CMP_EXACT, CMP_VALUE, CMP_TIME, CMP_RATE, CMP_PASS };
+/* How a baseline compare treats a column (report/compare.h), and which way
+ * is better:
+ *   CMP_LOWER   an error, a ratio, a loss, a count of bad things: lower is better
+ *   CMP_HIGHER  SQNR, efficiency, balance: higher is better
+ *   CMP_TIME    seconds: lower is better, judged against the runs' spread
+ *   CMP_RATE    GB/s, GFLOP/s, speed-ups: higher is better, as times
+ *   CMP_EXACT   must be equal (shapes, hashes, settings)
+ *   CMP_VALUE   must stay within a band either way (a closeness, such as a
+ *               ratio that should stay 1)
+ *   CMP_PASS    1 must stay 1 (a row's pass flag)
+ *   CMP_INFO    an input of the run (sigma_max, max |W|): shown, not judged
+ *   CMP_KEY     names the row; CMP_IGNORE not shown (rank, bookkeeping)
+ * CMP_AUTO: strings and integers exact, "s" times, "/s" rates, other numbers
+ * CMP_VALUE; every compared float column of a suite says its direction
+ * (tests/unit/test_compare.c holds them to it). */
+enum col_cmp {
+    CMP_AUTO,
+    CMP_IGNORE,
+    CMP_KEY,
+    CMP_EXACT,
+    CMP_VALUE,
+    CMP_TIME,
+    CMP_RATE,
+    CMP_PASS,
+    CMP_LOWER,
+    CMP_HIGHER,
+    CMP_INFO,
+};
 
 struct column {
     const char *name;

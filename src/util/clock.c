@@ -39,3 +39,41 @@ double median_seconds(double *t, int n)
     qsort(t, (size_t)n, sizeof *t, by_double);
     return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 }
+
+static double sorted_quantile(const double *t, int n, double q)
+{
+    double pos = q * (n - 1);
+    int lo = (int)pos;
+    return lo + 1 < n ? t[lo] + (pos - lo) * (t[lo + 1] - t[lo]) : t[n - 1];
+}
+
+void quartile_seconds(double *t, int n, double *q1, double *median, double *q3)
+{
+    qsort(t, (size_t)n, sizeof *t, by_double);
+    *median = sorted_quantile(t, n, 0.5);
+    *q1 = n >= QUARTILE_MIN_REPEATS ? sorted_quantile(t, n, 0.25) : NAN;
+    *q3 = n >= QUARTILE_MIN_REPEATS ? sorted_quantile(t, n, 0.75) : NAN;
+}
+
+double timed_section_end(double t0)
+{
+    static double slowdown = -1;
+    if (slowdown < 0) {
+        const char *f = getenv("FIDRUN_INJECT_SLOWDOWN");
+        slowdown = f && *f ? atof(f) : 0;
+        if (!(slowdown > 0 && slowdown < 100))
+            slowdown = 0;
+    }
+    double elapsed = now_seconds() - t0;
+    if (slowdown > 0) {
+        double until = t0 + (1 + slowdown) * elapsed, nap = until - now_seconds() - 1e-3;
+        if (nap > 0) { /* most of a long wait asleep; the last millisecond (all of a short one) by the clock */
+            struct timespec ts = {(time_t)nap, (long)((nap - (double)(time_t)nap) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+        while (now_seconds() < until)
+            ;
+        elapsed = now_seconds() - t0;
+    }
+    return elapsed;
+}

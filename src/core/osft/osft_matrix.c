@@ -53,7 +53,7 @@ int cpu_osft_matrix(const struct osft_job *job, struct osft_outcome *out, struct
 
     double t0 = now_seconds();
     int rc = cpu_svd(w, &u, &s, &vt, driver, d);
-    out->svd_seconds = now_seconds() - t0;
+    out->svd_seconds = timed_section_end(t0);
     if (!rc)
         rc = cpu_reconstruct_split(&u, &s, &vt, job->k_split, &w2, d);
     if (!rc) {

@@ -55,6 +55,7 @@ struct balance_partition_record {
     int32_t repeats;
     int32_t deterministic; /* every repeat gave the same assignment */
     double median_seconds;
+    double q1_seconds, q3_seconds; /* the repeats' spread, which a compare judges a change against */
 };
 
 struct balance_packing_record {
@@ -69,6 +70,7 @@ struct balance_packing_record {
     int32_t repeats;
     int32_t deterministic;
     double median_seconds;
+    double q1_seconds, q3_seconds;
 };
 
 #endif

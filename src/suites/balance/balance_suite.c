@@ -13,29 +13,33 @@
 /* ---- tables ---- */
 
 #define PART_COL(kind, field, unit) COL(kind, struct balance_partition_record, field, unit)
+#define PART_COLC(kind, field, unit, cmp) COLC(kind, struct balance_partition_record, field, unit, cmp)
 static const struct column partition_cols[] = {
     RECORD_HEAD_COLUMNS(struct balance_partition_record),
     PART_COL(COL_STR, distribution, ""), PART_COL(COL_STR, algorithm, ""),   COLC(COL_I32, struct balance_partition_record, ranks, "", CMP_KEY),
-    PART_COL(COL_I64, items, "count"),   PART_COL(COL_F64, total, ""),       PART_COL(COL_F64, makespan, ""),
-    PART_COL(COL_F64, lower_bound, ""),  PART_COL(COL_F64, gap, ""),         PART_COL(COL_F64, max_over_mean, ""),
-    PART_COL(COL_F64, min_over_max, ""), PART_COL(COL_F64, load_std, ""),    PART_COL(COL_F64, efficiency, ""),
-    PART_COL(COL_I64, min_items, "count"), PART_COL(COL_I64, max_items, "count"),
-    PART_COL(COL_I64, unassigned, "count"), PART_COL(COL_F64, load_sum_error, ""),
-    PART_COL(COL_I32, repeats, "count"), PART_COL(COL_I32, deterministic, ""), PART_COL(COL_F64, median_seconds, "s"),
+    PART_COL(COL_I64, items, "count"),   PART_COLC(COL_F64, total, "", CMP_INFO),       PART_COLC(COL_F64, makespan, "", CMP_LOWER),
+    PART_COLC(COL_F64, lower_bound, "", CMP_INFO),  PART_COLC(COL_F64, gap, "", CMP_LOWER),         PART_COLC(COL_F64, max_over_mean, "", CMP_LOWER),
+    PART_COLC(COL_F64, min_over_max, "", CMP_HIGHER), PART_COLC(COL_F64, load_std, "", CMP_LOWER),    PART_COLC(COL_F64, efficiency, "", CMP_HIGHER),
+    PART_COLC(COL_I64, min_items, "count", CMP_INFO), PART_COLC(COL_I64, max_items, "count", CMP_INFO),
+    PART_COLC(COL_I64, unassigned, "count", CMP_LOWER), PART_COLC(COL_F64, load_sum_error, "", CMP_LOWER),
+    PART_COL(COL_I32, repeats, "count"), PART_COLC(COL_I32, deterministic, "", CMP_PASS), PART_COL(COL_F64, median_seconds, "s"),
+    PART_COLC(COL_F64, q1_seconds, "s", CMP_IGNORE), PART_COLC(COL_F64, q3_seconds, "s", CMP_IGNORE),
 };
 #define PACK_COL(kind, field, unit) COL(kind, struct balance_packing_record, field, unit)
+#define PACK_COLC(kind, field, unit, cmp) COLC(kind, struct balance_packing_record, field, unit, cmp)
 static const struct column packing_cols[] = {
     RECORD_HEAD_COLUMNS(struct balance_packing_record),
     PACK_COL(COL_STR, distribution, ""),    PACK_COL(COL_STR, algorithm, ""),
     COLC(COL_I32, struct balance_packing_record, ranks, "", CMP_KEY),           PACK_COL(COL_I64, budget, "tokens"),
-    PACK_COL(COL_I64, sequences, "count"),  PACK_COL(COL_I64, rows, "count"),
-    PACK_COL(COL_I64, rows_lower_bound, "count"), PACK_COL(COL_F64, rows_gap, ""),
-    PACK_COL(COL_F64, avg_row_balance, ""), PACK_COL(COL_F64, worst_row_balance, ""),
-    PACK_COL(COL_F64, row_balance_std, ""), PACK_COL(COL_F64, avg_row_efficiency, ""),
-    PACK_COL(COL_F64, overall_efficiency, ""), PACK_COL(COL_I64, dropped, "count"),
-    PACK_COL(COL_I64, longer_than_budget, "count"), PACK_COL(COL_I64, over_budget, "count"),
-    PACK_COL(COL_I64, misplaced, "count"),  PACK_COL(COL_I32, repeats, "count"),
-    PACK_COL(COL_I32, deterministic, ""),   PACK_COL(COL_F64, median_seconds, "s"),
+    PACK_COL(COL_I64, sequences, "count"),  PACK_COLC(COL_I64, rows, "count", CMP_LOWER),
+    PACK_COL(COL_I64, rows_lower_bound, "count"), PACK_COLC(COL_F64, rows_gap, "", CMP_LOWER),
+    PACK_COLC(COL_F64, avg_row_balance, "", CMP_HIGHER), PACK_COLC(COL_F64, worst_row_balance, "", CMP_HIGHER),
+    PACK_COLC(COL_F64, row_balance_std, "", CMP_LOWER), PACK_COLC(COL_F64, avg_row_efficiency, "", CMP_HIGHER),
+    PACK_COLC(COL_F64, overall_efficiency, "", CMP_HIGHER), PACK_COLC(COL_I64, dropped, "count", CMP_LOWER),
+    PACK_COL(COL_I64, longer_than_budget, "count"), PACK_COLC(COL_I64, over_budget, "count", CMP_LOWER),
+    PACK_COLC(COL_I64, misplaced, "count", CMP_LOWER),  PACK_COL(COL_I32, repeats, "count"),
+    PACK_COLC(COL_I32, deterministic, "", CMP_PASS),   PACK_COL(COL_F64, median_seconds, "s"),
+    PACK_COLC(COL_F64, q1_seconds, "s", CMP_IGNORE), PACK_COLC(COL_F64, q3_seconds, "s", CMP_IGNORE),
 };
 static const struct table_desc partition_table =
     TABLE_DESC("partition", struct balance_partition_record, partition_cols);
@@ -347,6 +351,8 @@ static int run_partition_cell(const struct balance_config *cfg, const double *v,
         r->repeats = (int32_t)cfg->repeats;
         r->deterministic = tp.deterministic;
         r->median_seconds = tp.median_seconds;
+        r->q1_seconds = tp.q1_seconds;
+        r->q3_seconds = tp.q3_seconds;
     }
     free(owner);
     free(loads);
@@ -384,6 +390,8 @@ static int run_packing_cell(const struct balance_config *cfg, const double *v, s
         r->repeats = (int32_t)cfg->repeats;
         r->deterministic = tp.deterministic;
         r->median_seconds = tp.median_seconds;
+        r->q1_seconds = tp.q1_seconds;
+        r->q3_seconds = tp.q3_seconds;
     }
     free(len);
     return rc;

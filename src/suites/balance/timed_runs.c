@@ -13,22 +13,24 @@ int time_partition(struct partition_spec s, const double *cost, size_t n, int32_
     double *t = malloc((size_t)repeats * sizeof *t);
     int rc = again && t ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu items", n);
     out->deterministic = 1;
-    for (int k = 0; !rc && k < repeats; k++) {
+    /* a warm-up run first (caches, page faults), not timed; k = -1 */
+    for (int k = -1; !rc && k < repeats; k++) {
         double t0 = now_seconds();
-        int prc = partition_assign(s, cost, n, nranks, k ? again : owner);
-        t[k] = now_seconds() - t0;
+        int prc = partition_assign(s, cost, n, nranks, k > 0 ? again : owner);
+        if (k >= 0)
+            t[k] = timed_section_end(t0);
         if (prc == PART_NOMEM) {
             rc = diag_fail(d, FR_RUNTIME, "out of memory partitioning %zu items over %d ranks", n, nranks);
         } else if (prc) {
             size_t bad = partition_find_bad_cost(cost, n);
             rc = bad < n ? diag_fail(d, FR_USAGE, "cannot partition: item %zu has cost %g", bad, cost[bad])
                          : diag_fail(d, FR_USAGE, "cannot partition over %d ranks", nranks);
-        } else if (k && memcmp(owner, again, n * sizeof *owner) != 0) {
+        } else if (k > 0 && memcmp(owner, again, n * sizeof *owner) != 0) {
             out->deterministic = 0;
         }
     }
     if (!rc)
-        out->median_seconds = median_seconds(t, repeats);
+        quartile_seconds(t, repeats, &out->q1_seconds, &out->median_seconds, &out->q3_seconds);
     if (!rc && partition_metrics_compute(cost, owner, n, nranks, &out->m))
         rc = diag_fail(d, FR_RUNTIME, "out of memory");
     free(again);
@@ -49,18 +51,19 @@ int time_packing(enum pack_algo a, const int64_t *len, size_t n, int32_t nranks,
     double *t = malloc((size_t)repeats * sizeof *t);
     int rc = t ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory");
     out->deterministic = 1;
-    for (int k = 0; !rc && k < repeats; k++) {
-        struct packing *pk = k ? &again : &first;
+    for (int k = -1; !rc && k < repeats; k++) { /* k = -1: a warm-up, not timed */
+        struct packing *pk = k > 0 ? &again : &first;
         pack_free(pk);
         double t0 = now_seconds();
         if (pack_sequences(a, len, n, nranks, budget, pk))
             rc = diag_fail(d, FR_RUNTIME, "out of memory packing %zu sequences", n);
-        t[k] = now_seconds() - t0;
-        if (!rc && k && !same_packing(&first, &again, n))
+        if (k >= 0)
+            t[k] = timed_section_end(t0);
+        if (!rc && k > 0 && !same_packing(&first, &again, n))
             out->deterministic = 0;
     }
     if (!rc)
-        out->median_seconds = median_seconds(t, repeats);
+        quartile_seconds(t, repeats, &out->q1_seconds, &out->median_seconds, &out->q3_seconds);
     if (!rc && pack_metrics_compute(len, n, nranks, budget, &first, &out->m))
         rc = diag_fail(d, FR_RUNTIME, "out of memory");
     out->packer_dropped = first.dropped;

@@ -1,7 +1,8 @@
 /* One partitioner or packer measured the way the balance studies measure
  * it (the `fidrun balance`/`pack` commands and the balance suite alike):
- * run `repeats` times, median time, whether every repeat gave the same
- * answer, and the metrics of the first. */
+ * once untimed (a warm-up), then `repeats` times: the quartiles of the
+ * times, whether every repeat gave the same answer, and the metrics of the
+ * first. */
 #ifndef FIDRUN_TIMED_RUNS_H
 #define FIDRUN_TIMED_RUNS_H
 
@@ -15,7 +16,7 @@
 
 struct timed_partition {
     struct partition_metrics m;
-    double median_seconds;
+    double q1_seconds, median_seconds, q3_seconds;
     int deterministic;
 };
 
@@ -25,7 +26,7 @@ int time_partition(struct partition_spec s, const double *cost, size_t n, int32_
 
 struct timed_packing {
     struct pack_metrics m;
-    double median_seconds;
+    double q1_seconds, median_seconds, q3_seconds;
     int deterministic;
     int64_t packer_dropped; /* what the packer says it dropped (m.dropped is counted from the placement) */
 };

@@ -13,12 +13,12 @@ static const struct column bcast_cols[] = {
     COL(COL_STR, struct osft_bcast_row, note, ""),
     COL(COL_I32, struct osft_bcast_row, held_model, ""),
     COL(COL_I64, struct osft_bcast_row, matrices, "count"),
-    COL(COL_F64, struct osft_bcast_row, bytes, "B"),
+    COLC(COL_F64, struct osft_bcast_row, bytes, "B", CMP_EXACT),
     COL(COL_F64, struct osft_bcast_row, seconds, "s"),
     COL(COL_F64, struct osft_bcast_row, max_seconds, "s"),
     COL(COL_F64, struct osft_bcast_row, algbw, "GB/s"),
     COL(COL_F64, struct osft_bcast_row, busbw, "GB/s"),
-    COL(COL_I64, struct osft_bcast_row, mismatches, "count"),
+    COLC(COL_I64, struct osft_bcast_row, mismatches, "count", CMP_LOWER),
 };
 const struct table_desc osft_bcast_table = TABLE_DESC("broadcast", struct osft_bcast_row, bcast_cols);
 

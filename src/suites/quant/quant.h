@@ -146,6 +146,7 @@ struct quant_kernel_record {
     int32_t argmax_stuck, degenerate;
     int64_t v1_wrapped;
     double median_seconds, worst_seconds, bytes, gbytes_per_s, copy_gbytes_per_s, bandwidth_ratio, gflops;
+    double q1_seconds, q3_seconds; /* the repeats' spread of median_seconds (NaN where not measured) */
     double blas_median_seconds, speedup_vs_blas;
     double act_order_ratio, zeros_v1_ratio, validation_ratio;
 };

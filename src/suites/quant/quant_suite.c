@@ -11,20 +11,21 @@
 /* ---- tables ---- */
 
 #define LCOL(kind, field, unit) COL(kind, struct quant_layer_record, field, unit)
+#define LCOLC(kind, field, unit, cmp) COLC(kind, struct quant_layer_record, field, unit, cmp)
 static const struct column layer_cols[] = {
     RECORD_HEAD_COLUMNS(struct quant_layer_record),
     LCOL(COL_STR, name, ""),           LCOL(COL_STR, layer, ""),         LCOL(COL_STR, method, ""),
     LCOL(COL_I32, rows, ""),           LCOL(COL_I32, cols, ""),          LCOL(COL_I32, bits, ""),
     LCOL(COL_I32, group_size, ""),     LCOL(COL_I32, act_order, ""),     LCOL(COL_I32, sym, ""),
-    LCOL(COL_STR, zeros, ""),          LCOL(COL_F64, weight_mse, ""),    LCOL(COL_F64, rel_out_err, ""),
-    LCOL(COL_F64, sqnr_db, "dB"),      LCOL(COL_F64, max_abs_w_err, ""), LCOL(COL_F64, max_abs_out_err, ""),
-    LCOL(COL_I64, nan_count, "count"), LCOL(COL_I64, inf_count, "count"), LCOL(COL_F64, gptq_loss, ""),
-    LCOL(COL_F64, damp, ""),           LCOL(COL_I32, damp_retries, "count"), LCOL(COL_I64, dead_columns, "count"),
-    LCOL(COL_I64, calib_tokens, "count"), LCOL(COL_F64, hessian_seconds, "s"), LCOL(COL_F64, quant_seconds, "s"),
-    LCOL(COL_I64, packed_hash, ""),    LCOL(COL_I32, roundtrip_ok, ""),  LCOL(COL_I64, v1_wrapped, "count"),
+    LCOL(COL_STR, zeros, ""),          LCOLC(COL_F64, weight_mse, "", CMP_LOWER),    LCOLC(COL_F64, rel_out_err, "", CMP_LOWER),
+    LCOLC(COL_F64, sqnr_db, "dB", CMP_HIGHER),      LCOLC(COL_F64, max_abs_w_err, "", CMP_LOWER), LCOLC(COL_F64, max_abs_out_err, "", CMP_LOWER),
+    LCOLC(COL_I64, nan_count, "count", CMP_LOWER), LCOLC(COL_I64, inf_count, "count", CMP_LOWER), LCOLC(COL_F64, gptq_loss, "", CMP_LOWER),
+    LCOLC(COL_F64, damp, "", CMP_INFO),           LCOLC(COL_I32, damp_retries, "count", CMP_LOWER), LCOLC(COL_I64, dead_columns, "count", CMP_INFO),
+    LCOLC(COL_I64, calib_tokens, "count", CMP_INFO), LCOL(COL_F64, hessian_seconds, "s"), LCOL(COL_F64, quant_seconds, "s"),
+    LCOL(COL_I64, packed_hash, ""),    LCOLC(COL_I32, roundtrip_ok, "", CMP_PASS),  LCOLC(COL_I64, v1_wrapped, "count", CMP_LOWER),
     LCOL(COL_I32, zeros_diagnosis, ""),
-    LCOL(COL_I32, cross_checked, ""),  LCOL(COL_I64, xc_codes_differ, "count"), LCOL(COL_F64, xc_codes_equal, ""),
-    LCOL(COL_F64, xc_error_ratio, ""),
+    LCOL(COL_I32, cross_checked, ""),  LCOLC(COL_I64, xc_codes_differ, "count", CMP_LOWER), LCOLC(COL_F64, xc_codes_equal, "", CMP_HIGHER),
+    LCOLC(COL_F64, xc_error_ratio, "", CMP_VALUE),
 };
 #define KCOL(kind, field, unit) COL(kind, struct quant_kernel_record, field, unit)
 #define KCOLC(kind, field, unit, cmp) COLC(kind, struct quant_kernel_record, field, unit, cmp)
@@ -33,13 +34,13 @@ static const struct column kernel_cols[] = {
     KCOL(COL_STR, name, ""),              KCOL(COL_STR, layer, ""),             KCOL(COL_I32, rows, ""),
     KCOL(COL_I32, cols, ""),              KCOL(COL_I32, bits, ""),              KCOL(COL_I32, group_size, ""),
     KCOL(COL_I32, batch, ""),             KCOL(COL_STR, accum, ""),             KCOLC(COL_STR, isa, "", CMP_IGNORE),
-    KCOL(COL_F64, max_abs_diff, ""),      KCOL(COL_F64, rel_mean_diff, ""),     KCOL(COL_F64, ref_max_abs, ""),
-    KCOLC(COL_F64, tol_max_abs, "", CMP_IGNORE),       KCOLC(COL_F64, tol_rel_mean, "", CMP_IGNORE),      KCOL(COL_I32, within_tol, ""),
-    KCOL(COL_F64, dequant_max_abs_diff, ""), KCOL(COL_I64, nan_count, "count"), KCOL(COL_I64, inf_count, "count"),
-    KCOL(COL_I64, saturated, "count"),    KCOL(COL_I32, all_zero, ""),          KCOL(COL_I64, constant_rows, "count"),
-    KCOL(COL_I64, constant_cols, "count"), KCOL(COL_I32, argmax_stuck, ""),     KCOL(COL_I32, degenerate, "count"),
-    KCOL(COL_I64, v1_wrapped, "count"),   KCOL(COL_F64, median_seconds, "s"),   KCOLC(COL_F64, worst_seconds, "s", CMP_IGNORE),
-    KCOL(COL_F64, bytes, "B"),            KCOL(COL_F64, gbytes_per_s, "GB/s"),  KCOLC(COL_F64, copy_gbytes_per_s, "GB/s", CMP_IGNORE),
+    KCOLC(COL_F64, max_abs_diff, "", CMP_LOWER),      KCOLC(COL_F64, rel_mean_diff, "", CMP_LOWER),     KCOLC(COL_F64, ref_max_abs, "", CMP_INFO),
+    KCOLC(COL_F64, tol_max_abs, "", CMP_IGNORE),       KCOLC(COL_F64, tol_rel_mean, "", CMP_IGNORE),      KCOLC(COL_I32, within_tol, "", CMP_PASS),
+    KCOLC(COL_F64, dequant_max_abs_diff, "", CMP_LOWER), KCOLC(COL_I64, nan_count, "count", CMP_LOWER), KCOLC(COL_I64, inf_count, "count", CMP_LOWER),
+    KCOLC(COL_I64, saturated, "count", CMP_LOWER),    KCOLC(COL_I32, all_zero, "", CMP_LOWER),          KCOLC(COL_I64, constant_rows, "count", CMP_LOWER),
+    KCOLC(COL_I64, constant_cols, "count", CMP_LOWER), KCOLC(COL_I32, argmax_stuck, "", CMP_LOWER),     KCOLC(COL_I32, degenerate, "count", CMP_LOWER),
+    KCOLC(COL_I64, v1_wrapped, "count", CMP_LOWER),   KCOL(COL_F64, median_seconds, "s"), KCOLC(COL_F64, q1_seconds, "s", CMP_IGNORE), KCOLC(COL_F64, q3_seconds, "s", CMP_IGNORE),   KCOLC(COL_F64, worst_seconds, "s", CMP_IGNORE),
+    KCOLC(COL_F64, bytes, "B", CMP_INFO),            KCOL(COL_F64, gbytes_per_s, "GB/s"),  KCOLC(COL_F64, copy_gbytes_per_s, "GB/s", CMP_IGNORE),
     KCOLC(COL_F64, bandwidth_ratio, "", CMP_RATE),   KCOL(COL_F64, gflops, "GFLOP/s"),     KCOLC(COL_F64, blas_median_seconds, "s", CMP_IGNORE),
     KCOLC(COL_F64, speedup_vs_blas, "", CMP_RATE),   KCOLC(COL_F64, act_order_ratio, "", CMP_IGNORE),   KCOLC(COL_F64, zeros_v1_ratio, "", CMP_IGNORE),
     KCOLC(COL_F64, validation_ratio, "", CMP_IGNORE),
