@@ -15,17 +15,19 @@ const char cli_usage[] =
     "       fidrun gptq --weights W.safetensors --tensor NAME --bits B --group-size G --out Q.safetensors\n"
     "                                           quantize one layer to the HF GPTQ layout, print its error\n"
     "       fidrun compare BASE.h5 NEW.h5         compare two results files, exit 1 on a regression\n"
+    "       fidrun history DIR [--name NAME] [--format text|html]\n"
+    "                                           each metric of one config's runs in DIR, in time order\n"
     "       fidrun recover OUTPUT/NAME.journal    an interrupted run's journal as a results file\n"
     "                                           (marked incomplete, listing the tasks missing)\n"
     "       fidrun report RESULTS.h5 [--format text|json|csv|junit|html] [-o PATH]\n"
-    "                                           a results file as text, JSON, CSV files or JUnit XML\n"
+    "                                           a results file: its summary, JSON, CSV, JUnit or HTML\n"
     "       fidrun detect-size NAME|FOLDER [--json]\n"
     "                                           a model's size in billions and tier, from its name or files\n"
     "       fidrun gptq-check DIR [--original DIR] [--json]\n"
     "                                           a GPTQ checkpoint: zero-point convention, error, kernel\n"
     "       fidrun --help | --version\n"
-    "Each command has a page of its own: fidrun run --help, fidrun validate --help,\n"
-    "fidrun balance|pack|gptq|gptq-check|compare|recover|report|detect-size --help.\n"
+    "Each command has a page of its own, fidrun COMMAND --help: run, validate, balance,\n"
+    "pack, gptq, gptq-check, compare, history, recover, report, detect-size.\n"
     "\n"
     "Under MPI: mpirun -np N fidrun CONFIG.yaml, or srun fidrun CONFIG.yaml in a Slurm job.\n"
     "\n"
@@ -45,10 +47,13 @@ const char cli_usage[] =
     "  --progress MODE       live (one line redrawn), log (a line per 10 % or few seconds),\n"
     "                        off, or auto (default: live when the output reaches a terminal)\n"
     "  --verbose, -v         a table row per matrix; validate: every task of every rank\n"
-    "  --baseline FILE.h5    compare every figure with that earlier run (see fidrun compare\n"
-    "                        --help for the rules); a regression fails the run (exit 1)\n"
+    "  --baseline FILE.h5|auto  compare every figure with that earlier run (auto: the newest\n"
+    "                        saved baseline of this config in the output folder; see fidrun\n"
+    "                        compare --help for the rules); a regression fails the run (exit 1)\n"
     "  --tolerance M=LO,HI   baseline: allowed change of column M, fractions (repeatable)\n"
-    "  --band F              baseline: allowed slowdown of times and rates (default 0.25)\n"
+    "  --band F              baseline: the change of a time or rate that counts, beyond its\n"
+    "                        measured spread (default 0.10)\n"
+    "  --allow-different     baseline: compare even a run of another config or seed\n"
     "  --atol X              baseline: absolute slack for numbers (default 1e-12)\n"
     "  --save-baseline       mark the results file as a baseline (any results file serves)\n"
     "  --junit FILE.xml      also write the checks as JUnit XML (fidrun report --format junit)\n"
@@ -97,10 +102,14 @@ const char cli_run_usage[] =
     "  --junit FILE.xml      also write the checks as JUnit XML\n"
     "  --html FILE.html      also write the HTML report with plots (gnuplot)\n"
     "against an earlier run:\n"
-    "  --baseline FILE.h5    compare every figure with that run (fidrun compare --help has\n"
-    "                        the rules); a regression fails the run (exit 1)\n"
+    "  --baseline FILE.h5|auto  compare every figure with that run (auto: the newest saved\n"
+    "                        baseline of this config in the output folder; fidrun compare\n"
+    "                        --help has the rules); a regression fails the run (exit 1)\n"
     "  --tolerance M=LO,HI   allowed change of column M, as fractions (repeatable)\n"
-    "  --band F              allowed slowdown of times and rates (default 0.25)\n"
+    "  --band F              the change of a time or rate that counts, beyond its measured\n"
+    "                        spread (default 0.10)\n"
+    "  --allow-different     compare even with a baseline of another config or seed (the\n"
+    "                        differences are printed first); refused without it (exit 2)\n"
     "  --atol X              absolute slack for numbers (default 1e-12)\n"
     "  --save-baseline       mark the results file as a baseline\n"
     "after an interruption:\n"
@@ -144,7 +153,7 @@ static const char *const long_options[] = {"--suite",    "--only",      "--set",
                                            "--out",      "--seed",      "--quiet",     "--verbose",
                                            "--help",     "--version",   "--ranks",     "--json",
                                            "--baseline", "--tolerance", "--band",      "--atol",
-                                           "--save-baseline", "--junit", "--html", "--progress", "--resume", "--fresh"};
+                                           "--save-baseline", "--junit", "--html", "--progress", "--resume", "--fresh", "--allow-different"};
 
 static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
 {
@@ -215,6 +224,8 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
         return c->run.save_baseline = 1, FR_OK;
     if (strcmp(arg, "--fresh") == 0)
         return c->run.fresh = 1, FR_OK;
+    if (strcmp(arg, "--allow-different") == 0)
+        return c->run.cmp.allow_different = 1, FR_OK;
     if (is_option(arg, "--junit")) {
         if (!(v = option_value(argc, argv, i, "--junit", d)))
             return FR_USAGE;
@@ -350,7 +361,8 @@ int cli_parse(int argc, char **argv, struct cli *c, struct diag *d)
         return diag_fail(d, FR_USAGE, "%s", explicit_command ? "which config? usage: fidrun validate CONFIG.yaml"
                                                               : "no config file given; usage: fidrun CONFIG.yaml "
                                                                 "[options] (see fidrun --help)");
-    if ((c->run.baseline || c->run.save_baseline || c->run.junit || c->run.html || c->run.resume || c->run.fresh) &&
+    if ((c->run.baseline || c->run.save_baseline || c->run.junit || c->run.html || c->run.resume || c->run.fresh ||
+         c->run.cmp.allow_different) &&
         c->command != CMD_RUN)
         return diag_fail(d, FR_USAGE, "--baseline, --save-baseline, --junit, --html, --resume and --fresh belong to a "
                                       "run, not to 'fidrun validate'");

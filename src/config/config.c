@@ -209,8 +209,10 @@ static char *join_overrides(const struct config_override *ov, size_t nov)
     return s;
 }
 
-int config_load(const char *path, const struct config_override *ov, size_t nov, struct run_config *cfg,
-                struct diag *d)
+static int parse_config(struct run_config *cfg, size_t len, const struct config_override *ov, size_t nov,
+                        struct diag *d);
+
+static void config_defaults(struct run_config *cfg, const char *path)
 {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->path, sizeof cfg->path, "%s", path);
@@ -221,10 +223,32 @@ int config_load(const char *path, const struct config_override *ov, size_t nov, 
     cfg->heartbeat_timeout = 60;
     snprintf(cfg->output, sizeof cfg->output, "results");
     file_stem(path, cfg->name, sizeof cfg->name);
+}
+
+int config_load(const char *path, const struct config_override *ov, size_t nov, struct run_config *cfg,
+                struct diag *d)
+{
+    config_defaults(cfg, path);
 
     size_t len = 0;
     if (read_file(path, &cfg->text, &len, d))
         return d->code;
+    return parse_config(cfg, len, ov, nov, d);
+}
+
+int config_load_text(const char *path, const char *text, const struct config_override *ov, size_t nov,
+                     struct run_config *cfg, struct diag *d)
+{
+    config_defaults(cfg, path);
+    if (!(cfg->text = strdup(text)))
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    return parse_config(cfg, strlen(text), ov, nov, d);
+}
+
+static int parse_config(struct run_config *cfg, size_t len, const struct config_override *ov, size_t nov,
+                        struct diag *d)
+{
+    const char *path = cfg->path;
     if (!(cfg->overrides = join_overrides(ov, nov)))
         return diag_fail(d, FR_RUNTIME, "out of memory");
     struct ynode *root;

@@ -52,6 +52,11 @@ struct run_config {
 int config_load(const char *path, const struct config_override *ov, size_t nov, struct run_config *cfg,
                 struct diag *d);
 
+/* The same from text already in memory (a results file's config_text);
+ * path names it in messages and locates its profiles. */
+int config_load_text(const char *path, const char *text, const struct config_override *ov, size_t nov,
+                     struct run_config *cfg, struct diag *d);
+
 /* Keeps only the suites named in the comma-separated list. */
 int config_select_suites(struct run_config *cfg, const char *list, struct diag *d);
 

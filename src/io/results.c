@@ -347,16 +347,23 @@ static int attr_text(hid_t a, char **text, int *is_number, double *number)
 
 int results_read_root_attr(const char *path, const char *key, char **value, struct diag *d)
 {
+    return results_read_attr(path, "/", key, value, d);
+}
+
+int results_read_attr(const char *path, const char *object, const char *key, char **value, struct diag *d)
+{
     quiet_hdf5();
     *value = NULL;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return diag_fail(d, FR_USAGE, "cannot open results file '%s'", path);
-    hid_t a = H5Aopen_by_name(f, "/", key, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t a = H5Aexists_by_name(f, object, key, H5P_DEFAULT) > 0 ? H5Aopen_by_name(f, object, key, H5P_DEFAULT,
+                                                                                   H5P_DEFAULT)
+                                                                 : -1;
     int rc = FR_OK, is_number;
     double x;
     if (a < 0)
-        rc = diag_fail(d, FR_USAGE, "%s: no attribute %s", path, key);
+        rc = diag_fail(d, FR_USAGE, "%s: no attribute %s of %s", path, key, object);
     else if (attr_text(a, value, &is_number, &x))
         rc = diag_fail(d, FR_USAGE, "%s: attribute %s is not a string or a number", path, key);
     if (a >= 0)

@@ -60,6 +60,8 @@ int results_has_table(const char *path, const char *dataset);
 
 /* Reads an attribute of the root group as text (malloc'd): a string as it is, a number printed. */
 int results_read_root_attr(const char *path, const char *key, char **value, struct diag *d);
+/* The same for any object ("/osft"); FR_USAGE when it has no such attribute. */
+int results_read_attr(const char *path, const char *object, const char *key, char **value, struct diag *d);
 
 /* Every attribute of the root group, in name order: fn(name, text, is_number,
  * number, arg) with strings as they are and numbers printed ("%.17g" or

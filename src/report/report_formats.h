@@ -1,5 +1,5 @@
-/* A results file as text, one JSON document, CSV files (one per table) or
- * JUnit XML (every check a testcase, one testsuite per fidrun suite). */
+/* A results file as text, one JSON document or CSV files (one per table);
+ * JUnit XML is report/junit.h. */
 #ifndef FIDRUN_REPORT_FORMATS_H
 #define FIDRUN_REPORT_FORMATS_H
 
@@ -10,12 +10,11 @@
 
 int report_text(const struct report_data *r, FILE *out);
 int report_json(const struct report_data *r, FILE *out);
-int report_junit(const struct report_data *r, FILE *out);
 /* dir/<suite>-<table>.csv and dir/checks.csv, dir/ranks.csv; dir is created. */
 int report_csv(const struct report_data *r, const char *dir, struct diag *d);
 
-/* A baseline comparison as JUnit XML: every compared metric a testcase,
- * failing when it regressed, and one for the baseline's rows being there. */
-int report_compare_junit(const struct cmp_report *r, const char *base, const char *now, FILE *out);
+/* A baseline comparison as one JSON document: the counts, the verdict and
+ * every line (the same lines and counts as the text, JUnit and HTML). */
+int report_compare_json(const struct cmp_report *r, const char *base, const char *now, FILE *out);
 
 #endif

@@ -45,6 +45,23 @@ static int agree(struct run_state *s, int rc)
 }
 
 
+/* --baseline FILE|auto, before the run: the file (auto: the newest saved
+ * baseline of this config in the output folder) must have measured what
+ * this run will, unless --allow-different. */
+static int check_baseline(struct run_state *s)
+{
+    int rc = FR_OK;
+    if (strcmp(s->req->baseline, "auto") == 0)
+        rc = baseline_find_auto(s->cfg.output, s->cfg.name, s->baseline, sizeof s->baseline, &s->d);
+    else
+        snprintf(s->baseline, sizeof s->baseline, "%s", s->req->baseline);
+    struct cmp_report unused = {0};
+    if (!rc)
+        rc = baseline_check_run(s->baseline, &s->cfg, &s->req->cmp, &unused, &s->d);
+    cmp_report_free(&unused);
+    return rc;
+}
+
 static int setup(struct run_state *s)
 {
     int rc = plan_from_request(s->req, s->ci.size, &s->cfg, &s->plan, &s->d);
@@ -56,6 +73,8 @@ static int setup(struct run_state *s)
         rc = device_select(s->cfg.device, s->ci.local_rank, &s->dev, &s->d);
     if (!rc && s->ci.rank == 0)
         rc = results_check_dir(s->cfg.output, &s->d);
+    if (!rc && s->ci.rank == 0 && s->req->baseline)
+        rc = check_baseline(s);
     if (!rc && s->ci.rank == 0)
         rc = results_check_space(s->cfg.output, output_bytes(s), &s->d);
     if (!rc && s->ci.rank == 0) {
@@ -405,13 +424,18 @@ static int gather_records(struct run_state *s)
 static int compare_with_baseline(struct run_state *s, struct run_summary *r, FILE *out)
 {
     struct cmp_report cr = {0};
-    int rc = baseline_compare_run(s->req->baseline, &s->cfg, s->records, s->nrecords, &r->checks, &s->req->cmp, &cr,
-                                  &s->d);
+    struct cmp_policy p = s->req->cmp;
+    p.allow_different = 1; /* checked before the run (check_baseline), and refused there unless allowed */
+    int rc = baseline_compare_run(s->baseline, &s->cfg, s->records, s->nrecords, &r->checks, &p, &cr, &s->d);
     if (!rc) {
-        fprintf(out, "baseline compare with %s (changed or regressed figures)\n", s->req->baseline);
+        char verdict[256];
+        struct cmp_counts c;
+        cmp_count(&cr, &c);
+        fprintf(out, "baseline compare with %s (what regressed, improved or changed)\n", s->baseline);
         cmp_report_print(&cr, out, !s->req->verbose);
-        if (check_add(&r->checks, "baseline", "regressions against the baseline", "regressions",
-                      (double)cr.regressions, 0, 0, "count"))
+        fprintf(out, "%s\n", cmp_verdict_line(&cr, verdict, sizeof verdict));
+        if (check_add(&r->checks, "baseline", "metrics regressed against the baseline", "metrics",
+                      (double)c.regressed, 0, 0, "count"))
             rc = diag_fail(&s->d, FR_RUNTIME, "out of memory");
     }
     cmp_report_free(&cr);
@@ -455,7 +479,7 @@ static int summarize(struct run_state *s, struct run_summary *r)
             r->total_ranks[k].busy_seconds += r->suite_ranks[i][k].busy_seconds;
         }
     }
-    if (!rc && s->req->baseline)
+    if (!rc && s->baseline[0])
         rc = compare_with_baseline(s, r, o.out);
     if (!rc) {
         r->realized = ranks_realized_imbalance(r->total_ranks, n);
@@ -503,8 +527,8 @@ static int write_results(struct run_state *s, struct run_summary *r, char *path,
         rc = write_completeness(s, r, rf);
     if (!rc && s->req->save_baseline)
         rc = results_attr_int(rf, "/", "baseline", 1, &s->d);
-    if (!rc && s->req->baseline)
-        rc = results_attr_string(rf, "/", "compared_with_baseline", s->req->baseline, &s->d);
+    if (!rc && s->baseline[0])
+        rc = results_attr_string(rf, "/", "compared_with_baseline", s->baseline, &s->d);
     for (size_t i = 0; !rc && i < s->cfg.nsuites; i++) {
         const struct suite *su = s->cfg.suites[i].suite;
         char group[64], line[512];

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/fingerprint.h"
 #include "util/clock.h"
 #include "util/version.h"
 
@@ -104,6 +105,14 @@ int provenance_write(struct results_file *rf, const struct provenance *p, struct
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         if (results_attr_string(rf, "/", strings[i].key, strings[i].value, d))
             return d->code;
+    /* what the run measured, for a later compare to hold another run to */
+    char *fingerprint = config_fingerprint(p->cfg);
+    if (!fingerprint)
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    int frc = results_attr_string(rf, "/", "fingerprint", fingerprint, d);
+    free(fingerprint);
+    if (frc)
+        return d->code;
     const struct {
         const char *key;
         long long value;

@@ -35,6 +35,7 @@ struct run_state {
     unsigned char *ran;          /* per task: run by this job (every rank's, after execute) */
     int interrupted;             /* the signal that stopped a rank, on every rank after execute */
     char journal_kept[1100];     /* rank 0, --fresh: where the earlier run's journal now is */
+    char baseline[1400];         /* rank 0, --baseline: the file (auto resolved), "" without */
     struct diag d;
 };
 
