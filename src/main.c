@@ -8,6 +8,7 @@
 #include "cli/detect_size.h"
 #include "cli/gptq.h"
 #include "cli/gptq_check.h"
+#include "cli/history.h"
 #include "cli/launcher.h"
 #include "cli/recover.h"
 #include "cli/report.h"
@@ -26,6 +27,7 @@ static const struct {
     {"gptq-check", gptq_check_main},
     {"detect-size", detect_size_main},
     {"compare", compare_main},
+    {"history", history_main},
 };
 
 int main(int argc, char **argv)

@@ -16,7 +16,8 @@ static const char usage[] =
     "usage: fidrun report RESULTS.h5 [--format text|json|csv|junit|html] [-o PATH]\n"
     "\n"
     "Reads a results file alone (no rerun, no MPI) and writes:\n"
-    "  text   (default) the provenance, the checks as the run printed them, every table\n"
+    "  text   (default) what the run printed: where it ran, each suite's summary tables,\n"
+    "         the checks and the verdict (the numbers in full: --format csv or json)\n"
     "  json   one document: {\"provenance\": {...}, \"tables\": {\"osft/matrices\": [records]}}\n"
     "         (pandas.json_normalize(doc[\"tables\"][\"osft/matrices\"]) reads a table)\n"
     "  csv    one file per table into the folder -o names (default RESULTS-csv)\n"
@@ -24,7 +25,8 @@ static const char usage[] =
     "         value, bound and unit (for CI servers)\n"
     "  html   one self-contained page (nothing fetched when viewed): provenance, checks\n"
     "         (failed first), plots drawn with gnuplot (FIDRUN_GNUPLOT=PATH picks the program;\n"
-    "         without it the page says so and shows the plotted values as tables), every table\n"    "-o PATH writes there instead of standard output (csv: the folder).\n"
+    "         without it the page says so and shows the plotted values as tables), every table\n"
+    "-o PATH writes there instead of standard output (csv: the folder).\n"
     "exit codes: 0 written, 2 usage or not a results file, 3 cannot write\n";
 
 int report_main(int argc, char **argv)

@@ -15,6 +15,35 @@ static const char *const colors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
                                      "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 #define NCOLORS (sizeof colors / sizeof colors[0])
 
+/* A verdict has one colour on every page; other series take the palette in
+ * order. */
+static const char *series_color(const struct plot *p, size_t s)
+{
+    static const struct {
+        const char *series, *color;
+    } fixed[] = {{"regressed", "#e15759"}, {"improved", "#59a14f"}, {"ok", "#4e79a7"},
+                 {"within bounds", "#4e79a7"}, {"changed", "#f28e2b"}};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (strcmp(p->sers[s], fixed[i].series) == 0)
+            return fixed[i].color;
+    return colors[s % NCOLORS];
+}
+
+/* The smallest and largest value drawn, for an axis that shows zero. */
+static void value_range(const struct plot *p, double *lo, double *hi)
+{
+    *lo = 0;
+    *hi = 0;
+    for (size_t c = 0; c < p->ncats; c++)
+        for (size_t s = 0; s < p->nsers; s++) {
+            double v = plot_value(p, c, s);
+            if (isfinite(v)) {
+                *lo = v < *lo ? v : *lo;
+                *hi = v > *hi ? v : *hi;
+            }
+        }
+}
+
 static int executable(const char *path)
 {
     struct stat st;
@@ -109,7 +138,7 @@ static void bars(const struct plot *p, const size_t *order, FILE *f)
     fputs("EOD\nplot ", f);
     for (size_t s = 0; s < p->nsers; s++) {
         fprintf(f, "%s$data using %zu%s lc rgb \"%s\" title ", s ? ", " : "", s + 2, s ? "" : ":xtic(1)",
-                colors[s % NCOLORS]);
+                series_color(p, s));
         quoted(f, p->sers[s]);
     }
     fputc('\n', f);
@@ -129,7 +158,7 @@ static void lines(const struct plot *p, const size_t *order, FILE *f)
     fputs("plot ", f);
     for (size_t s = 0; s < p->nsers; s++) {
         fprintf(f, "%s$s%zu using 1:2 with linespoints lw 2 pt %zu ps 0.8 lc rgb \"%s\" title ", s ? ", " : "", s,
-                5 + 2 * (s % 4), colors[s % NCOLORS]);
+                5 + 2 * (s % 4), series_color(p, s));
         quoted(f, p->sers[s]);
     }
     fputc('\n', f);
@@ -163,6 +192,12 @@ void plot_gnuplot_script(const struct plot *p, FILE *f)
         fputs("set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n", f);
     else if (!p->logy && !any_negative(p))
         fputs("set yrange [0:*]\n", f);
+    else if (!p->logy) { /* bars of either sign: zero is on the axis */
+        double lo, hi;
+        value_range(p, &lo, &hi);
+        double pad = 0.05 * (hi - lo > 0 ? hi - lo : 1);
+        fprintf(f, "set yrange [%.17g:%.17g]\nset xzeroaxis lt -1\n", lo - pad, hi + pad);
+    }
     size_t *order = malloc((p->ncats ? p->ncats : 1) * sizeof *order);
     if (!order)
         return;

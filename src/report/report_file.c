@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report/plot_gnuplot.h"
+#include "report/junit.h"
 #include "report/report_formats.h"
 #include "report/report_html.h"
 

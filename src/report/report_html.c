@@ -21,7 +21,7 @@ static const char style[] =
     "th{background:#f4f5f8;font-weight:600}td.num{text-align:right}"
     ".verdict{display:inline-block;padding:4px 12px;border-radius:4px;font-weight:600;color:#fff}"
     ".pass{background:#2e7d32}.fail{background:#c62828}tr.failed td{background:#fdecea}"
-    "tr.failed td.result{color:#c62828;font-weight:600}td.result{color:#2e7d32}"
+    "tr.failed td.result{color:#c62828;font-weight:600}td.result{color:#2e7d32}td.regressed{background:#fdecea;color:#c62828}"
     "figure{margin:18px 0 28px}figure img{max-width:100%;height:auto;border:1px solid #eceef2}"
     "figcaption{color:#4a5263;margin:4px 0}.note{color:#8a5a00;background:#fff6e0;padding:6px 10px;border-radius:4px}"
     "details{margin:6px 0}summary{cursor:pointer;color:#34507a}.tablewrap{overflow-x:auto}"
@@ -320,39 +320,25 @@ static void compare_provenance(FILE *out, const struct report_data *base, const 
     fputs("</table>\n", out);
 }
 
-static const char *kind_text(enum col_cmp k)
-{
-    switch (k) {
-    case CMP_TIME:
-        return "time";
-    case CMP_RATE:
-        return "rate";
-    case CMP_PASS:
-        return "check";
-    case CMP_VALUE:
-        return "value";
-    default:
-        return "exact";
-    }
-}
-
 static void compare_row(FILE *out, const struct cmp_line *l)
 {
-    char buf[96], lo[48], hi[48];
-    fprintf(out, "<tr%s>", l->regressed ? " class=\"failed\"" : "");
+    char buf[200];
+    enum cmp_verdict v = cmp_line_verdict(l);
+    fprintf(out, "<tr%s>", v == VERDICT_REGRESSED ? " class=\"failed\"" : "");
     cell(out, l->table, 0);
     cell(out, l->metric, 0);
     cell(out, l->key, 0);
-    cell(out, kind_text(l->kind), 0);
+    cell(out, cmp_kind_name(l->kind), 0);
     /* text columns are compared as text: they have no number to show */
     int text = l->kind == CMP_EXACT && isnan(l->base) && isnan(l->now);
     cell(out, text ? "(text)" : number(l->base, buf, sizeof buf), 1);
     cell(out, text ? "(text)" : number(l->now, buf, sizeof buf), 1);
-    snprintf(buf, sizeof buf, "[%s, %s]", number(l->lo, lo, sizeof lo), number(l->hi, hi, sizeof hi));
-    cell(out, text ? "equal" : buf, 0);
+    cell(out, text ? "equal" : cmp_allowed_text(l, buf, sizeof buf), 0);
     snprintf(buf, sizeof buf, "%lld of %lld", (long long)l->regressed, (long long)l->compared);
     cell(out, buf, 1);
-    fprintf(out, "<td class=\"result\">%s</td></tr>\n", l->regressed ? "REGRESSED" : "ok");
+    snprintf(buf, sizeof buf, "%lld", (long long)l->improved);
+    cell(out, buf, 1);
+    fprintf(out, "<td class=\"result\">%s</td></tr>\n", cmp_verdict_name(v));
 }
 
 int report_compare_html(const struct cmp_report *c, const struct report_data *base, const struct report_data *now,
@@ -360,9 +346,17 @@ int report_compare_html(const struct cmp_report *c, const struct report_data *ba
 {
     head(out, "fidrun compare");
     fputs("<header>\n<h1>Baseline comparison</h1>\n", out);
-    fprintf(out, "<p><span class=\"verdict %s\" id=\"verdict\">%s: %lld regression%s in %zu compared metrics</span></p>\n",
-            c->regressions ? "fail" : "pass", c->regressions ? "REGRESSED" : "NO REGRESSION",
-            (long long)c->regressions, c->regressions == 1 ? "" : "s", c->n);
+    struct cmp_counts counts;
+    char verdict[256];
+    cmp_count(c, &counts);
+    fprintf(out, "<p><span class=\"verdict %s\" id=\"verdict\">", counts.regressed ? "fail" : "pass");
+    xml_text(out, cmp_verdict_line(c, verdict, sizeof verdict));
+    fputs("</span></p>\n", out);
+    if (c->differences) {
+        fputs("<p class=\"note\">The runs differ (compared anyway, --allow-different):</p><pre>", out);
+        xml_text(out, c->differences);
+        fputs("</pre>\n", out);
+    }
     if (c->missing_rows || c->new_rows)
         fprintf(out, "<p class=\"note\">%lld baseline rows missing now; %lld rows new</p>\n", (long long)c->missing_rows,
                 (long long)c->new_rows);
@@ -374,16 +368,101 @@ int report_compare_html(const struct cmp_report *c, const struct report_data *ba
     plots_section(out, &ps, gnuplot);
     report_plots_free(&ps);
     fputs("<section id=\"metrics\">\n<h2>Compared metrics (regressed first)</h2>\n<div class=\"tablewrap\"><table>\n"
-          "<tr><th>table</th><th>metric</th><th>worst row</th><th>kind</th><th>baseline</th><th>now</th>"
-          "<th>allowed</th><th>rows regressed</th><th>result</th></tr>\n",
+          "<tr><th>table</th><th>metric</th><th>row shown</th><th>rule</th><th>baseline</th><th>now</th>"
+          "<th>allowed</th><th>rows regressed</th><th>rows improved</th><th>verdict</th></tr>\n",
           out);
-    for (int regressed = 1; regressed >= 0; regressed--)
+    static const enum cmp_verdict order[] = {VERDICT_REGRESSED, VERDICT_IMPROVED, VERDICT_OK, VERDICT_INFO};
+    for (size_t k = 0; k < 4; k++)
         for (size_t i = 0; i < c->n; i++)
-            if ((c->lines[i].regressed > 0) == regressed)
+            if (cmp_line_verdict(&c->lines[i]) == order[k])
                 compare_row(out, &c->lines[i]);
     fputs("</table></div>\n</section>\n", out);
     char what[1100];
     snprintf(what, sizeof what, "%s and %s", base->path, now->path);
     foot(out, what);
+    return rc ? rc : ferror(out) ? FR_RUNTIME : FR_OK;
+}
+
+/* ---- a history ---- */
+
+static void history_runs(FILE *out, const struct history *h)
+{
+    fputs("<div class=\"tablewrap\"><table class=\"runs\">\n<tr><th>run</th><th>start_time</th><th>git_commit</th>"
+          "<th>file</th></tr>\n",
+          out);
+    char num[32];
+    for (size_t r = 0; r < h->nruns; r++) {
+        fputs("<tr>", out);
+        snprintf(num, sizeof num, "%zu", r + 1);
+        cell(out, num, 1);
+        cell(out, h->runs[r].start, 0);
+        cell(out, h->runs[r].commit, 0);
+        cell(out, h->runs[r].path, 0);
+        fputs("</tr>\n", out);
+    }
+    fputs("</table></div>\n", out);
+}
+
+/* One suite table's metrics: a row per run, a column per metric. */
+static void history_table(FILE *out, const struct history *h, const char *table)
+{
+    fputs("<h3>", out);
+    xml_text(out, table);
+    fputs("</h3>\n<div class=\"tablewrap\"><table class=\"history\"", out);
+    xml_attr(out, "data-table", table);
+    fputs(">\n<tr><th>run</th>", out);
+    for (size_t i = 0; i < h->nmetrics; i++)
+        if (!strcmp(h->metrics[i].table, table)) {
+            char head_text[96];
+            snprintf(head_text, sizeof head_text, "%s (%s)", h->metrics[i].metric,
+                     history_direction(h->metrics[i].kind));
+            header_cell(out, head_text);
+        }
+    fputs("</tr>\n", out);
+    char buf[96], num[64];
+    for (size_t r = 0; r < h->nruns; r++) {
+        fprintf(out, "<tr><td class=\"num\">%zu</td>", r + 1);
+        for (size_t i = 0; i < h->nmetrics; i++) {
+            const struct history_metric *m = &h->metrics[i];
+            if (strcmp(m->table, table))
+                continue;
+            enum cmp_verdict v = r ? m->verdict[r] : VERDICT_INFO;
+            snprintf(buf, sizeof buf, "%s%s%s", number(m->median[r], num, sizeof num), v != VERDICT_INFO ? " " : "",
+                     v != VERDICT_INFO ? cmp_verdict_name(v) : "");
+            fprintf(out, "<td class=\"num%s\">", v == VERDICT_REGRESSED ? " regressed" : "");
+            xml_text(out, buf);
+            fputs("</td>", out);
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</table></div>\n", out);
+}
+
+int report_history_html(const struct history *h, const char *gnuplot, FILE *out)
+{
+    char title[128];
+    snprintf(title, sizeof title, "fidrun history of %s", h->name);
+    head(out, title);
+    fputs("<header>\n<h1>", out);
+    xml_text(out, title);
+    fprintf(out, "</h1>\n<p>%zu runs in time order%s; each metric is the median over its table's rows, its verdict "
+                 "against the run before.</p>\n</header>\n<section id=\"runs\">\n<h2>Runs</h2>\n",
+            h->nruns, h->skipped_runs ? " (the oldest left out)" : "");
+    history_runs(out, h);
+    fputs("</section>\n", out);
+    struct report_plots ps;
+    int rc = report_plots_history(h, &ps) ? FR_RUNTIME : FR_OK;
+    plots_section(out, &ps, gnuplot);
+    report_plots_free(&ps);
+    fputs("<section id=\"metrics\">\n<h2>Metrics</h2>\n", out);
+    for (size_t i = 0; i < h->nmetrics; i++) {
+        size_t first = 0;
+        while (strcmp(h->metrics[first].table, h->metrics[i].table))
+            first++;
+        if (first == i)
+            history_table(out, h, h->metrics[i].table);
+    }
+    fputs("</section>\n", out);
+    foot(out, h->name);
     return rc ? rc : ferror(out) ? FR_RUNTIME : FR_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "report/compare.h"
+#include "report/history.h"
 #include "report/report_data.h"
 
 /* gnuplot: the program to draw with (plot_gnuplot_find), or NULL. A plot
@@ -17,5 +18,8 @@
 int report_html(const struct report_data *r, const char *gnuplot, FILE *out);
 int report_compare_html(const struct cmp_report *c, const struct report_data *base, const struct report_data *now,
                         const char *gnuplot, FILE *out);
+/* Each table's metrics across the runs: the runs, one plot per table, and a
+ * table per suite table of each run's medians, regressions marked. */
+int report_history_html(const struct history *h, const char *gnuplot, FILE *out);
 
 #endif

@@ -203,18 +203,36 @@ static double change_percent(const struct cmp_line *l)
     return l->base != 0 && isfinite(l->base) && isfinite(l->now) ? 100 * (l->now / l->base - 1) : NAN;
 }
 
-/* Regressed first, then by the size of the change. */
+static int numeric(const struct cmp_line *l)
+{
+    return l->kind != CMP_EXACT && l->kind != CMP_PASS && l->kind != CMP_INFO;
+}
+
+/* Regressed first, improved next, then by the size of the change. */
 static int by_importance(const void *a, const void *b)
 {
     const struct cmp_line *x = *(const struct cmp_line *const *)a, *y = *(const struct cmp_line *const *)b;
-    if ((x->regressed > 0) != (y->regressed > 0))
-        return x->regressed > 0 ? -1 : 1;
+    int vx = cmp_line_verdict(x), vy = cmp_line_verdict(y);
+    int rx = vx == VERDICT_REGRESSED ? 0 : vx == VERDICT_IMPROVED ? 1 : 2;
+    int ry = vy == VERDICT_REGRESSED ? 0 : vy == VERDICT_IMPROVED ? 1 : 2;
+    if (rx != ry)
+        return rx - ry;
     double cx = fabs(change_percent(x)), cy = fabs(change_percent(y));
     cx = isfinite(cx) ? cx : -1;
     cy = isfinite(cy) ? cy : -1;
     return (cx < cy) - (cx > cy);
 }
 
+static const char *verdict_series(const struct cmp_line *l)
+{
+    enum cmp_verdict v = cmp_line_verdict(l);
+    return v == VERDICT_REGRESSED ? "regressed" : v == VERDICT_IMPROVED ? "improved" : "ok";
+}
+
+/* Two plots: the change of every numeric metric that changed (every
+ * regressed and improved one, then the largest other changes up to a cap),
+ * and the share of rows regressed of every regressed metric, whatever its
+ * rule (an exact or pass column has no change in per cent to draw). */
 int report_plots_compare(const struct cmp_report *c, struct report_plots *ps)
 {
     memset(ps, 0, sizeof *ps);
@@ -223,23 +241,76 @@ int report_plots_compare(const struct cmp_report *c, struct report_plots *ps)
         return -1;
     size_t n = 0;
     for (size_t i = 0; i < c->n; i++)
-        if ((c->lines[i].kind == CMP_VALUE || c->lines[i].kind == CMP_TIME || c->lines[i].kind == CMP_RATE) &&
-            isfinite(change_percent(&c->lines[i])) && change_percent(&c->lines[i]) != 0)
+        if (numeric(&c->lines[i]) && isfinite(change_percent(&c->lines[i])) && change_percent(&c->lines[i]) != 0)
             lines[n++] = &c->lines[i];
     qsort(lines, n, sizeof *lines, by_importance);
-    struct plot *p = new_plot(ps, "compare-change", "Change against the baseline (worst row of each metric that changed)", PLOT_BARS,
-                              PLOT_MAX, (struct axes){"table: metric", "now / baseline - 1 (%)", 0, 0});
+    struct plot *p = new_plot(ps, "compare-change", "Change against the baseline (the row shown of each metric)",
+                              PLOT_BARS, PLOT_MAX, (struct axes){"table: metric", "now / baseline - 1 (%)", 0, 0});
     char cat[PLOT_NAME_MAX];
-    for (size_t i = 0; p && i < n && i < COMPARE_PLOT_MAX; i++) {
+    size_t drawn = 0;
+    for (size_t i = 0; p && i < n; i++) {
+        if (drawn >= COMPARE_PLOT_MAX && cmp_line_verdict(lines[i]) == VERDICT_OK)
+            break; /* never leave a regressed or improved one out */
         snprintf(cat, sizeof cat, "%.30s: %.30s", lines[i]->table, lines[i]->metric);
-        if (plot_add(p, cat, 0, lines[i]->regressed ? "regressed" : "within bounds", change_percent(lines[i]))) {
+        if (plot_add(p, cat, 0, verdict_series(lines[i]), change_percent(lines[i]))) {
+            free(lines);
+            return -1;
+        }
+        drawn++;
+    }
+    if (p && drawn < n)
+        snprintf(p->note, sizeof p->note, "%zu of %zu numeric metrics that changed: every regressed and improved one, "
+                                          "the largest other changes", drawn, n);
+    size_t nreg = 0;
+    for (size_t i = 0; i < c->n; i++)
+        nreg += cmp_line_verdict(&c->lines[i]) == VERDICT_REGRESSED;
+    struct plot *q = nreg ? new_plot(ps, "compare-regressed", "Every regressed metric: share of its rows regressed",
+                                     PLOT_BARS, PLOT_MAX, (struct axes){"table: metric", "rows regressed (%)", 0, 0})
+                          : NULL;
+    for (size_t i = 0; q && i < c->n; i++) {
+        const struct cmp_line *l = &c->lines[i];
+        if (cmp_line_verdict(l) != VERDICT_REGRESSED)
+            continue;
+        snprintf(cat, sizeof cat, "%.30s: %.30s", l->table, l->metric);
+        if (plot_add(q, cat, 0, "regressed", l->compared ? 100.0 * (double)l->regressed / (double)l->compared : 100)) {
             free(lines);
             return -1;
         }
     }
-    if (p && n > COMPARE_PLOT_MAX)
-        snprintf(p->note, sizeof p->note, "the %d most changed of %zu numeric metrics that changed", COMPARE_PLOT_MAX, n);
     free(lines);
+    return 0;
+}
+
+/* One plot per table: each judged metric's median per run as its change
+ * against the first run that has it, over the run number. */
+int report_plots_history(const struct history *h, struct report_plots *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    for (size_t i = 0; i < h->nmetrics; i++) {
+        const struct history_metric *m = &h->metrics[i];
+        struct plot *p = NULL;
+        for (size_t k = 0; k < ps->n && !p; k++)
+            if (!strcmp(ps->items[k].title + strlen("History of "), m->table))
+                p = &ps->items[k];
+        if (!p) {
+            char id[48], title[160];
+            snprintf(id, sizeof id, "history-%zu", ps->n + 1);
+            snprintf(title, sizeof title, "History of %s", m->table);
+            if (!(p = new_plot(ps, id, title, PLOT_LINES, PLOT_MAX,
+                               (struct axes){"run (in time order)", "median / first run's - 1 (%)", 0, 0})))
+                continue;
+        }
+        double first = NAN;
+        for (size_t r = 0; r < h->nruns; r++) {
+            if (isnan(first) && isfinite(m->median[r]) && m->median[r] != 0)
+                first = m->median[r];
+            char cat[PLOT_NAME_MAX];
+            snprintf(cat, sizeof cat, "%zu", r + 1);
+            double change = isfinite(first) ? 100 * (m->median[r] / first - 1) : NAN;
+            if (plot_add(p, cat, (double)(r + 1), m->metric, change))
+                return -1;
+        }
+    }
     return 0;
 }
 
