@@ -127,7 +127,7 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: install all found deps deps-test deps-fuzz run test check-layout fuzz-campaign unit integration bench bench-balance bench-realized bench-quant bench-progress fuzz valgrind clean FORCE
+.PHONY: install all found deps deps-test deps-fuzz run test check-layout fuzz-campaign unit integration bench bench-balance bench-realized bench-quant bench-progress bench-compare fuzz valgrind clean FORCE
 
 all: fidrun
 
@@ -212,7 +212,7 @@ test: deps-test
 	@$(MPI_ENV) tests/run-all.sh $(UNIT_BINS)
 
 # Benchmarks: figures measured side by side in one run (not tests).
-bench: bench-balance bench-realized bench-quant bench-progress
+bench: bench-balance bench-realized bench-quant bench-progress bench-compare
 
 bench-balance: fidrun build/venv/.ready
 	@tests/bench/balance.sh
@@ -228,6 +228,13 @@ valgrind: $(UNIT_BINS)
 
 bench-progress: fidrun
 	@tests/bench/progress.sh $(PROGRESS_CONFIG) $(PROGRESS_NP) $(PROGRESS_PAIRS)
+
+# false alarms of fidrun compare on quiet and CPU-loaded pairs, and a 20 %
+# slow-down caught, these rules against those of COMPARE_OLD (built once)
+COMPARE_OLD ?= 3892451
+COMPARE_PAIRS ?= 4
+bench-compare: fidrun
+	@tests/bench/compare_noise.sh $(COMPARE_OLD) $(COMPARE_PAIRS)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c) over the parsers, built with
 # clang, AddressSanitizer and UndefinedBehaviorSanitizer (CPU code only).

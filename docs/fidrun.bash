@@ -3,7 +3,7 @@
 # command are read from its own --help page, so they never drift from the
 # binary; values are completed where the set is fixed.
 
-_fidrun_commands="run validate balance pack gptq gptq-check compare recover report detect-size"
+_fidrun_commands="run validate balance pack gptq gptq-check compare history recover report detect-size"
 
 # the options a command's --help page names (cached per command)
 _fidrun_options() {
@@ -31,7 +31,8 @@ _fidrun() {
   --format)
     case $cmd in
     report) mapfile -t COMPREPLY < <(compgen -W "text json csv junit html" -- "$cur") ;;
-    compare) mapfile -t COMPREPLY < <(compgen -W "text junit html" -- "$cur") ;;
+    compare) mapfile -t COMPREPLY < <(compgen -W "text json junit html" -- "$cur") ;;
+    history) mapfile -t COMPREPLY < <(compgen -W "text html" -- "$cur") ;;
     gptq) mapfile -t COMPREPLY < <(compgen -W "gptq gptq_v2" -- "$cur") ;;
     esac
     return
@@ -44,7 +45,7 @@ _fidrun() {
   --baseline) mapfile -t COMPREPLY < <(compgen -f -X '!*.h5' -- "$cur"; compgen -d -- "$cur"); return ;;
   --weights | --calib) mapfile -t COMPREPLY < <(compgen -f -X '!*.safetensors' -- "$cur"; compgen -d -- "$cur"); return ;;
   --junit | --html | --costs | --lengths | -o) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
-  --set | --only | --tolerance | --seed | --ranks | --band | --atol | --tensor | --bits | --group-size | --budget) return ;;
+  --set | --only | --name | --tolerance | --seed | --ranks | --band | --atol | --tensor | --bits | --group-size | --budget) return ;;
   esac
   if [[ $cur == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$(_fidrun_options "$cmd")" -- "$cur")
@@ -58,6 +59,7 @@ _fidrun() {
     mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -X '!*.y*ml' -- "$cur"; compgen -d -- "$cur")
     ;;
   run | validate) mapfile -t COMPREPLY < <(compgen -f -X '!*.y*ml' -- "$cur"; compgen -d -- "$cur") ;;
+  history) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
   compare | report) mapfile -t COMPREPLY < <(compgen -f -X '!*.h5' -- "$cur"; compgen -d -- "$cur") ;;
   *) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
   esac

