@@ -20,15 +20,17 @@
 #include "util/text_file.h"
 
 static const char usage[] =
-    "usage: fidrun gptq-check DIR [--original DIR] [--only GLOB] [--json] [--seed N]\n"
+    "usage: fidrun gptq-check DIR|FILE.safetensors [--original DIR] [--only GLOB] [--json] [--seed N]\n"
     "\n"
-    "Reads a GPTQ checkpoint folder (model.safetensors or its shards, config.json with\n"
-    "quantization_config, or AutoGPTQ's quantize_config.json) and, for every layer\n"
+    "Reads a GPTQ checkpoint (a folder: model.safetensors, its shards, or any *.safetensors;\n"
+    "or one .safetensors file; with config.json's quantization_config or AutoGPTQ's\n"
+    "quantize_config.json in the folder) and, for every layer\n"
     "(<prefix>.qweight .qzeros .scales .g_idx):\n"
     "  - which zero-point convention its zeros follow (v1 'gptq' stores zero - 1,\n"
-    "    'gptq_v2' the zero): the mean of code - stored zero is near 0 under v2 and\n"
-    "    near 1 under v1; a checkpoint_format that disagrees is the v1/v2 mix-up\n"
-    "    that makes a served model answer \"!!!!\";\n"
+    "    'gptq_v2' the zero): the mean of code - stored zero is within 0.25 of 0 under\n"
+    "    v2 and of 1 under v1; a checkpoint_format that disagrees is the v1/v2 mix-up\n"
+    "    that makes a served model answer \"!!!!\"; near neither (-1, 2: zeros\n"
+    "    converted twice) is flagged too;\n"
     "  - with --original, the relative error ||W - W_q||_F / ||W||_F against the\n"
     "    unquantized folder's <prefix>.weight, under the declared convention and the\n"
     "    other one;\n"
@@ -40,7 +42,8 @@ static const char usage[] =
     "  --only GLOB      layers whose prefix matches (e.g. 'model.layers.0.*')\n"
     "  --json           one JSON document on stdout instead of the table\n"
     "  --seed N         for the kernel's input (default 1234)\n"
-    "exit codes: 0 consistent, 1 a mix-up (or the kernel outside its bound), 2 bad input\n"
+    "exit codes: 0 consistent, 1 a mix-up, zeros that follow neither convention, or the\n"
+    "kernel outside its bound, 2 bad input\n"
     "(folder, config, tensors), 3 runtime error\n";
 
 struct check_args {
@@ -194,21 +197,30 @@ static struct layer_row *list_layers(const struct st_model *m, const char *only,
 static const char *zf_name(enum zero_format f) { return f == ZEROS_V2 ? "gptq_v2" : "gptq"; }
 
 struct verdict {
-    size_t looks_v1, looks_v2, undecided, original_prefers_other, kernel_over;
+    size_t looks_v1, looks_v2, undecided, neither, original_prefers_other, kernel_over;
     int mixed_up;
+    double worst_neither; /* the m furthest from both conventions */
 };
+
+static const char *look_name(enum zeros_look l)
+{
+    static const char *const names[] = {"v1", "v2", "?", "neither"};
+    return names[l];
+}
 
 static struct verdict judge(const struct layer_row *rows, size_t n, enum zero_format declared)
 {
     struct verdict v = {0};
     for (size_t i = 0; i < n; i++) {
         const struct gptq_layer_check *c = &rows[i].c;
-        if (!c->decided)
-            v.undecided++;
-        else if (c->looks == ZEROS_V1)
-            v.looks_v1++;
-        else
-            v.looks_v2++;
+        v.looks_v1 += c->looks == LOOKS_V1;
+        v.looks_v2 += c->looks == LOOKS_V2;
+        v.undecided += c->looks == LOOKS_UNDECIDED;
+        if (c->looks == LOOKS_NEITHER) {
+            double far = fmin(fabs(c->code_minus_zero), fabs(c->code_minus_zero - 1));
+            if (!v.neither++ || far > fmin(fabs(v.worst_neither), fabs(v.worst_neither - 1)))
+                v.worst_neither = c->code_minus_zero;
+        }
         v.original_prefers_other += c->err_other < c->err_declared;
         v.kernel_over += !(c->kernel.rel_mean <= GPTQ_KERNEL_REL_MEAN_BOUND);
     }
@@ -231,15 +243,21 @@ static void print_table(const struct check_args *a, const struct hf_quant_config
         char shape[32];
         snprintf(shape, sizeof shape, "%lldx%lld", (long long)r->out, (long long)r->in);
         printf("  %-40s %11s %10.3f %6s %12.3e %12.3e %12.1e\n", r->prefix, shape, r->c.code_minus_zero,
-               r->c.decided ? (r->c.looks == ZEROS_V2 ? "v2" : "v1") : "?", r->c.err_declared, r->c.err_other,
+               look_name(r->c.looks), r->c.err_declared, r->c.err_other,
                r->c.kernel.rel_mean);
     }
-    printf("zeros: %zu layers look v1, %zu v2, %zu undecided", v->looks_v1, v->looks_v2, v->undecided);
+    printf("zeros: %zu layers look v1, %zu v2, %zu undecided, %zu neither", v->looks_v1, v->looks_v2, v->undecided,
+           v->neither);
     if (a->original)
         printf(" · against %s: %zu of %zu layers closer under the other convention", a->original,
                v->original_prefers_other, n);
     printf("\nkernel: %zu of %zu layers outside rel. mean error %.0e\n", v->kernel_over, n, GPTQ_KERNEL_REL_MEAN_BOUND);
-    if (v->mixed_up)
+    if (v->neither)
+        printf("NEITHER: the zeros of %zu of %zu layers follow neither v1 nor v2 (mean code - zero %.3f, near "
+               "neither 0 nor 1): converted twice? Every weight is a quantization step off whichever convention a "
+               "loader assumes\n",
+               v->neither, n, v->worst_neither);
+    else if (v->mixed_up)
         printf("MIX-UP: checkpoint_format says %s, but the zeros were written as %s: a loader that trusts the "
                "config shifts every weight by one quantization step (served models answer \"!!!!\"); set "
                "checkpoint_format to %s\n",
@@ -257,7 +275,8 @@ static void print_json(const struct check_args *a, const struct hf_quant_config 
         const struct layer_row *r = &rows[i];
         json_t *l = json_pack("{s:s, s:I, s:I, s:f, s:s, s:I, s:f, s:f}", "prefix", r->prefix, "out",
                               (json_int_t)r->out, "in", (json_int_t)r->in, "code_minus_zero", r->c.code_minus_zero,
-                              "looks", r->c.decided ? zf_name(r->c.looks) : "undecided", "stored_max_zeros",
+                              "looks", r->c.looks == LOOKS_V1 ? "gptq" : r->c.looks == LOOKS_V2 ? "gptq_v2"
+                                       : r->c.looks == LOOKS_NEITHER ? "neither" : "undecided", "stored_max_zeros",
                               (json_int_t)r->c.stored_max_zeros, "kernel_rel_mean_error", r->c.kernel.rel_mean,
                               "kernel_seconds", r->c.kernel_seconds);
         if (a->original) {
@@ -266,12 +285,12 @@ static void print_json(const struct check_args *a, const struct hf_quant_config 
         }
         json_array_append_new(layers, l);
     }
-    json_t *doc = json_pack("{s:s, s:s?, s:{s:i, s:i, s:b, s:b, s:s}, s:o, s:{s:I, s:I, s:I, s:b}}", "checkpoint",
-                            a->dir, "original", a->original, "quantization", "bits", q->bits, "group_size",
-                            q->group_size, "desc_act", q->desc_act, "sym", q->sym, "checkpoint_format",
+    json_t *doc = json_pack("{s:s, s:s?, s:{s:i, s:i, s:b, s:b, s:s}, s:o, s:{s:I, s:I, s:I, s:I, s:b}}",
+                            "checkpoint", a->dir, "original", a->original, "quantization", "bits", q->bits,
+                            "group_size", q->group_size, "desc_act", q->desc_act, "sym", q->sym, "checkpoint_format",
                             zf_name(declared), "layers", layers, "verdict", "looks_v1", (json_int_t)v->looks_v1,
-                            "looks_v2", (json_int_t)v->looks_v2, "undecided", (json_int_t)v->undecided, "mixed_up",
-                            v->mixed_up);
+                            "looks_v2", (json_int_t)v->looks_v2, "undecided", (json_int_t)v->undecided, "neither",
+                            (json_int_t)v->neither, "mixed_up", v->mixed_up);
     char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     puts(s ? s : "{}");
     free(s);
@@ -282,22 +301,23 @@ static int check_folder(const struct check_args *a, struct diag *d)
 {
     struct hf_quant_config q;
     char origin[1100];
-    int rc = read_quant_config(a->dir, &q, origin, sizeof origin, d);
+    struct st_model m, o;
+    int rc = st_model_open_any(a->dir, &m, d);
     if (rc)
         return rc;
-    if (strcmp(q.method, "gptq") != 0)
-        return diag_fail(d, FR_USAGE, "%s: quant_method '%s' is not GPTQ", origin, q.method);
-    if (strcmp(q.checkpoint_format, "gptq") && strcmp(q.checkpoint_format, "gptq_v2"))
-        return diag_fail(d, FR_USAGE, "%s: checkpoint_format '%s' is neither 'gptq' (v1 zeros) nor 'gptq_v2'",
-                         origin, q.checkpoint_format);
-    enum zero_format declared = strcmp(q.checkpoint_format, "gptq_v2") == 0 ? ZEROS_V2 : ZEROS_V1;
-    struct st_model m, o;
-    if ((rc = st_model_open(a->dir, &m, d)))
-        return rc;
-    if (a->original && (rc = st_model_open(a->original, &o, d))) {
+    /* a file's settings are in its folder, as fidrun gptq writes them */
+    if (!(rc = read_quant_config(m.dir, &q, origin, sizeof origin, d)) && strcmp(q.method, "gptq") != 0)
+        rc = diag_fail(d, FR_USAGE, "%s: quant_method '%s' is not GPTQ", origin, q.method);
+    if (!rc && strcmp(q.checkpoint_format, "gptq") && strcmp(q.checkpoint_format, "gptq_v2"))
+        rc = diag_fail(d, FR_USAGE, "%s: checkpoint_format '%s' is neither 'gptq' (v1 zeros) nor 'gptq_v2'", origin,
+                       q.checkpoint_format);
+    if (!rc && a->original)
+        rc = st_model_open(a->original, &o, d);
+    if (rc) {
         st_model_close(&m);
         return rc;
     }
+    enum zero_format declared = strcmp(q.checkpoint_format, "gptq_v2") == 0 ? ZEROS_V2 : ZEROS_V1;
     size_t n = 0;
     struct layer_row *rows = list_layers(&m, a->only, &n);
     if (!rows)
@@ -322,7 +342,7 @@ static int check_folder(const struct check_args *a, struct diag *d)
     if (!rc) {
         struct verdict v = judge(rows, n, declared);
         (a->json ? print_json : print_table)(a, &q, declared, rows, n, &v);
-        rc = v.mixed_up || v.kernel_over ? FR_CHECK_FAILED : FR_OK;
+        rc = v.mixed_up || v.neither || v.kernel_over ? FR_CHECK_FAILED : FR_OK;
     }
     free(rows);
     if (a->original)

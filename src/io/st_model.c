@@ -1,6 +1,9 @@
 #include "io/st_model.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +110,72 @@ static int check_duplicates(const struct st_model *m, struct diag *d)
     return FR_OK;
 }
 
-int st_model_open(const char *dir, struct st_model *m, struct diag *d)
+static int by_name(const void *a, const void *b)
 {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A folder with neither file: its *.safetensors files, in name order. */
+static int open_every_file(struct st_model *m, struct diag *d)
+{
+    DIR *dh = opendir(m->dir);
+    if (!dh)
+        return diag_fail(d, FR_USAGE, "cannot read the folder %s: %s", m->dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0;
+    int rc = FR_OK;
+    struct dirent *e;
+    while (!rc && (e = readdir(dh))) {
+        size_t len = strlen(e->d_name);
+        if (len <= 12 || strcmp(e->d_name + len - 12, ".safetensors") != 0)
+            continue;
+        char **grown = realloc(names, (n + 1) * sizeof *names);
+        if (!grown || !(grown[n] = strdup(e->d_name))) {
+            names = grown ? grown : names;
+            rc = diag_fail(d, FR_RUNTIME, "out of memory");
+            break;
+        }
+        names = grown;
+        n++;
+    }
+    closedir(dh);
+    if (!rc && !n)
+        rc = diag_fail(d, FR_USAGE, "%s: no %s, %s or other *.safetensors file (not a model folder?)", m->dir,
+                       SINGLE_FILE, INDEX_FILE);
+    if (!rc)
+        qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        if (!rc)
+            rc = add_shard(m, names[i], d);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+static int open_model(const char *path, int any, struct st_model *m, struct diag *d)
+{
+    struct stat st;
+    size_t plen = strlen(path);
+    if (any && plen > 12 && strcmp(path + plen - 12, ".safetensors") == 0 && stat(path, &st) == 0 &&
+        S_ISREG(st.st_mode)) {
+        /* one file: its folder, holding just it */
+        memset(m, 0, sizeof *m);
+        const char *slash = strrchr(path, '/');
+        size_t dlen = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+        if (dlen >= sizeof m->dir)
+            return diag_fail(d, FR_USAGE, "%s: path too long", path);
+        if (slash)
+            memcpy(m->dir, path, dlen);
+        else
+            m->dir[dlen++] = '.';
+        m->dir[dlen] = '\0';
+        int rc = add_shard(m, slash ? slash + 1 : path, d);
+        if (rc)
+            st_model_close(m);
+        return rc;
+    }
+    const char *dir = path;
     memset(m, 0, sizeof *m);
     size_t len = strlen(dir);
     while (len > 1 && dir[len - 1] == '/')
@@ -129,6 +196,7 @@ int st_model_open(const char *dir, struct st_model *m, struct diag *d)
         if (fd >= 0)
             close(fd);
         rc = !no_single ? add_shard(m, SINGLE_FILE, d)
+             : any      ? open_every_file(m, d)
                         : diag_fail(d, FR_USAGE, "%s: no %s or %s (not a HuggingFace model folder?)", m->dir,
                                     SINGLE_FILE, INDEX_FILE);
     }
@@ -138,6 +206,10 @@ int st_model_open(const char *dir, struct st_model *m, struct diag *d)
         st_model_close(m);
     return rc;
 }
+
+int st_model_open(const char *dir, struct st_model *m, struct diag *d) { return open_model(dir, 0, m, d); }
+
+int st_model_open_any(const char *path, struct st_model *m, struct diag *d) { return open_model(path, 1, m, d); }
 
 const struct st_tensor *st_model_find(const struct st_model *m, const char *name, const struct st_file **shard)
 {

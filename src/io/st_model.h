@@ -20,6 +20,10 @@ struct st_model {
 };
 
 int st_model_open(const char *dir, struct st_model *m, struct diag *d);
+
+/* The same, and also a folder with neither file (read as its *.safetensors
+ * files, in name order) or one .safetensors file (dir: its folder). */
+int st_model_open_any(const char *path, struct st_model *m, struct diag *d);
 void st_model_close(struct st_model *m);
 
 /* The tensor and the shard holding it, or NULL. */

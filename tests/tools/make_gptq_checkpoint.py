@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """A small GPTQ checkpoint and its original, written independently of fidrun.
 
-usage: make_gptq_checkpoint.py ROOT v1|v2 gptq|gptq_v2|none
+usage: make_gptq_checkpoint.py ROOT v1|v2|v1-twice|v2-twice gptq|gptq_v2|none
 
 ROOT/orig: a Qwen-like folder (2 layers, q/k/up/down projections, fp32) with
 config.json. ROOT/q: the same layers quantized by round-to-nearest (4-bit,
 asymmetric, group 32, fp16 scales) and packed in the HF GPTQ layout with its
-zeros written as v1 (zero - 1) or v2 (zero), and config.json's
+zeros written as v1 (zero - 1) or v2 (zero), or converted twice (v1-twice:
+zero - 2, v1's conversion applied to v1 zeros; v2-twice: zero + 1, v1 zeros
+"converted" to v2 the wrong way), and config.json's
 quantization_config declaring checkpoint_format (or none at all).
 ROOT/errors.json: each layer's ||W - W_q||_F / ||W||_F as NumPy computes it.
 """
@@ -45,7 +47,7 @@ for l in range(2):
         q = np.clip(np.round(g / s32[..., None]) + zero[..., None], 0, maxq)
         deq = (s32[..., None] * (q - zero[..., None])).reshape(o, i)
         errs[name] = float(np.linalg.norm(w - deq) / np.linalg.norm(w))
-        stored = zero - 1 if fmt == "v1" else zero
+        stored = {"v1": zero - 1, "v2": zero, "v1-twice": zero - 2, "v2-twice": zero + 1}[fmt]
         quant[name + ".qweight"] = pack_cols(q.reshape(o, i).T.astype(np.int64))
         quant[name + ".qzeros"] = pack_rows(stored.T.astype(np.int64))
         quant[name + ".scales"] = np.ascontiguousarray(scale.T)

@@ -1,5 +1,5 @@
 /* The zero-point convention read from the codes: known layers whose mean
- * code - stored zero is 0, 1 and 1/2, and the checks built on it. */
+ * code - stored zero is 0, 1, 1/2, -1 and 2, and the checks built on it. */
 #include "testutil.h"
 
 #include <math.h>
@@ -32,12 +32,12 @@ static void test_mean_code_minus_zero_tells_the_convention(void **state)
     struct diag d = {0};
     layer(&p, 5, 5); /* v2: the stored zero is the zero */
     assert_int_equal(gptq_layer_check(&p, ZEROS_V2, NULL, 1, &c, &d), FR_OK);
-    assert_true(c.code_minus_zero == 0 && c.decided && c.looks == ZEROS_V2);
+    assert_true(c.code_minus_zero == 0 && c.looks == LOOKS_V2);
     assert_true(isnan(c.err_declared) && c.kernel.rel_mean <= GPTQ_KERNEL_REL_MEAN_BOUND);
     gptq_packed_free(&p);
     layer(&p, 5, 4); /* v1: zero - 1 stored */
     assert_int_equal(gptq_layer_check(&p, ZEROS_V1, NULL, 1, &c, &d), FR_OK);
-    assert_true(c.code_minus_zero == 1 && c.decided && c.looks == ZEROS_V1);
+    assert_true(c.code_minus_zero == 1 && c.looks == LOOKS_V1);
     gptq_packed_free(&p);
     layer(&p, 15, 15); /* a v1 zero of 0 wraps to 15 */
     int64_t top;
@@ -63,8 +63,36 @@ static void test_half_way_is_undecided(void **state)
     for (int k = 0; k < 16; k++)
         p.g_idx[k] = 0;
     assert_int_equal(gptq_layer_check(&p, ZEROS_V2, NULL, 1, &c, &d), FR_OK);
-    assert_true(fabs(c.code_minus_zero - 0.5) < 1e-12 && !c.decided);
+    assert_true(fabs(c.code_minus_zero - 0.5) < 1e-12 && c.looks == LOOKS_UNDECIDED);
     gptq_packed_free(&p);
+}
+
+/* Zeros converted twice: v1's zero - 1 applied again (m near 2), or a v2
+ * layer "converted" the other way (m near -1): near neither convention. */
+static void test_converted_twice_follows_neither(void **state)
+{
+    (void)state;
+    struct gptq_packed p = {0};
+    struct gptq_layer_check c;
+    struct diag d = {0};
+    layer(&p, 6, 4); /* zero 6 stored as 4 */
+    assert_int_equal(gptq_layer_check(&p, ZEROS_V1, NULL, 1, &c, &d), FR_OK);
+    assert_true(c.code_minus_zero == 2 && c.looks == LOOKS_NEITHER);
+    gptq_packed_free(&p);
+    layer(&p, 5, 6); /* zero 5 stored as 6 */
+    assert_int_equal(gptq_layer_check(&p, ZEROS_V2, NULL, 1, &c, &d), FR_OK);
+    assert_true(c.code_minus_zero == -1 && c.looks == LOOKS_NEITHER);
+    gptq_packed_free(&p);
+    /* the measured means of the doubly converted checkpoints, and the edges */
+    assert_int_equal(gptq_zeros_classify(-1.007), LOOKS_NEITHER);
+    assert_int_equal(gptq_zeros_classify(1.993), LOOKS_NEITHER);
+    assert_int_equal(gptq_zeros_classify(0.24), LOOKS_V2);
+    assert_int_equal(gptq_zeros_classify(-0.24), LOOKS_V2);
+    assert_int_equal(gptq_zeros_classify(0.76), LOOKS_V1);
+    assert_int_equal(gptq_zeros_classify(1.24), LOOKS_V1);
+    assert_int_equal(gptq_zeros_classify(0.5), LOOKS_UNDECIDED);
+    assert_int_equal(gptq_zeros_classify(-0.3), LOOKS_NEITHER);
+    assert_int_equal(gptq_zeros_classify(1.3), LOOKS_NEITHER);
 }
 
 static void test_errors_against_the_original(void **state)
@@ -89,6 +117,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mean_code_minus_zero_tells_the_convention),
         cmocka_unit_test(test_half_way_is_undecided),
+        cmocka_unit_test(test_converted_twice_follows_neither),
         cmocka_unit_test(test_errors_against_the_original),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,17 @@ double gptq_code_minus_zero(const struct gptq_packed *p, int64_t *stored_max_zer
     return sum / ((double)in * (double)out);
 }
 
+enum zeros_look gptq_zeros_classify(double m)
+{
+    double to_v2 = fabs(m), to_v1 = fabs(m - 1);
+    if (to_v2 <= GPTQ_ZEROS_NEAR)
+        return LOOKS_V2;
+    if (to_v1 <= GPTQ_ZEROS_NEAR)
+        return LOOKS_V1;
+    /* between the two the layer does not say; beyond both it follows neither */
+    return m > 0 && m < 1 ? LOOKS_UNDECIDED : LOOKS_NEITHER;
+}
+
 /* ||W - dequant||_F / ||W||_F */
 static double relative_error(const float *w, const double *deq, int64_t count)
 {
@@ -99,8 +110,7 @@ int gptq_layer_check(const struct gptq_packed *p, enum zero_format declared, con
     c->code_minus_zero = gptq_code_minus_zero(p, &c->stored_max_zeros);
     if (isnan(c->code_minus_zero))
         return diag_fail(d, FR_RUNTIME, "out of memory");
-    c->decided = fabs(c->code_minus_zero - 0.5) >= 0.25;
-    c->looks = c->code_minus_zero < 0.5 ? ZEROS_V2 : ZEROS_V1;
+    c->looks = gptq_zeros_classify(c->code_minus_zero);
     int rc = original ? errors_against(p, declared, original, c, d) : FR_OK;
     return rc ? rc : kernel_against_reference(p, declared, seed, c, d);
 }

@@ -10,8 +10,10 @@
  * to zero-mean, so the mean of (code - zero) over the layer is close to 0
  * under the right convention, and close to -1 or +1 under the wrong one.
  * With m the mean of (code - stored zero), v2 reads m and v1 reads m - 1:
- * the zeros look v2 when m < 1/2 and v1 when m > 1/2; within 1/4 of 1/2 the
- * layer does not say. */
+ * the zeros follow v2 when m is within 1/4 of 0 and v1 when it is within
+ * 1/4 of 1. Between the two the layer does not say (a tiny or skewed
+ * layer); beyond both (m near -1 or 2) the zeros follow neither: converted
+ * twice, one step off whichever convention a loader assumes. */
 #ifndef FIDRUN_GPTQ_CHECKPOINT_H
 #define FIDRUN_GPTQ_CHECKPOINT_H
 
@@ -23,10 +25,16 @@
 
 #define GPTQ_KERNEL_REL_MEAN_BOUND 1e-6 /* fp32 accumulation against fp64, as the kernel suite's default */
 
+#define GPTQ_ZEROS_NEAR 0.25 /* |m - 0| or |m - 1| within which the zeros follow v2 or v1 */
+
+enum zeros_look { LOOKS_V1, LOOKS_V2, LOOKS_UNDECIDED, LOOKS_NEITHER };
+
+/* What m says: v1, v2, between them, or neither. */
+enum zeros_look gptq_zeros_classify(double code_minus_zero);
+
 struct gptq_layer_check {
     double code_minus_zero;    /* m: the mean of (code - stored zero) over the layer */
-    int decided;               /* |m - 1/2| >= 1/4 */
-    enum zero_format looks;    /* the convention the zeros follow, when decided */
+    enum zeros_look looks;     /* the convention the zeros follow, by m */
     int64_t stored_max_zeros;  /* stored zeros of 2^bits - 1: under v1, a zero of 0 wrapped (reads as 2^bits) */
     double err_declared;       /* ||W - dequant(declared)||_F / ||W||_F; NaN without the original */
     double err_other;          /* the same under the other convention */
