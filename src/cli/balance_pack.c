@@ -17,7 +17,8 @@ const char study_balance_usage[] =
     "  --ranks P[,P...]   rank counts, 1 to 65536 (e.g. 8,64,1024)\n"
     "  --algo NAMES       block, roundrobin, greedy, lpt, kk, kk-equal, and NAME+refine\n"
     "                     (local search after it); all (the default) runs each\n"
-    "  --costs FILE|-     one number per line, or a CSV column (see --column); - reads stdin\n"
+    "  --costs FILE|-     one number per line, or a CSV column (RFC 4180: quoted fields may\n"
+    "                     hold commas, quotes and line breaks; see --column); - reads stdin\n"
     "  --column C         the CSV column: a 1-based index or a header name\n"
     "  --dist NAME        generate instead: uniform, lognormal, normal, powerlaw, bimodal,\n"
     "                     realistic, outliers, equal, giant (docs/balance.md has each)\n"
@@ -26,7 +27,12 @@ const char study_balance_usage[] =
     "  --seed S           seed of the generated items (default 0)\n"
     "  --repeats R        time each algorithm R times, report the median (default 3)\n"
     "  --loads            print every rank's load as well\n"
-    "  --json             one JSON object per algorithm x P (a JSON array)\n"
+    "  --json             one JSON object per algorithm x P (a JSON array), keyed as the\n"
+    "                     balance suite's /balance/partition columns\n"
+    "  --assign FILE      write the plan: which rank each item goes to, one line per item x\n"
+    "                     algorithm x P (algorithm,ranks,item,line,label,cost,rank; item counts\n"
+    "                     from 0, line is the input line, label the record's other field); CSV,\n"
+    "                     or JSON when FILE ends in .json\n"
     "\n"
     "exit codes: 0 done, 2 bad input (the message names the file and line), 3 out of memory\n";
 
@@ -44,7 +50,10 @@ const char study_pack_usage[] =
     "  --algo NAMES       greedy, lpt-bsearch, ffd, global-lpt; all (the default) runs each\n"
     "  --lengths FILE|-   one whole number per line, or a CSV column (--column)\n"
     "  --dist NAME ...    generate instead, as for fidrun balance (values rounded down)\n"
-    "  --repeats R, --json, --seed S   as for fidrun balance\n"
+    "  --repeats R, --seed S   as for fidrun balance\n"
+    "  --json             keyed as the balance suite's /balance/packing columns\n"
+    "  --assign FILE      the plan: each sequence's row and rank (algorithm,ranks,item,line,\n"
+    "                     label,length,row,rank; -1 for one dropped), CSV or .json\n"
     "\n"
     "exit codes: 0 done, 2 bad input (the message names the file and line), 3 out of memory\n";
 
@@ -165,7 +174,7 @@ static int int_option(const char *name, const char *v, int64_t lo, int64_t hi, i
 static const char *const options[] = {"--ranks", "--algo",  "--costs", "--lengths", "--column", "--dist",
                                       "--n",     "--n-per-rank", "--lo", "--hi",    "--mean",   "--sigma",
                                       "--value", "--seed",  "--budget", "--repeats", "--json",   "--loads",
-                                      "--help"};
+                                      "--help",  "--assign"};
 
 /* Distribution options, in the order of options[DIST_OPTION..]. */
 #define DIST_OPTION 5
@@ -254,6 +263,8 @@ int study_cli_parse(int argc, char **argv, struct study_request *c, struct diag 
             c->file = v;
         else if (strcmp(name, "--column") == 0)
             c->column = v;
+        else if (strcmp(name, "--assign") == 0)
+            c->assign = v;
         else if (strcmp(name, "--seed") == 0)
             rc = int_option(name, v, 0, INT64_MAX, &iv, d), c->seed = (uint64_t)iv;
         else if (strcmp(name, "--budget") == 0)

@@ -1,5 +1,6 @@
 /* A user's costs or sequence lengths as text: one number per line, or one
- * column of a CSV file (by 1-based index or header name). Blank lines and
+ * column of a CSV file (RFC 4180: quoted fields with commas, quotes and
+ * line breaks, CRLF; by 1-based index or header name). Blank lines and
  * lines starting with # are skipped. Errors name the source and line. */
 #ifndef FIDRUN_COSTS_TEXT_H
 #define FIDRUN_COSTS_TEXT_H
@@ -23,5 +24,19 @@ int costs_parse(const char *text, size_t len, const char *source, const char *co
 
 /* Reads a file ("-": standard input) and parses it. Empty input is an error. */
 int costs_read(const char *path, const char *column, int integers, double **out, size_t *n, struct diag *d);
+
+/* The same with each value's item: the line its record starts on, and its
+ * label (the first other field of the record, as written; NULL when the
+ * record has only the value), for a plan that says which item went where. */
+struct costs_input {
+    double *v;
+    long *line;
+    char **label;
+    size_t n;
+};
+int costs_parse_input(const char *text, size_t len, const char *source, const char *column, int integers,
+                      struct costs_input *in, struct diag *d);
+int costs_read_input(const char *path, const char *column, int integers, struct costs_input *in, struct diag *d);
+void costs_input_free(struct costs_input *in);
 
 #endif

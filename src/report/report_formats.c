@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "io/table_json.h"
 #include "plugin/checks.h"
 
 
@@ -15,25 +16,11 @@ static const char *table_key(const struct report_table *t) { return t->dataset +
 
 /* ---- JSON ---- */
 
-static json_t *cell_json(const struct column *c, const void *row)
-{
-    struct report_value v = report_value_of(c, row);
-    json_t *j = v.type == COL_STR   ? json_stringn(v.s, v.len)
-                : v.type == COL_F64 ? (isfinite(v.f) ? json_real(v.f) : NULL) /* JSON has no NaN or infinity */
-                                    : json_integer(v.i);
-    return j ? j : json_null();
-}
-
 static json_t *records_json(const struct report_table *t)
 {
     json_t *list = json_array();
-    for (size_t k = 0; list && k < t->n; k++) {
-        const void *row = (const char *)t->rows + k * t->desc->row_size;
-        json_t *rec = json_object();
-        for (size_t c = 0; rec && c < t->desc->ncols; c++)
-            json_object_set_new(rec, t->desc->cols[c].name, cell_json(&t->desc->cols[c], row));
-        json_array_append_new(list, rec);
-    }
+    for (size_t k = 0; list && k < t->n; k++)
+        json_array_append_new(list, table_row_json(t->desc, (const char *)t->rows + k * t->desc->row_size, 0));
     return list;
 }
 

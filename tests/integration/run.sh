@@ -419,6 +419,45 @@ rc=$?
 if [ $rc -eq 0 ] && [ "$(grep -cE '^  (greedy|lpt-bsearch|ffd|global-lpt) +1 .* 2 ' "$out")" -eq 4 ]; then
   ok "fidrun pack: stdin CSV, 1 row each, 2 sequences over budget dropped and counted"
 else bad "fidrun pack from stdin" "exit $rc"; fi
+# the plans (--assign) on costs pandas wrote (quoted labels with commas, quotes, line breaks;
+# CRLF), checked by pandas: every item once, the loads and makespan the JSON reports, the budget
+if need_py "fidrun balance/pack --assign against pandas"; then
+  out=$work/assign.log
+  "$PY" - "$work/docs.csv" <<'PY' &&
+import sys, numpy as np, pandas as pd
+rng = np.random.default_rng(5)
+names = [f"doc {i}, part {i % 3}" for i in range(40)]
+names[3] = 'say "hi"'
+names[7] = "two\nlines"
+pd.DataFrame({"name": names, "tokens": rng.integers(1000, 60000, 40)}).to_csv(sys.argv[1], index=False, lineterminator="\r\n")
+PY
+    $FIDRUN balance --ranks 3,5 --algo lpt,kk --costs "$work/docs.csv" --column tokens --json --assign "$work/bplan.csv" >"$work/b.json" 2>"$out" &&
+    $FIDRUN pack --budget 70000 --ranks 4 --lengths "$work/docs.csv" --column tokens --json --assign "$work/pplan.json" >"$work/p.json" 2>>"$out"
+  rc=$?
+  if [ $rc -eq 0 ] && msg=$("$PY" - "$work" 2>&1 <<'PY'
+import json, sys, pandas as pd
+w = sys.argv[1]
+src = pd.read_csv(f"{w}/docs.csv")
+plan = pd.read_csv(f"{w}/bplan.csv", keep_default_na=False)
+for r in json.load(open(f"{w}/b.json")):
+    p = plan[(plan.algorithm == r["algorithm"]) & (plan.ranks == r["ranks"])]
+    assert sorted(p.item) == list(range(len(src))), "every item once"
+    assert list(p.sort_values("item").label) == list(src.name), "labels as pandas wrote them"
+    assert list(p.sort_values("item").cost) == list(src.tokens.astype(float))
+    loads = p.groupby("rank").cost.sum()
+    assert loads.max() == r["makespan"] and p["rank"].between(0, r["ranks"] - 1).all(), (loads.max(), r["makespan"])
+pp = pd.DataFrame(json.load(open(f"{w}/pplan.json")))
+for r in json.load(open(f"{w}/p.json")):
+    assert set(r) >= {"rows", "avg_row_balance", "overall_efficiency", "median_seconds"} and "total_minibatches" not in r
+    p = pp[(pp.algorithm == r["algorithm"]) & (pp.ranks == r["ranks"])]
+    kept = p[p.row >= 0]
+    assert sorted(p["item"]) == list(range(len(src))) and kept.row.nunique() == r["rows"], r["algorithm"]
+    assert kept.groupby(["row", "rank"]).length.sum().max() <= 70000, "a cell over the budget"
+print(f"{len(src)} items, {len(plan)} balance and {len(pp)} pack plan lines agree with the JSON metrics")
+PY
+  ); then ok "fidrun balance/pack --assign (CSV and JSON) on a pandas-written CSV with quoted labels: $msg"
+  else bad "fidrun balance/pack --assign" "exit $rc: ${msg:-}"; fi
+fi
 printf '1\n2\nx3\n' >"$work/badcosts.txt"
 for args in "balance --ranks 4 --costs $work/badcosts.txt" "balance --ranks 0 --dist uniform" \
   "pack --budget 100 --ranks 2 --lengths /dev/null" "balance --ranks 4 --algo nope --dist uniform"; do
@@ -722,6 +761,25 @@ PY
   if [ $rc -eq 0 ] && grep -q "zeros: 8 layers look v1" "$out" && grep -q "consistent" "$out"; then
     ok "gptq-check on a consistent v1 checkpoint exits 0"
   else bad "gptq-check on a v1 checkpoint" "exit $rc: $(tail -n 4 "$out")"; fi
+  # zeros converted twice: near neither convention, whatever the config says
+  for twice in v1-twice v2-twice; do
+    "$PY" tests/tools/make_gptq_checkpoint.py "$gq/$twice" $twice gptq >/dev/null
+    $FIDRUN gptq-check "$gq/$twice/q" --original "$gq/$twice/orig" >"$out" 2>&1
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "NEITHER: the zeros of 8 of 8 layers follow neither v1 nor v2 (mean code - zero -\?[0-9.]*, near neither 0 nor 1)" "$out" &&
+      grep -q "converted twice?" "$out" && ! grep -q "^consistent" "$out"; then
+      ok "gptq-check on zeros converted twice ($twice): near neither convention, exit 1"
+    else bad "gptq-check on zeros converted twice ($twice)" "exit $rc: $(tail -n 3 "$out")"; fi
+  done
+  # a single .safetensors file (its settings in its folder) and a folder of arbitrary shard names
+  mkdir -p "$gq/file" && cp "$gq/v2/q/config.json" "$gq/file/" && cp "$gq/v2/q/model.safetensors" "$gq/file/layers.safetensors"
+  $FIDRUN gptq-check "$gq/file/layers.safetensors" >"$out" 2>&1
+  rc_file=$?
+  $FIDRUN gptq-check "$gq/file" >>"$out" 2>&1
+  rc=$?
+  if [ $rc_file -eq 0 ] && [ $rc -eq 0 ] && [ "$(grep -c '^consistent' "$out")" = 2 ]; then
+    ok "gptq-check reads one .safetensors file, and a folder of other *.safetensors names"
+  else bad "gptq-check on a file and a plain folder" "exit $rc_file/$rc: $(tail -n 3 "$out")"; fi
   $FIDRUN gptq-check "$gq/none/q" >"$out" 2>&1
   rc=$?
   if [ $rc -eq 2 ] && grep -q "no quantization_config in config.json and no quantize_config.json" "$out"; then

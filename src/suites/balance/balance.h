@@ -73,4 +73,7 @@ struct balance_packing_record {
     double q1_seconds, q3_seconds;
 };
 
+/* Their layouts, /balance/partition and /balance/packing. */
+extern const struct table_desc balance_partition_table, balance_packing_table;
+
 #endif

@@ -41,10 +41,10 @@ static const struct column packing_cols[] = {
     PACK_COLC(COL_I32, deterministic, "", CMP_PASS),   PACK_COL(COL_F64, median_seconds, "s"),
     PACK_COLC(COL_F64, q1_seconds, "s", CMP_IGNORE), PACK_COLC(COL_F64, q3_seconds, "s", CMP_IGNORE),
 };
-static const struct table_desc partition_table =
+const struct table_desc balance_partition_table =
     TABLE_DESC("partition", struct balance_partition_record, partition_cols);
-static const struct table_desc packing_table = TABLE_DESC("packing", struct balance_packing_record, packing_cols);
-static const struct table_desc *const balance_tables[] = {&partition_table, &packing_table};
+const struct table_desc balance_packing_table = TABLE_DESC("packing", struct balance_packing_record, packing_cols);
+static const struct table_desc *const balance_tables[] = {&balance_partition_table, &balance_packing_table};
 
 /* ---- configuration ---- */
 
@@ -320,83 +320,6 @@ static int balance_plan(const void *vcfg, struct task_list *tasks, struct diag *
 
 /* ---- run ---- */
 
-static int run_partition_cell(const struct balance_config *cfg, const double *v, size_t n, int32_t p,
-                              struct partition_spec s, struct balance_partition_record *r, struct diag *d)
-{
-    int32_t *owner = malloc((n ? n : 1) * sizeof *owner);
-    double *loads = malloc((size_t)p * sizeof *loads);
-    struct timed_partition tp;
-    int rc = owner && loads ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu items", n);
-    if (!rc)
-        rc = time_partition(s, v, n, p, (int)cfg->repeats, owner, &tp, d);
-    if (!rc) {
-        const struct partition_metrics *m = &tp.m;
-        double sum = 0;
-        partition_loads(v, owner, n, p, loads);
-        for (int32_t q = 0; q < p; q++)
-            sum += loads[q];
-        r->items = (int64_t)n;
-        r->total = m->total;
-        r->makespan = m->makespan;
-        r->lower_bound = m->lower_bound;
-        r->gap = m->gap;
-        r->max_over_mean = m->max_over_mean;
-        r->min_over_max = m->min_over_max;
-        r->load_std = m->load_std;
-        r->efficiency = m->efficiency;
-        r->min_items = m->min_items;
-        r->max_items = m->max_items;
-        r->unassigned = m->unassigned;
-        r->load_sum_error = m->total > 0 ? fabs(sum - m->total) / m->total : fabs(sum);
-        r->repeats = (int32_t)cfg->repeats;
-        r->deterministic = tp.deterministic;
-        r->median_seconds = tp.median_seconds;
-        r->q1_seconds = tp.q1_seconds;
-        r->q3_seconds = tp.q3_seconds;
-    }
-    free(owner);
-    free(loads);
-    return rc;
-}
-
-static int run_packing_cell(const struct balance_config *cfg, const double *v, size_t n, int32_t p,
-                            enum pack_algo algo, struct balance_packing_record *r, struct diag *d)
-{
-    const struct balance_study *st = &cfg->packing;
-    int64_t *len = malloc((n ? n : 1) * sizeof *len);
-    struct timed_packing tp;
-    int rc = len ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu sequences", n);
-    for (size_t i = 0; !rc && i < n; i++)
-        len[i] = (int64_t)v[i];
-    if (!rc)
-        rc = time_packing(algo, len, n, p, st->budget, (int)cfg->repeats, &tp, d);
-    if (!rc) {
-        const struct pack_metrics *m = &tp.m;
-        r->budget = st->budget;
-        r->sequences = (int64_t)n;
-        r->rows = m->rows;
-        r->rows_lower_bound = m->rows_lower_bound;
-        r->rows_gap = m->rows_gap;
-        r->avg_row_balance = m->avg_row_balance;
-        r->worst_row_balance = m->worst_row_balance;
-        r->row_balance_std = m->row_balance_std;
-        r->avg_row_efficiency = m->avg_row_efficiency;
-        r->overall_efficiency = m->overall_efficiency;
-        r->dropped = tp.packer_dropped;
-        for (size_t i = 0; i < n; i++)
-            r->longer_than_budget += len[i] > st->budget;
-        r->over_budget = m->over_budget;
-        r->misplaced = m->misplaced;
-        r->repeats = (int32_t)cfg->repeats;
-        r->deterministic = tp.deterministic;
-        r->median_seconds = tp.median_seconds;
-        r->q1_seconds = tp.q1_seconds;
-        r->q3_seconds = tp.q3_seconds;
-    }
-    free(len);
-    return rc;
-}
-
 static int balance_run(const void *vcfg, const struct run_context *ctx, const struct task *t, void *record,
                        struct diag *d)
 {
@@ -413,17 +336,16 @@ static int balance_run(const void *vcfg, const struct run_context *ctx, const st
         v = generated;
     if (t->table == BALANCE_TABLE_PARTITION) {
         struct balance_partition_record *r = record;
-        struct partition_spec s = partition_spec_from_code((int)t->dims[2]);
+        int32_t *owner = malloc((n ? n : 1) * sizeof *owner);
         snprintf(r->distribution, sizeof r->distribution, "%s", bd->spec.name);
-        partition_spec_name(s, r->algorithm, sizeof r->algorithm);
-        r->ranks = p;
-        rc = run_partition_cell(cfg, v, n, p, s, r, d);
+        rc = owner ? measure_partition(partition_spec_from_code((int)t->dims[2]), v, n, p, (int)cfg->repeats, owner,
+                                       r, d)
+                   : diag_fail(d, FR_RUNTIME, "out of memory for %zu items", n);
+        free(owner);
     } else {
         struct balance_packing_record *r = record;
         snprintf(r->distribution, sizeof r->distribution, "%s", bd->spec.name);
-        snprintf(r->algorithm, sizeof r->algorithm, "%s", pack_algo_name((enum pack_algo)t->dims[2]));
-        r->ranks = p;
-        rc = run_packing_cell(cfg, v, n, p, (enum pack_algo)t->dims[2], r, d);
+        rc = measure_packing((enum pack_algo)t->dims[2], v, n, p, st->budget, (int)cfg->repeats, NULL, r, d);
     }
     free(generated);
     return rc;

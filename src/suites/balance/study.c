@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/costs_text.h"
+#include "io/table_json.h"
+#include "suites/balance/balance.h"
+#include "suites/balance/plan_file.h"
 #include "suites/balance/timed_runs.h"
 
 static int fail(struct diag *d)
@@ -14,57 +18,40 @@ static int fail(struct diag *d)
     return d->code;
 }
 
-/* The items for P ranks: the file's (read once), or generated. */
-static int items_for(const struct study_request *c, int32_t p, double **file_items, size_t *file_n, double **out,
-                     size_t *n, struct diag *d)
+/* What one rank count runs on: its items, and where they came from. */
+struct items {
+    const double *v;
+    size_t n;
+    const long *line;         /* the input line of each (NULL: generated) */
+    const char *const *label; /* each record's other field, or NULL */
+};
+
+struct study {
+    const struct study_request *c;
+    struct costs_input file; /* --costs/--lengths, read once */
+    json_t *json;
+    struct plan_file plan;
+    int planning;
+};
+
+static const char *source_name(const struct study_request *c)
 {
-    if (c->file && !*file_items &&
-        study_items(c->file, c->column, c->kind == STUDY_PACK, NULL, c->seed, p, file_items, file_n, d))
-        return d->code;
-    if (c->file) {
-        *out = *file_items;
-        *n = *file_n;
-        return FR_OK;
-    }
-    return study_items(NULL, NULL, 0, &c->dist, c->seed, p, out, n, d);
+    return !c->file ? c->dist.name : strcmp(c->file, "-") == 0 ? "standard input" : c->file;
 }
 
-static void describe_source(const struct study_request *c, size_t n, const double *v, FILE *out)
+static void describe_source(const struct study_request *c, const struct items *it, FILE *out)
 {
     double sum = 0, max = 0;
-    for (size_t i = 0; i < n; i++) {
-        sum += v[i];
-        max = v[i] > max ? v[i] : max;
+    for (size_t i = 0; i < it->n; i++) {
+        sum += it->v[i];
+        max = it->v[i] > max ? it->v[i] : max;
     }
+    const char *what = c->kind == STUDY_PACK ? "sequences" : "items";
     if (c->file)
-        fprintf(out, "%zu %s from %s · sum %.6g · max %.6g\n", n, c->kind == STUDY_PACK ? "sequences" : "items",
-                strcmp(c->file, "-") == 0 ? "standard input" : c->file, sum, max);
+        fprintf(out, "%zu %s from %s · sum %.6g · max %.6g\n", it->n, what, source_name(c), sum, max);
     else
-        fprintf(out, "%zu %s, %s distribution (seed %llu) · sum %.6g · max %.6g\n", n,
-                c->kind == STUDY_PACK ? "sequences" : "items", dist_kind_name(c->dist.kind),
-                (unsigned long long)c->seed, sum, max);
-}
-
-/* ---- balance ---- */
-
-static json_t *balance_json(struct partition_spec s, int32_t p, size_t n, const struct timed_partition *row,
-                            const double *loads)
-{
-    char name[32];
-    const struct partition_metrics *m = &row->m;
-    json_t *o = json_pack("{s:s, s:i, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f}", "algorithm",
-                          partition_spec_name(s, name, sizeof name), "ranks", (int)p, "items", (json_int_t)n, "total",
-                          m->total, "makespan", m->makespan, "lower_bound", m->lower_bound, "gap", m->gap,
-                          "max_over_mean", m->max_over_mean, "min_over_max", m->min_over_max, "load_std", m->load_std,
-                          "efficiency", m->efficiency, "min_items", (json_int_t)m->min_items, "max_items",
-                          (json_int_t)m->max_items, "seconds", row->median_seconds);
-    if (o && loads) {
-        json_t *a = json_array();
-        for (int32_t r = 0; r < p; r++)
-            json_array_append_new(a, json_real(loads[r]));
-        json_object_set_new(o, "loads", a);
-    }
-    return o;
+        fprintf(out, "%zu %s, %s distribution (seed %llu) · sum %.6g · max %.6g\n", it->n, what,
+                dist_kind_name(c->dist.kind), (unsigned long long)c->seed, sum, max);
 }
 
 static void print_loads(const double *loads, int32_t p)
@@ -75,73 +62,61 @@ static void print_loads(const double *loads, int32_t p)
     printf("\n");
 }
 
-typedef int (*per_rank_count)(const struct study_request *c, size_t k, int32_t p, const double *v, size_t n,
-                              json_t *json, struct diag *d);
+/* ---- balance ---- */
 
-/* Runs one() for each rank count on its items (the file's, read once, or
- * generated for that count). */
-static int each_rank_count(const struct study_request *c, json_t *json, per_rank_count one, struct diag *d)
+static void print_partition_row(const struct balance_partition_record *r)
 {
-    double *file_items = NULL;
-    size_t file_n = 0;
-    int rc = FR_OK;
-    for (size_t k = 0; !rc && k < c->nranks; k++) {
-        double *v = NULL;
-        size_t n;
-        if ((rc = items_for(c, c->ranks[k], &file_items, &file_n, &v, &n, d)))
-            break;
-        rc = one(c, k, c->ranks[k], v, n, json, d);
-        if (v != file_items)
-            free(v);
-    }
-    free(file_items);
-    return rc;
+    char items[32];
+    snprintf(items, sizeof items, "%lld..%lld", (long long)r->min_items, (long long)r->max_items);
+    printf("  %-16s %12.6g %10.3e %13.4f %12.4f %10.4g %10.4f %13s %14.3f\n", r->algorithm, r->makespan, r->gap,
+           r->max_over_mean, r->min_over_max, r->load_std, r->efficiency, items, r->median_seconds * 1e3);
 }
 
-static void print_partition_row(struct partition_spec s, const struct timed_partition *row)
+static int balance_one(struct study *st, size_t k, int32_t p, const struct items *it, struct diag *d)
 {
-    char name[32], items[32];
-    const struct partition_metrics *m = &row->m;
-    snprintf(items, sizeof items, "%lld..%lld", (long long)m->min_items, (long long)m->max_items);
-    printf("  %-16s %12.6g %10.3e %8.4f %8.4f %10.4g %7.4f %13s %10.3f\n", partition_spec_name(s, name, sizeof name),
-           m->makespan, m->gap, m->max_over_mean, m->min_over_max, m->load_std, m->efficiency, items,
-           row->median_seconds * 1e3);
-}
-
-static int balance_one(const struct study_request *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
-                       struct diag *d)
-{
-    struct timed_partition *rows = calloc(c->nalgos, sizeof *rows);
-    int32_t *owner = malloc((n ? n : 1) * sizeof *owner);
+    const struct study_request *c = st->c;
+    int32_t *owner = malloc((it->n ? it->n : 1) * sizeof *owner);
     double *loads = malloc((size_t)p * sizeof *loads);
-    int rc = rows && owner && loads ? FR_OK
-                                    : diag_fail(d, FR_RUNTIME, "out of memory for %zu items over %d ranks", n, p);
-    if (!rc && !json && k == 0)
-        describe_source(c, n, v, stdout);
-    size_t best = 0;
+    int rc = owner && loads ? FR_OK
+                            : diag_fail(d, FR_RUNTIME, "out of memory for %zu items over %d ranks", it->n, p);
+    if (!rc && !st->json && k == 0)
+        describe_source(c, it, stdout);
+    double best_gap = INFINITY;
+    char best[24] = "";
     for (size_t a = 0; !rc && a < c->nalgos; a++) {
-        if ((rc = time_partition(c->algos[a], v, n, p, c->repeats, owner, &rows[a], d)))
+        struct balance_partition_record r = {0};
+        snprintf(r.distribution, sizeof r.distribution, "%s", source_name(c));
+        if ((rc = measure_partition(c->algos[a], it->v, it->n, p, c->repeats, owner, &r, d)))
             break;
-        if (rows[a].m.makespan < rows[best].m.makespan)
-            best = a;
-        partition_loads(v, owner, n, p, loads);
-        if (json) {
-            json_array_append_new(json, balance_json(c->algos[a], p, n, &rows[a], c->loads ? loads : NULL));
+        if (r.gap < best_gap) {
+            best_gap = r.gap;
+            snprintf(best, sizeof best, "%s", r.algorithm);
+        }
+        partition_loads(it->v, owner, it->n, p, loads);
+        for (size_t i = 0; st->planning && i < it->n; i++)
+            plan_add(&st->plan, r.algorithm, p, i, it->line ? it->line[i] : 0, it->label ? it->label[i] : NULL,
+                     it->v[i], -1, owner[i]);
+        if (st->json) {
+            json_t *o = table_row_json(&balance_partition_table, &r, 1);
+            if (o && c->loads) {
+                json_t *l = json_array();
+                for (int32_t q = 0; q < p; q++)
+                    json_array_append_new(l, json_real(loads[q]));
+                json_object_set_new(o, "loads", l);
+            }
+            json_array_append_new(st->json, o);
             continue;
         }
         if (a == 0)
-            printf("P = %d · %zu items · lower bound %.6g\n  %-16s %12s %10s %8s %8s %10s %7s %13s %10s\n", p, n,
-                   rows[a].m.lower_bound, "algorithm", "makespan", "gap", "max/mean", "min/max", "load std",
-                   "effic.", "items/rank", "time ms");
-        print_partition_row(c->algos[a], &rows[a]);
+            printf("P = %d · %zu items · lower bound %.6g\n  %-16s %12s %10s %13s %12s %10s %10s %13s %14s\n", p,
+                   it->n, r.lower_bound, "algorithm", "makespan", "gap", "max_over_mean", "min_over_max", "load_std",
+                   "efficiency", "items/rank", "median ms");
+        print_partition_row(&r);
         if (c->loads)
             print_loads(loads, p);
     }
-    if (!rc && !json && c->nalgos > 1) {
-        char name[32];
-        printf("  best: %s (gap %.3e)\n", partition_spec_name(c->algos[best], name, sizeof name), rows[best].m.gap);
-    }
-    free(rows);
+    if (!rc && !st->json && c->nalgos > 1)
+        printf("  best: %s (gap %.3e)\n", best, best_gap);
     free(owner);
     free(loads);
     return rc;
@@ -149,59 +124,78 @@ static int balance_one(const struct study_request *c, size_t k, int32_t p, const
 
 /* ---- pack ---- */
 
-static json_t *pack_json(enum pack_algo a, int32_t p, int64_t budget, const struct pack_metrics *m, double seconds)
+static int pack_one(struct study *st, size_t k, int32_t p, const struct items *it, struct diag *d)
 {
-    return json_pack("{s:s, s:i, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:f, s:I}",
-                     "algorithm", pack_algo_name(a), "ranks", (int)p, "budget", (json_int_t)budget, "sequences",
-                     (json_int_t)m->sequences, "total_minibatches", (json_int_t)m->rows, "avg_row_balance_ratio",
-                     m->avg_row_balance, "worst_row_balance_ratio", m->worst_row_balance, "row_balance_std",
-                     m->row_balance_std, "avg_row_efficiency", m->avg_row_efficiency, "overall_efficiency",
-                     m->overall_efficiency, "dropped", (json_int_t)m->dropped, "tokens", (json_int_t)m->tokens,
-                     "rows_lower_bound", (json_int_t)m->rows_lower_bound, "over_budget", (json_int_t)m->over_budget,
-                     "rows_gap", m->rows_gap, "execution_time_ms", seconds * 1e3, "misplaced",
-                     (json_int_t)m->misplaced);
-}
-
-static int pack_one(const struct study_request *c, size_t k, int32_t p, const double *v, size_t n, json_t *json,
-                    struct diag *d)
-{
-    int64_t *len = malloc((n ? n : 1) * sizeof *len);
-    int rc = len ? FR_OK : diag_fail(d, FR_RUNTIME, "out of memory for %zu sequences", n);
-    for (size_t i = 0; !rc && i < n; i++)
-        len[i] = (int64_t)v[i];
-    if (!rc && !json && k == 0)
-        describe_source(c, n, v, stdout);
+    const struct study_request *c = st->c;
+    int rc = FR_OK;
+    if (!st->json && k == 0)
+        describe_source(c, it, stdout);
     for (size_t a = 0; !rc && a < c->nalgos; a++) {
-        enum pack_algo algo = c->pack_algos[a];
-        struct timed_packing tp;
-        if ((rc = time_packing(algo, len, n, p, c->budget, c->repeats, &tp, d)))
+        struct balance_packing_record r = {0};
+        struct packing plan = {0};
+        snprintf(r.distribution, sizeof r.distribution, "%s", source_name(c));
+        if ((rc = measure_packing(c->pack_algos[a], it->v, it->n, p, c->budget, c->repeats,
+                                  st->planning ? &plan : NULL, &r, d)))
             break;
-        const struct pack_metrics *m = &tp.m;
-        if (json) {
-            json_array_append_new(json, pack_json(algo, p, c->budget, m, tp.median_seconds));
+        for (size_t i = 0; st->planning && i < it->n; i++)
+            plan_add(&st->plan, r.algorithm, p, i, it->line ? it->line[i] : 0, it->label ? it->label[i] : NULL,
+                     it->v[i], plan.row[i], plan.rank[i]);
+        pack_free(&plan);
+        if (st->json) {
+            json_array_append_new(st->json, table_row_json(&balance_packing_table, &r, 1));
             continue;
         }
         if (a == 0)
             printf("P = %d · budget %lld tokens per rank per row · lower bound %lld rows\n"
-                   "  %-12s %7s %8s %9s %9s %8s %9s %9s %8s %10s\n",
-                   p, (long long)c->budget, (long long)m->rows_lower_bound, "algorithm", "rows", "gap", "avg bal",
-                   "worst bal", "bal std", "avg eff", "overall", "dropped", "time ms");
-        printf("  %-12s %7lld %8.3f %9.3f %9.3f %8.3f %9.3f %9.3f %8lld %10.3f%s\n", pack_algo_name(algo),
-               (long long)m->rows, m->rows_gap, m->avg_row_balance, m->worst_row_balance, m->row_balance_std,
-               m->avg_row_efficiency, m->overall_efficiency, (long long)m->dropped, tp.median_seconds * 1e3,
-               m->over_budget || m->misplaced ? "  INVALID" : "");
+                   "  %-12s %7s %8s %15s %17s %15s %18s %18s %8s %14s\n",
+                   p, (long long)c->budget, (long long)r.rows_lower_bound, "algorithm", "rows", "rows_gap",
+                   "avg_row_balance", "worst_row_balance", "row_balance_std", "avg_row_efficiency",
+                   "overall_efficiency", "dropped", "median ms");
+        printf("  %-12s %7lld %8.3f %15.3f %17.3f %15.3f %18.3f %18.3f %8lld %14.3f%s\n", r.algorithm,
+               (long long)r.rows, r.rows_gap, r.avg_row_balance, r.worst_row_balance, r.row_balance_std,
+               r.avg_row_efficiency, r.overall_efficiency, (long long)r.dropped, r.median_seconds * 1e3,
+               r.over_budget || r.misplaced ? "  INVALID" : "");
     }
-    free(len);
+    return rc;
+}
+
+/* Each rank count on its items: the file's (read once), or generated for it. */
+static int each_rank_count(struct study *st, struct diag *d)
+{
+    const struct study_request *c = st->c;
+    int rc = c->file ? costs_read_input(c->file, c->column, c->kind == STUDY_PACK, &st->file, d) : FR_OK;
+    for (size_t k = 0; !rc && k < c->nranks; k++) {
+        struct items it = {0};
+        double *generated = NULL;
+        if (c->file)
+            it = (struct items){st->file.v, st->file.n, st->file.line, (const char *const *)st->file.label};
+        else if (!(rc = study_items(NULL, NULL, 0, &c->dist, c->seed, c->ranks[k], &generated, &it.n, d)))
+            it.v = generated;
+        if (!rc)
+            rc = c->kind == STUDY_PACK ? pack_one(st, k, c->ranks[k], &it, d) : balance_one(st, k, c->ranks[k], &it, d);
+        free(generated);
+    }
+    costs_input_free(&st->file);
     return rc;
 }
 
 int study_run(const struct study_request *c)
 {
     struct diag d = {0};
-    json_t *json = c->json ? json_array() : NULL;
-    int rc = each_rank_count(c, json, c->kind == STUDY_PACK ? pack_one : balance_one, &d);
-    if (!rc && json && json_dumpf(json, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) == 0)
+    struct study st = {.c = c, .json = c->json ? json_array() : NULL};
+    int rc = FR_OK;
+    if (c->assign && !(rc = plan_open(&st.plan, c->assign, c->kind == STUDY_PACK, &d)))
+        st.planning = 1;
+    if (!rc)
+        rc = each_rank_count(&st, &d);
+    if (st.planning) {
+        int prc = plan_close(&st.plan, &d);
+        rc = rc ? rc : prc;
+        if (!rc && !c->json)
+            printf("plan: %d lines written to %s\n", st.plan.rows, c->assign);
+    }
+    if (!rc && st.json && json_dumpf(st.json, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) == 0)
         fputc('\n', stdout);
-    json_decref(json);
+    json_decref(st.json);
     return rc ? fail(&d) : FR_OK;
 }

@@ -30,6 +30,7 @@ struct study_request {
     uint64_t seed;
     int64_t budget; /* pack */
     int repeats;    /* timing: median of this many */
+    const char *assign; /* --assign: the plan's file (CSV, or JSON for *.json) */
     int json, loads, help;
 };
 

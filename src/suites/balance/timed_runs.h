@@ -31,8 +31,19 @@ struct timed_packing {
     int64_t packer_dropped; /* what the packer says it dropped (m.dropped is counted from the placement) */
 };
 
+/* plan: receives the first run's packing (pack_free it), or NULL. */
 int time_packing(enum pack_algo a, const int64_t *len, size_t n, int32_t nranks, int64_t budget, int repeats,
-                 struct timed_packing *out, struct diag *d);
+                 struct timed_packing *out, struct packing *plan, struct diag *d);
+
+/* The same, into the balance suite's rows (every field but distribution
+ * and the record head), as the suite and `fidrun balance`/`pack` write
+ * them. owner: n entries, the first run's assignment; plan: as above. */
+struct balance_partition_record;
+struct balance_packing_record;
+int measure_partition(struct partition_spec s, const double *v, size_t n, int32_t p, int repeats, int32_t *owner,
+                      struct balance_partition_record *r, struct diag *d);
+int measure_packing(enum pack_algo a, const double *v, size_t n, int32_t p, int64_t budget, int repeats,
+                    struct packing *plan, struct balance_packing_record *r, struct diag *d);
 
 /* A study's items: read from file (column as costs_read takes it) when
  * file is set, else generated from spec for nranks ranks. */
