@@ -94,6 +94,9 @@ static void print_text(const struct sized *s)
         snprintf(name_part, sizeof name_part, "%g B from the name", m->billions);
     else if (m->source == SIZE_GUESSED)
         snprintf(name_part, sizeof name_part, "%g B guessed from the family '%s'", m->billions, m->family);
+    else if (m->source == SIZE_UPPER_BOUND)
+        snprintf(name_part, sizeof name_part, "at most %g B from the name (experts x size; shared attention and "
+                                              "embeddings make it less)", m->billions);
     if (s->counted > 0) {
         printf("%s: %.3f B counted in %d safetensors file%s · %s · tier %s\n", s->arg, s->counted, s->files,
                s->files == 1 ? "" : "s", name_part, size_tier_name(size_tier_of(s->counted)));
@@ -114,6 +117,7 @@ static json_t *as_json(const struct sized *s)
     json_object_set_new(o, "tier", json_string(size_tier_name(size_tier_of(b))));
     json_object_set_new(o, "name_billions", m->billions > 0 ? json_real(m->billions) : json_null());
     json_object_set_new(o, "guessed", json_boolean(s->counted <= 0 && m->source == SIZE_GUESSED));
+    json_object_set_new(o, "upper_bound", json_boolean(s->counted <= 0 && m->source == SIZE_UPPER_BOUND));
     if (m->family[0])
         json_object_set_new(o, "family", json_string(m->family));
     if (s->counted > 0)

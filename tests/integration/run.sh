@@ -599,7 +599,15 @@ if [ $rc -eq 0 ] && grep -q "Qwen2.5-1.5B-Instruct: 1.5 B from the name · tier 
   grep -q "llama-3.1-8b: 8 B from the name" "$work/ds.log" && grep -q "phi-2: 2.7 B guessed" "$work/ds.log"; then
   ok "fidrun detect-size on names (1.5, 8, 2.7 guessed)"
 else bad "fidrun detect-size on names" "exit $rc: $(head -c 300 "$work/ds.log")"; fi
-$FIDRUN detect-size deepseek-ai/DeepSeek-V3 >"$work/ds.log" 2>&1
+$FIDRUN detect-size mistralai/Mixtral-8x7B-v0.1 Someone/Merge-4x7B gpt2 deepseek-ai/DeepSeek-V3 \
+  "$HOME/.cache/huggingface/hub/models--Qwen--Qwen2.5-7B/snapshots/0123abcd" >"$work/ds.log" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q "Mixtral-8x7B-v0.1: 46.7 B from the name · tier large" "$work/ds.log" &&
+  grep -q "Merge-4x7B: at most 28 B" "$work/ds.log" && grep -q "gpt2: 0.124 B guessed" "$work/ds.log" &&
+  grep -q "DeepSeek-V3: 671 B guessed" "$work/ds.log" && grep -q "snapshots/0123abcd: 7 B from the name" "$work/ds.log"; then
+  ok "fidrun detect-size: Mixtral's published total, an unknown mixture as an upper bound, gpt2 and DeepSeek-V3 guessed, a cache path by its name"
+else bad "fidrun detect-size on mixtures, families and cache paths" "exit $rc: $(head -c 400 "$work/ds.log")"; fi
+$FIDRUN detect-size some-org/unnamed-model >"$work/ds.log" 2>&1
 rc=$?
 check_rc "fidrun detect-size with an unknown size exits 1" 1
 $FIDRUN detect-size --nope x >"$work/ds.log" 2>&1
