@@ -80,7 +80,7 @@ static int suite_tables(const struct report_data *r, const struct suite_slot *sl
 int report_text(const struct report_data *r, FILE *out)
 {
     provenance(r, out);
-    struct run_config cfg;
+    struct run_config cfg = {0};
     struct diag d = {0};
     if (rebuild_config(r, &cfg, &d) == FR_OK) {
         for (size_t i = 0; i < cfg.nsuites; i++)
