@@ -31,6 +31,8 @@ int validate_main(const struct cli *c)
                 char line[512];
                 cfg.suites[i].suite->describe(cfg.suites[i].cfg, line, sizeof line);
                 printf("%s\n", line);
+                if (cfg.suites[i].suite->explain)
+                    cfg.suites[i].suite->explain(cfg.suites[i].cfg, stdout, c->run.verbose);
             }
             if (cfg.profile_path[0])
                 printf("profile %s for %s:\n%s", cfg.profile_path, cfg.model, cfg.profile_scaled);

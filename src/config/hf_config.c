@@ -50,10 +50,29 @@ static int parse_quant(json_t *q, const char *origin, struct hf_quant_config *ou
     return FR_OK;
 }
 
+/* GPT-2's keys under the names the others use (n_inner null: 4 n_embd, as
+ * transformers' GPT2MLP). */
+static void gpt2_aliases(json_t *root)
+{
+    static const char *const alias[][2] = {{"n_embd", "hidden_size"}, {"n_layer", "num_hidden_layers"},
+                                           {"n_head", "num_attention_heads"}};
+    for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++) {
+        json_t *v = json_object_get(root, alias[i][0]);
+        if (v && !json_object_get(root, alias[i][1]))
+            json_object_set(root, alias[i][1], v);
+    }
+    json_t *inner = json_object_get(root, "n_inner"), *embd = json_object_get(root, "hidden_size");
+    if (!json_object_get(root, "intermediate_size") && json_is_integer(embd))
+        json_object_set_new(root, "intermediate_size", json_is_integer(inner)
+                                                           ? json_integer(json_integer_value(inner))
+                                                           : json_integer(4 * json_integer_value(embd)));
+}
+
 /* Families whose names outlive the parsed struct; others point into it. */
 static const char *family_name(const char *model_type, const char *own)
 {
-    static const char *const known[] = {"qwen2", "qwen3", "llama", "mistral", "gemma", "gemma2", "granite", "phi3"};
+    static const char *const known[] = {"qwen2", "qwen3",   "llama",   "mistral", "gemma", "gemma2",
+                                        "granite", "phi3", "mixtral", "qwen2_moe", "gpt2", "bert", "roberta"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcmp(model_type, known[i]) == 0)
             return known[i];
@@ -75,6 +94,8 @@ int hf_config_parse(const char *text, size_t len, const char *origin, struct hf_
         copy_string(root, "model_type", out->model_type, sizeof out->model_type, "");
     if (!rc && !out->model_type[0])
         rc = diag_fail(d, FR_USAGE, "%s: key 'model_type' is missing or not a string", origin);
+    if (!rc && !strcmp(out->model_type, "gpt2")) /* GPT-2 names them n_embd, n_layer, n_head, n_inner */
+        gpt2_aliases(root);
     if (!rc && !(rc = positive(root, "hidden_size", 0, origin, &s->hidden_size, d)) &&
         !(rc = positive(root, "intermediate_size", 0, origin, &s->intermediate_size, d)) &&
         !(rc = positive(root, "num_hidden_layers", 0, origin, &s->num_hidden_layers, d)) &&
@@ -88,7 +109,9 @@ int hf_config_parse(const char *text, size_t len, const char *origin, struct hf_
     if (q)
         rc = parse_quant(q, origin, &out->quant, d);
     if (!rc) {
-        out->tie_word_embeddings = json_is_true(json_object_get(root, "tie_word_embeddings"));
+        /* absent: tied, transformers' PretrainedConfig default (GPT-2 and BERT rely on it) */
+        json_t *tie = json_object_get(root, "tie_word_embeddings");
+        out->tie_word_embeddings = tie ? json_is_true(tie) : 1;
         s->id = origin;
         s->source = origin;
         s->family = family_name(out->model_type, out->model_type);

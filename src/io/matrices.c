@@ -58,32 +58,35 @@ int synthetic_weight(uint64_t seed, const char *name, const struct synthetic_spe
 }
 
 static int load_from_checkpoint(const struct st_model *m, const char *name, int64_t rows, int64_t cols,
-                                enum dtype dtype, struct matrix *out, struct diag *d)
+                                int transposed, enum dtype dtype, struct matrix *out, struct diag *d)
 {
     const struct st_file *shard;
     const struct st_tensor *t = st_model_find(m, name, &shard);
     if (!t)
         return diag_fail(d, FR_USAGE, "%s: no tensor '%s'", m->dir, name);
-    if (t->ndim != 2 || t->shape[0] != rows || t->shape[1] != cols)
-        return diag_fail(d, FR_USAGE, "%s: tensor '%s' is not %lld x %lld", shard->path, name, (long long)rows,
-                         (long long)cols);
+    int64_t fr = transposed ? cols : rows, fc = transposed ? rows : cols; /* as the file holds it */
+    if (t->ndim != 2 || t->shape[0] != fr || t->shape[1] != fc)
+        return diag_fail(d, FR_USAGE, "%s: tensor '%s' is not %lld x %lld", shard->path, name, (long long)fr,
+                         (long long)fc);
     float *rowmajor = malloc((size_t)(rows * cols) * sizeof *rowmajor);
     if (!rowmajor || mat_alloc(out, dtype, rows, cols)) {
         free(rowmajor);
         return diag_fail(d, FR_RUNTIME, "out of memory for %s (%lld x %lld)", name, (long long)rows, (long long)cols);
     }
     int rc = FR_OK;
+    /* element (i, j) of W is the file's (i, j), or (j, i) stored transposed */
     if (t->dtype == ST_F64) { /* as it is: float32 would lose what a float64 run measures */
         for (int64_t i = 0; i < rows; i++)
             for (int64_t j = 0; j < cols; j++) {
                 double v;
-                memcpy(&v, (const char *)t->data + (size_t)(i * cols + j) * sizeof v, sizeof v);
+                int64_t at = transposed ? j * rows + i : i * cols + j;
+                memcpy(&v, (const char *)t->data + (size_t)at * sizeof v, sizeof v);
                 mat_set(out, i, j, v);
             }
     } else if (!(rc = st_to_f32(shard, t, rowmajor, d))) {
         for (int64_t i = 0; i < rows; i++)
             for (int64_t j = 0; j < cols; j++)
-                mat_set(out, i, j, rowmajor[i * cols + j]);
+                mat_set(out, i, j, rowmajor[transposed ? j * rows + i : i * cols + j]);
     }
     free(rowmajor);
     if (rc)
@@ -95,7 +98,7 @@ int matrix_source_load(const struct matrix_source *src, const char *name, int64_
                        enum dtype dtype, struct matrix *out, struct diag *d)
 {
     if (src->kind == SOURCE_CHECKPOINT)
-        return load_from_checkpoint(src->checkpoint, name, rows, cols, dtype, out, d);
+        return load_from_checkpoint(src->checkpoint, name, rows, cols, src->transposed, dtype, out, d);
     if (mat_alloc(out, dtype, rows, cols))
         return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld %s matrix", (long long)rows,
                          (long long)cols, dtype_name(dtype));

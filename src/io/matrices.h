@@ -30,11 +30,13 @@ struct matrix_source {
     uint64_t seed;
     struct synthetic_spectrum spectrum;
     const struct st_model *checkpoint; /* SOURCE_CHECKPOINT: the weights, by tensor name */
+    int transposed;                    /* the tensor is stored [in, out] (GPT-2's Conv1D) */
 };
 
 /* Makes the named rows x cols weight (allocated here, column-major): drawn,
  * or read from the checkpoint (a rows x cols tensor, as nn.Linear stores
- * it; F64/F32/F16/BF16 widened or rounded to dtype). */
+ * it, or cols x rows when transposed; F64/F32/F16/BF16 widened or rounded
+ * to dtype). */
 int matrix_source_load(const struct matrix_source *src, const char *name, int64_t rows, int64_t cols,
                        enum dtype dtype, struct matrix *out, struct diag *d);
 

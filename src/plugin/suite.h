@@ -86,6 +86,11 @@ struct suite {
      * FR_USAGE naming the file and tensor. */
     int (*check_inputs)(const void *cfg, const struct task *t, struct diag *d);
 
+    /* Optional, for fidrun validate: what the config resolved to that the
+     * description does not say (a checkpoint's matched tensors; verbose:
+     * every one). */
+    void (*explain)(const void *cfg, FILE *out, int verbose);
+
     /* Optional: the memory one task holds at its peak, in bytes (its
      * matrices and workspaces, on the host; on a GPU about the same on the
      * device), for the check before the run. */

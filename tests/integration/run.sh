@@ -692,6 +692,47 @@ PY
   if [ $rc -eq 2 ] && grep -q "ck-empty.yaml:4:11: suites.osft.path: .*no model.safetensors" "$out"; then
     ok "a folder without model files exits 2 naming file, line and key"
   else bad "checkpoint folder without model files" "exit $rc: $(head -c 300 "$out")"; fi
+  # every family's own names (tests/tools/make_family_checkpoints.py writes each layout as
+  # transformers names it, and what OSFT should target): validate -v lists exactly those, with
+  # their out x in shape (GPT-2's Conv1D transposed), and OSFT passes on each at -np 2
+  fam=$work/families
+  families=$("$PY" tests/tools/make_family_checkpoints.py "$fam")
+  listed_ok=0 runs_ok=0 nfam=0 fam_bad=""
+  for f in $families; do
+    nfam=$((nfam + 1))
+    printf 'name: fam-%s\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n' "$f" "$fam/$f" >"$fam/$f.yaml"
+    $FIDRUN validate "$fam/$f.yaml" -v >"$fam/$f.validate" 2>&1 &&
+      "$PY" - "$fam/$f.validate" "$fam/$f/expected.json" <<'PY' >>"$fam/$f.validate" 2>&1 && listed_ok=$((listed_ok + 1)) || fam_bad="$fam_bad $f(validate)"
+import json, re, sys
+want = json.load(open(sys.argv[2]))
+got = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"^    (\S+)\s+(\d+)×(\d+)\s+(\S+)( \(stored transposed)?", line)
+    if m:
+        got[m[1]] = {"rows": int(m[2]), "cols": int(m[3]), "transposed": bool(m[5])}
+assert got == want, (sorted(set(got) ^ set(want)), [k for k in want if k in got and got[k] != want[k]][:3])
+PY
+    mpirun_fidrun 2 "$fam/$f.yaml" --out "$fam/out-$f" --progress off
+    [ $rc -eq 0 ] && runs_ok=$((runs_ok + 1)) || fam_bad="$fam_bad $f(run, exit $rc)"
+  done
+  if [ "$nfam" -ge 9 ] && [ $listed_ok -eq $nfam ] && [ $runs_ok -eq $nfam ]; then
+    ok "checkpoints of $nfam families ($(echo $families | tr ' ' ,)): validate lists each one's own targets (experts, fused, Conv1D transposed), OSFT passes at -np 2"
+  else bad "targets matched by each family's own names" "$nfam families, $listed_ok listed right, $runs_ok ran:$fam_bad"; fi
+  # tied embeddings are one matrix; a glob over the file's names; a near miss gets a suggestion
+  printf 'name: tied\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n    targets: [lm_head, model.embed_tokens.weight]\n' "$fam/qwen2" >"$fam/tied.yaml"
+  $FIDRUN validate "$fam/tied.yaml" -v >"$fam/tied.log" 2>&1
+  rc_tied=$?
+  printf 'name: glob\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n    targets: ["block_sparse_moe.experts.*.w2", router]\n' "$fam/mixtral" >"$fam/glob.yaml"
+  $FIDRUN validate "$fam/glob.yaml" >"$fam/glob.log" 2>&1
+  rc_glob=$?
+  printf 'name: near\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n    targets: [c_atn]\n' "$fam/gpt2" >"$fam/near.yaml"
+  $FIDRUN validate "$fam/near.yaml" >"$fam/near.log" 2>&1
+  rc_near=$?
+  if [ $rc_tied -eq 0 ] && grep -q "embed_tokens ×1 (200×64)$" "$fam/tied.log" && ! grep -q "^    [^ ]*lm_head" "$fam/tied.log" &&
+    [ $rc_glob -eq 0 ] && grep -q "experts.w2 ×8 (64×128), router ×2 (4×64)$" "$fam/glob.log" &&
+    [ $rc_near -eq 2 ] && grep -q "near.yaml:6:15: suites.osft.targets\[0\]: .*'c_atn' matches no 2-D weight of the checkpoint; did you mean 'c_attn'?" "$fam/near.log"; then
+    ok "tied embeddings once, a glob and a router by name on Mixtral's experts, a near-miss target named with its suggestion (exit 2)"
+  else bad "tied, glob and near-miss targets" "exit $rc_tied/$rc_glob/$rc_near: $(cat "$fam/tied.log" "$fam/glob.log" "$fam/near.log" | grep -v '^  rank\|^plan\|^memory' | head -n 6)"; fi
   # phi3's fused layout, picked by config.json's model_type; the config's shapes are enforced
   ph=$work/fake-phi3
   mkdir -p "$ph"
@@ -721,8 +762,8 @@ PY
   else bad "phi3 folder targets or -np 2 against -np 1" "${targets:-} $cmp"; fi
   printf 'suites:\n  osft:\n    source: checkpoint\n    path: %s\n    targets: [q_proj, o_proj]\n' "$ph" >"$work/phi3-q.yaml"
   mpirun_fidrun 1 "$work/phi3-q.yaml"
-  if [ $rc -eq 2 ] && grep -q "phi3-q.yaml:5:14: suites.osft.targets: .*config.json (model_type 'phi3') has no q_proj; its layers are o_proj, down_proj, qkv_proj, gate_up_proj" "$out"; then
-    ok "targets a phi3 folder lacks exit 2, naming file, line, key and the layers it has"
+  if [ $rc -eq 2 ] && grep -q "phi3-q.yaml:5:15: suites.osft.targets\[0\]: .*fake-phi3: 'q_proj' matches no 2-D weight of the checkpoint.*(its targets: down_proj, gate_up_proj, o_proj, qkv_proj;" "$out"; then
+    ok "targets a phi3 folder lacks exit 2, naming file, line, key, the entry and the targets it has"
   else bad "phi3 folder with split targets" "exit $rc: $(head -c 400 "$out")"; fi
   "$PY" -c 'import json, sys; c = json.load(open(sys.argv[1])); c["intermediate_size"] = 80; json.dump(c, open(sys.argv[1], "w"))' "$ph/config.json"
   mpirun_fidrun 1 "$work/phi3.yaml"
@@ -909,6 +950,26 @@ else
   if [ $good -eq 6 ]; then
     ok "fidrun gptq on all-MiniLM-L6-v2's layer 0: 6 linears written, read back bit-exact, GPTQ below RTN on each"
   else bad "fidrun gptq on all-MiniLM-L6-v2" "$good of 6 linears as expected"; fi
+  # OSFT on the whole real model by its own names (BertLayer's), at -np 2 as at -np 1, each
+  # matrix's largest singular value as NumPy computes it
+  printf 'name: minilm\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n' "$mini/model" >"$work/minilm.yaml"
+  mpirun_fidrun 1 "$work/minilm.yaml" --out "$work/minilm1" --progress off
+  rc1=$rc
+  mpirun_fidrun 2 "$work/minilm.yaml" --out "$work/minilm2" --progress off
+  if [ $rc1 -eq 0 ] && [ $rc -eq 0 ] && cmp=$($H5 compare "$(newest "$work/minilm1")" "$(newest "$work/minilm2")" osft/matrices \
+    --ignore rank,task_seconds,svd_seconds,batch 2>&1) && msg=$("$PY" - "$(newest "$work/minilm2")" "$mini/model/model.safetensors" 2>&1 <<'PY'
+import sys, h5py, numpy as np
+from safetensors.numpy import load_file
+rows = h5py.File(sys.argv[1])["osft/matrices"][()]
+w = load_file(sys.argv[2])
+want = sorted(n for n, a in w.items() if a.ndim == 2 and ".layer." in n)
+assert sorted(r["name"].decode() for r in rows) == want and len(want) == 36, len(rows)
+worst = max(abs(r["sigma_max"] - np.linalg.norm(w[r["name"].decode()].astype(np.float64), 2)) / r["sigma_max"] for r in rows)
+assert worst < 1e-5, worst
+print(f"36 matrices (every 2-D weight of the 6 BertLayers), sigma_max within {worst:.0e} of NumPy's")
+PY
+  ); then ok "OSFT on all-MiniLM-L6-v2 by its own names: $msg; -np 2 identical to -np 1"
+  else bad "OSFT on all-MiniLM-L6-v2" "exit $rc1/$rc: ${cmp:-} ${msg:-}"; fi
 fi
 cat >"$work/badquant.yaml" <<'YAML'
 name: badquant

@@ -12,9 +12,14 @@
 /* A matrix of a checkpoint the suite decomposes. */
 struct osft_checkpoint_matrix {
     char name[TASK_NAME_MAX];
-    int64_t rows, cols, layer;
-    int target;
+    char label[48];    /* its target's short name (config/layouts.h) */
+    int64_t rows, cols, layer, expert; /* out x in; layer and expert -1 where there is none */
+    int transposed;    /* stored [in, out] (GPT-2's Conv1D): read transposed */
+    int order;         /* the plan's order: by layer, then the family's layout, expert, file */
+    size_t index;
 };
+
+#define OSFT_MAX_TARGET_ENTRIES 32
 
 struct osft_config {
     const struct model_preset *model; /* synthetic weights: the shapes */
@@ -24,8 +29,12 @@ struct osft_config {
     struct osft_checkpoint_matrix *matrices;
     size_t nmatrices;
     int64_t layers; /* 0: all of the model's layers */
-    unsigned targets;          /* named in targets: (0: the model's own layout); resolved at configure */
+    char target_entries[OSFT_MAX_TARGET_ENTRIES][128]; /* targets: as written (none: the layout's default) */
+    size_t ntarget_entries;
+    unsigned targets;          /* synthetic presets: the targets resolved at configure */
     unsigned target_patterns;  /* what the patterns in targets: match, among every layout's targets */
+    char matched[1024];        /* a checkpoint's targets as matched: "query ×6 (384×384), ..." */
+    char model_type[32];       /* a checkpoint's config.json model_type ("" without one) */
     int dtype;
     int source;
     double unfreeze_rank_ratio;
@@ -44,7 +53,7 @@ struct osft_config {
 struct osft_record {
     struct record_head head;
     char name[TASK_NAME_MAX];
-    char target[16];
+    char target[48];
     int32_t layer;
     int32_t rows, cols, k_split;
     double max_abs_err, mean_abs_err, rel_fro_err, max_abs_w;

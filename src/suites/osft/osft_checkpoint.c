@@ -1,45 +1,86 @@
-/* OSFT on a real model: the 2-D attention and MLP weights of a HuggingFace
- * folder (single file or sharded), as the OSFT tooling targets them: the
- * split projections of the qwen/llama/mistral/gemma/granite layouts, phi3's
- * fused qkv_proj and gate_up_proj. With a config.json beside the weights,
- * its model_type picks the targets and every weight must have the shape
- * the config gives it. Every rank opens the folder (headers only) and lists
- * the same matrices, so the plan needs no messages; a rank reads a matrix's
- * bytes only when it processes it. */
+/* OSFT on a real model: the linears of a HuggingFace folder (single file or
+ * sharded) matched by their own names (config/layouts.h): the families'
+ * layouts by config.json's model_type (llama, qwen2, mistral, gemma, phi3
+ * fused, mixtral and qwen2_moe experts, gpt2's transposed Conv1D,
+ * bert/roberta), globs over the file's tensors, embeddings and lm_head by
+ * name (tied ones once). The Llama-family projections must have the shape
+ * config.json gives them. Every rank opens the folder (headers only) and
+ * lists the same matrices, so the plan needs no messages; a rank reads a
+ * matrix's bytes only when it processes it. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/hf_config.h"
+#include "config/layouts.h"
 #include "config/schema.h"
 #include "io/st_model.h"
 #include "suites/osft/osft_impl.h"
 
-static int by_layer_then_target(const void *pa, const void *pb)
+static int by_layer_then_order(const void *pa, const void *pb)
 {
     const struct osft_checkpoint_matrix *a = pa, *b = pb;
-    if (a->layer != b->layer)
-        return a->layer < b->layer ? -1 : 1;
-    return a->target - b->target;
+    /* embeddings and lm_head (layer -1) after the layers */
+    int64_t la = a->layer < 0 ? INT64_MAX : a->layer, lb = b->layer < 0 ? INT64_MAX : b->layer;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    if (a->order != b->order)
+        return a->order - b->order;
+    if (a->expert != b->expert)
+        return a->expert < b->expert ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
 }
 
-/* "model.layers.12.self_attn.q_proj.weight" -> layer 12, target T_Q. */
-static int parse_name(const char *name, int64_t *layer, int *target)
+/* The Llama-family target a label names (T_COUNT for others), whose shape
+ * config.json fixes. */
+static int preset_target(const char *label)
 {
-    long long l;
-    int used = 0;
-    if (sscanf(name, "model.layers.%lld.%n", &l, &used) != 1 || used == 0 || l < 0)
-        return 0;
-    for (int t = 0; t < T_COUNT; t++) {
-        char want[96];
-        snprintf(want, sizeof want, "%s.weight", target_module((enum target)t));
-        if (strcmp(name + used, want) == 0) {
-            *layer = l;
-            *target = t;
-            return 1;
-        }
+    for (int t = 0; t < T_COUNT; t++)
+        if (!strcmp(label, target_name((enum target)t)))
+            return t;
+    return T_COUNT;
+}
+
+static int check_shape(const struct osft_checkpoint_matrix *x, const struct hf_config *hc, const char *origin,
+                       const char *shard, struct diag *d)
+{
+    int t = preset_target(x->label);
+    if (t == T_COUNT || x->layer < 0 || x->expert >= 0 || !layout_known(hc->model_type))
+        return FR_OK;
+    struct linear_shape want = model_linear_shape(&hc->shape, (enum target)t);
+    if (x->rows == want.out && x->cols == want.in)
+        return FR_OK;
+    return diag_fail(d, FR_USAGE, "%s: tensor '%s' is %lld x %lld, but %s (model_type '%s', hidden_size %d, "
+                                  "intermediate_size %d, %d heads, %d key-value heads of %d) makes it %d x %d",
+                     shard, x->name, (long long)x->rows, (long long)x->cols, origin, hc->model_type,
+                     hc->shape.hidden_size, hc->shape.intermediate_size, hc->shape.num_attention_heads,
+                     hc->shape.num_key_value_heads, hc->shape.head_dim, want.out, want.in);
+}
+
+/* Every tensor of every shard, for the matcher. */
+static struct layout_tensor *list_tensors(const struct st_model *m, const struct st_tensor ***where, size_t *n)
+{
+    size_t cap = 0;
+    for (size_t s = 0; s < m->nshards; s++)
+        cap += m->shards[s].n;
+    struct layout_tensor *t = calloc(cap ? cap : 1, sizeof *t);
+    *where = calloc(cap ? cap : 1, sizeof **where);
+    *n = 0;
+    if (!t || !*where) {
+        free(t);
+        free(*where);
+        *where = NULL;
+        return NULL;
     }
-    return 0;
+    for (size_t s = 0; s < m->nshards; s++)
+        for (size_t i = 0; i < m->shards[s].n; i++) {
+            const struct st_tensor *x = &m->shards[s].tensors[i];
+            t[*n] = (struct layout_tensor){x->name, x->ndim, {x->shape[0], x->ndim > 1 ? x->shape[1] : 0},
+                                           st_dtype_floating(x->dtype)};
+            (*where)[(*n)++] = x;
+        }
+    return t;
 }
 
 int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, const char *path, struct diag *d)
@@ -58,63 +99,87 @@ int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, cons
         return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"), "%s", inner.msg);
     }
     const struct st_model *m = cfg->checkpoint;
-    char origin[sizeof cfg->path + 16], has[128];
+    char origin[sizeof cfg->path + 16];
     struct hf_config hc;
     int have_config;
     if (st_model_config(cfg->path, origin, sizeof origin, &hc, &have_config, &inner))
         return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"), "%s", inner.msg);
     cfg->checkpoint_has_config = have_config;
-    unsigned own = have_config ? model_targets(&hc.shape) : TARGETS_SPLIT | TARGETS_FUSED;
-    char whose[sizeof origin + 64];
-    if (have_config)
-        snprintf(whose, sizeof whose, "%s (model_type '%s')", origin, hc.model_type);
-    else
-        snprintf(whose, sizeof whose, "%s", cfg->path);
-    if (osft_resolve_targets(cfg, own, whose, node, path, d))
-        return d->code;
-    unsigned want = cfg->targets;
-    size_t cap = 0;
-    for (size_t s = 0; s < m->nshards; s++)
-        cap += m->shards[s].n;
-    cfg->matrices = calloc(cap ? cap : 1, sizeof *cfg->matrices);
-    if (!cfg->matrices)
+    snprintf(cfg->model_type, sizeof cfg->model_type, "%s", have_config ? hc.model_type : "");
+    const struct st_tensor **where;
+    size_t nt;
+    struct layout_tensor *t = list_tensors(m, &where, &nt);
+    if (!t)
         return diag_fail(d, FR_RUNTIME, "out of memory");
-    for (size_t s = 0; s < m->nshards; s++)
-        for (size_t i = 0; i < m->shards[s].n; i++) {
-            const struct st_tensor *t = &m->shards[s].tensors[i];
-            int64_t layer;
-            int target;
-            if (t->ndim != 2 || !parse_name(t->name, &layer, &target) || !(want & TARGET_BIT(target)) ||
-                (cfg->layers > 0 && layer >= cfg->layers))
-                continue;
-            struct linear_shape expect = have_config ? model_linear_shape(&hc.shape, (enum target)target)
-                                                     : (struct linear_shape){(int)t->shape[0], (int)t->shape[1]};
-            if (t->shape[0] != expect.out || t->shape[1] != expect.in)
-                return diag_fail(d, FR_USAGE, "%s: tensor '%s' is %lld x %lld, but %s (model_type '%s', "
-                                              "hidden_size %d, intermediate_size %d, %d heads, %d key-value "
-                                              "heads of %d) makes it %d x %d",
-                                 m->shards[s].path, t->name, (long long)t->shape[0], (long long)t->shape[1], origin,
-                                 hc.model_type, hc.shape.hidden_size, hc.shape.intermediate_size,
-                                 hc.shape.num_attention_heads, hc.shape.num_key_value_heads, hc.shape.head_dim,
-                                 expect.out, expect.in);
-            if (!st_dtype_floating(t->dtype))
-                return diag_fail(d, FR_USAGE, "%s: tensor '%s' is %s; OSFT needs floating-point weights "
-                                              "(a quantized checkpoint?)", m->shards[s].path, t->name,
-                                 st_dtype_name(t->dtype));
-            struct osft_checkpoint_matrix *x = &cfg->matrices[cfg->nmatrices++];
-            snprintf(x->name, sizeof x->name, "%s", t->name);
-            x->rows = t->shape[0];
-            x->cols = t->shape[1];
-            x->layer = layer;
-            x->target = target;
-        }
-    if (!cfg->nmatrices)
-        return schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"),
-                            "%s has no 2-D weights named model.layers.N.{self_attn,mlp}.*_proj.weight for the "
-                            "targets (%s)%s", cfg->path, targets_text(want, has, sizeof has),
-                            cfg->layers > 0 ? " in the layers asked for" : "");
-    qsort(cfg->matrices, cfg->nmatrices, sizeof *cfg->matrices, by_layer_then_target);
-    return FR_OK;
+    const char *entries[OSFT_MAX_TARGET_ENTRIES];
+    for (size_t i = 0; i < cfg->ntarget_entries; i++)
+        entries[i] = cfg->target_entries[i];
+    struct layout_request req = {have_config ? hc.model_type : NULL, have_config && hc.tie_word_embeddings, entries,
+                                 cfg->ntarget_entries, cfg->layers};
+    struct layout_match *lm;
+    size_t nm;
+    char why[1500];
+    long bad = layout_match(&req, t, nt, &lm, &nm, why, sizeof why);
+    int rc = FR_OK;
+    if (bad < 0)
+        rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    else if (bad > 0) {
+        const struct ynode *tn = ytree_get(node, "targets");
+        const struct ynode *e = tn && tn->kind == YN_SEQ ? tn->items[bad - 1] : tn;
+        char item[340];
+        snprintf(item, sizeof item, "%s[%ld]", join_path(sub, sizeof sub, path, "targets"), bad - 1);
+        rc = schema_error(d, &e->loc, tn && tn->kind == YN_SEQ ? item : sub, "%s: %s", cfg->path, why);
+    } else if (!nm) {
+        rc = schema_error(d, &p->loc, join_path(sub, sizeof sub, path, "path"),
+                          "%s has no 2-D floating-point weights in its layers%s%s%s", cfg->path,
+                          have_config ? " for model_type " : "", have_config ? hc.model_type : "",
+                          cfg->layers > 0 ? " in the layers asked for" : " (a quantized checkpoint?)");
+    }
+    if (!rc && !(cfg->matrices = calloc(nm, sizeof *cfg->matrices)))
+        rc = diag_fail(d, FR_RUNTIME, "out of memory");
+    for (size_t i = 0; !rc && i < nm; i++) {
+        struct osft_checkpoint_matrix *x = &cfg->matrices[cfg->nmatrices++];
+        snprintf(x->name, sizeof x->name, "%s", t[lm[i].tensor].name);
+        snprintf(x->label, sizeof x->label, "%s", lm[i].label);
+        x->rows = lm[i].rows;
+        x->cols = lm[i].cols;
+        x->layer = lm[i].layer;
+        x->expert = lm[i].expert;
+        x->transposed = lm[i].transposed;
+        x->order = lm[i].order;
+        x->index = i;
+        const struct st_file *shard = NULL;
+        st_model_find(m, x->name, &shard);
+        if (have_config)
+            rc = check_shape(x, &hc, origin, shard ? shard->path : cfg->path, d);
+    }
+    if (!rc) {
+        qsort(cfg->matrices, cfg->nmatrices, sizeof *cfg->matrices, by_layer_then_order);
+        for (size_t i = 0; i < nm; i++) /* the summary in the plan's order */
+            lm[i] = (struct layout_match){.rows = cfg->matrices[i].rows, .cols = cfg->matrices[i].cols,
+                                          .transposed = cfg->matrices[i].transposed};
+        for (size_t i = 0; i < nm; i++)
+            snprintf(lm[i].label, sizeof lm[i].label, "%s", cfg->matrices[i].label);
+        layout_summary(lm, nm, cfg->matched, sizeof cfg->matched);
+    }
+    free(lm);
+    free(t);
+    free(where);
+    return rc;
+}
+
+void osft_explain(const void *vcfg, FILE *out, int verbose)
+{
+    const struct osft_config *cfg = vcfg;
+    if (cfg->source != SOURCE_CHECKPOINT)
+        return;
+    fprintf(out, "  targets matched in %s (%s): %s\n", cfg->path,
+            cfg->model_type[0] ? cfg->model_type : "no config.json: every 2-D weight of its layers", cfg->matched);
+    for (size_t i = 0; verbose && i < cfg->nmatrices; i++) {
+        const struct osft_checkpoint_matrix *x = &cfg->matrices[i];
+        fprintf(out, "    %-60s %6lld×%-6lld %s%s\n", x->name, (long long)x->rows, (long long)x->cols, x->label,
+                x->transposed ? " (stored transposed, read as out×in)" : "");
+    }
 }
 
 void osft_checkpoint_close(void *vcfg)

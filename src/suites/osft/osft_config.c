@@ -134,8 +134,12 @@ int osft_configure(const struct ynode *node, const char *path, void *vcfg, struc
 
 int64_t osft_layers(const struct osft_config *cfg)
 {
-    if (cfg->source == SOURCE_CHECKPOINT)
-        return cfg->nmatrices ? cfg->matrices[cfg->nmatrices - 1].layer + 1 : 0;
+    if (cfg->source == SOURCE_CHECKPOINT) {
+        int64_t last = -1; /* embeddings and lm_head are in no layer */
+        for (size_t i = 0; i < cfg->nmatrices; i++)
+            last = cfg->matrices[i].layer > last ? cfg->matrices[i].layer : last;
+        return last + 1;
+    }
     return cfg->layers > 0 ? cfg->layers : cfg->model->num_hidden_layers;
 }
 
@@ -147,8 +151,8 @@ void osft_describe(const void *vcfg, char *buf, size_t size)
         snprintf(xc, sizeof xc, "CPU cross-check every %lld", (long long)cfg->cross_check_every);
     char what[600];
     if (cfg->source == SOURCE_CHECKPOINT)
-        snprintf(what, sizeof what, "checkpoint %s · %zu matrices of %lld layers", cfg->path, cfg->nmatrices,
-                 (long long)osft_layers(cfg));
+        snprintf(what, sizeof what, "checkpoint %s · %zu matri%s of %lld layer%s", cfg->path, cfg->nmatrices,
+                 cfg->nmatrices == 1 ? "x" : "ces", (long long)osft_layers(cfg), osft_layers(cfg) == 1 ? "" : "s");
     else
         snprintf(what, sizeof what, "%s · %lld of %d layers", cfg->model->id, (long long)osft_layers(cfg),
                  cfg->model->num_hidden_layers);

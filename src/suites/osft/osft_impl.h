@@ -25,6 +25,8 @@ void osft_state_keep(void *state, int32_t task_id, struct held_factors *h);
  * in layer and target order. Errors name the config key or the file. */
 int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, const char *path, struct diag *d);
 void osft_checkpoint_close(void *cfg);
+/* validate: the tensors matched (every one when verbose). */
+void osft_explain(const void *cfg, FILE *out, int verbose);
 /* Bytes of the named weight in the checkpoint (0 for synthetic weights). */
 double osft_checkpoint_bytes(const struct osft_config *cfg, const char *name);
 

@@ -11,15 +11,52 @@
 #include "core/osft/metrics.h"
 #include "util/clock.h"
 
+/* The name up to its layer's number ("encoder.layer.3"), or without
+ * ".weight" outside the layers: how progress groups the tasks. */
+static void layer_group(const struct osft_checkpoint_matrix *m, char *buf, size_t size)
+{
+    size_t len = strlen(m->name);
+    size_t end = len > 7 ? len - 7 : len;
+    if (m->layer >= 0) {
+        char num[32];
+        int nlen = snprintf(num, sizeof num, ".%lld", (long long)m->layer);
+        for (const char *p = strstr(m->name, num); p; p = strstr(p + 1, num))
+            if (p[nlen] == '.') {
+                end = (size_t)(p - m->name) + (size_t)nlen;
+                break;
+            }
+    }
+    snprintf(buf, size, "%.*s", (int)end, m->name);
+}
+
+/* A checkpoint task's matrix, or NULL for synthetic weights. */
+static const struct osft_checkpoint_matrix *task_matrix(const struct osft_config *cfg, const struct task *t)
+{
+    return cfg->source == SOURCE_CHECKPOINT && t->dims[3] >= 0 && (size_t)t->dims[3] < cfg->nmatrices
+               ? &cfg->matrices[t->dims[3]]
+               : NULL;
+}
+
+/* The weight of task t as nn.Linear holds it (rows x cols = out x in). */
+static int load_weight(const struct osft_config *cfg, uint64_t seed, const struct task *t, struct matrix *w,
+                       struct diag *d)
+{
+    const struct osft_checkpoint_matrix *cm = task_matrix(cfg, t);
+    struct matrix_source src = {(enum matrix_source_kind)cfg->source, seed, cfg->spectrum, cfg->checkpoint,
+                                cm && cm->transposed};
+    return matrix_source_load(&src, t->name, t->dims[0], t->dims[1], (enum dtype)cfg->dtype, w, d);
+}
+
 int osft_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
 {
     const struct osft_config *cfg = vcfg;
     for (size_t i = 0; cfg->source == SOURCE_CHECKPOINT && i < cfg->nmatrices; i++) {
         const struct osft_checkpoint_matrix *m = &cfg->matrices[i];
         double kmin = m->rows < m->cols ? m->rows : m->cols;
-        struct task task = {.cost = (double)m->rows * m->cols * kmin, .dims = {m->rows, m->cols, m->layer, m->target}};
+        /* dims[3]: the matrix, whose label and layout the record and the reader need */
+        struct task task = {.cost = (double)m->rows * m->cols * kmin, .dims = {m->rows, m->cols, m->layer, (int64_t)i}};
         snprintf(task.name, sizeof task.name, "%s", m->name);
-        snprintf(task.group, sizeof task.group, "model.layers.%lld", (long long)m->layer);
+        layer_group(m, task.group, sizeof task.group);
         if (task_list_push(tasks, &task))
             return diag_fail(d, FR_RUNTIME, "out of memory while planning");
     }
@@ -86,7 +123,8 @@ static void fill_record(const struct osft_config *cfg, const struct task *t, int
     double eps = dtype_eps((enum dtype)cfg->dtype);
     const struct diff_stats *ds = &o->ds;
     snprintf(r->name, sizeof r->name, "%s", t->name);
-    snprintf(r->target, sizeof r->target, "%s", target_name((enum target)t->dims[3]));
+    const struct osft_checkpoint_matrix *cm = task_matrix(cfg, t);
+    snprintf(r->target, sizeof r->target, "%s", cm ? cm->label : target_name((enum target)t->dims[3]));
     r->layer = (int32_t)t->dims[2];
     r->rows = (int32_t)m;
     r->cols = (int32_t)n;
@@ -125,8 +163,7 @@ static int load_job(const struct osft_config *cfg, const struct run_context *ctx
                     struct matrix *w, struct osft_job *job, struct diag *d)
 {
     int64_t m = t->dims[0], n = t->dims[1];
-    struct matrix_source src = {(enum matrix_source_kind)cfg->source, ctx->seed, cfg->spectrum, cfg->checkpoint};
-    int rc = matrix_source_load(&src, t->name, m, n, (enum dtype)cfg->dtype, w, d);
+    int rc = load_weight(cfg, ctx->seed, t, w, d);
     *job = (struct osft_job){
         .w = w,
         .k_split = osft_split_rank(m, n, cfg->unfreeze_rank_ratio),
@@ -236,8 +273,7 @@ int osft_check_inputs(const void *vcfg, const struct task *t, struct diag *d)
     if (cfg->source != SOURCE_CHECKPOINT)
         return FR_OK;
     struct matrix w;
-    struct matrix_source src = {(enum matrix_source_kind)cfg->source, 0, cfg->spectrum, cfg->checkpoint};
-    int rc = matrix_source_load(&src, t->name, t->dims[0], t->dims[1], (enum dtype)cfg->dtype, &w, d);
+    int rc = load_weight(cfg, 0, t, &w, d);
     if (!rc)
         mat_free(&w);
     return rc;

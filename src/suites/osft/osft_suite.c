@@ -62,4 +62,5 @@ const struct suite suite_osft = {
     .after_table = &osft_bcast_table,
     .task_bytes = osft_task_bytes,
     .check_inputs = osft_check_inputs,
+    .explain = osft_explain,
 };

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define OSFT_SUMMARY_TARGETS 32
+
 struct target_summary {
+    char label[48];
     size_t n;
     int32_t rows, cols;
     double max_abs, sum_mean, max_rel, max_resid, max_orth_u, max_orth_v, sum_svd;
@@ -151,15 +154,20 @@ int osft_summarize(const void *vcfg, const void *const *records, const size_t *c
     const struct osft_record *rec = records[0];
     size_t n = counts[0];
     FILE *out = o->out;
-    struct target_summary ts[T_COUNT] = {0};
+    struct target_summary ts[OSFT_SUMMARY_TARGETS] = {0};
+    size_t nts = 0;
     size_t passed = 0;
     int64_t sv_bad = 0;
     double max_abs = 0, sum_max = 0, sum_mean = 0, worst_resid = 0, worst_u = 0, worst_v = 0, max_w = 0;
     for (size_t i = 0; i < n; i++) {
         const struct osft_record *r = &rec[i];
-        int t = 0;
-        while (t < T_COUNT - 1 && strcmp(target_name((enum target)t), r->target) != 0)
+        size_t t = 0; /* the target's row, in the order first seen (the last row takes any beyond) */
+        while (t < nts && strcmp(ts[t].label, r->target) != 0)
             t++;
+        if (t == nts && nts < OSFT_SUMMARY_TARGETS)
+            snprintf(ts[nts++].label, sizeof ts[0].label, "%s", r->target);
+        else if (t == nts)
+            snprintf(ts[t = nts - 1].label, sizeof ts[0].label, "(others)");
         struct target_summary *s = &ts[t];
         s->n++;
         s->rows = r->rows;
@@ -187,15 +195,18 @@ int osft_summarize(const void *vcfg, const void *const *records, const size_t *c
         sum_mean += r->mean_abs_err;
     }
     fprintf(out, "OSFT fidelity · %zu matrices · %s\n", n, dtype_name(cfg->dtype));
-    fprintf(out, "  %-12s %-11s %4s %10s %11s %9s %6s %7s %7s %7s\n", "target", "shape", "n", "max|W-W'|",
+    int width = 12; /* the longest target's name, such as attention.output.dense */
+    for (size_t t = 0; t < nts; t++)
+        width = (int)strlen(ts[t].label) > width ? (int)strlen(ts[t].label) : width;
+    fprintf(out, "  %-*s %-11s %4s %10s %11s %9s %6s %7s %7s %7s\n", width, "target", "shape", "n", "max|W-W'|",
             "mean|W-W'|", "rel.fro", "resid", "orth.U", "orth.V", "svd s");
-    for (int t = 0; t < T_COUNT; t++) {
+    for (size_t t = 0; t < nts; t++) {
         const struct target_summary *s = &ts[t];
         if (!s->n)
             continue;
         char shape[32];
         snprintf(shape, sizeof shape, "%d×%d", s->rows, s->cols);
-        fprintf(out, "  %-12s %-11s %4zu %10.1e %11.1e %9.1e %6.2f %7.2f %7.2f %7.2f\n", target_name((enum target)t),
+        fprintf(out, "  %-*s %-11s %4zu %10.1e %11.1e %9.1e %6.2f %7.2f %7.2f %7.2f\n", width, s->label,
                 shape, s->n, s->max_abs, s->sum_mean / (double)s->n, s->max_rel, s->max_resid, s->max_orth_u,
                 s->max_orth_v, s->sum_svd / (double)s->n);
     }

@@ -46,25 +46,54 @@ static int target_entry(const struct ynode *n, const char *path, unsigned *mask,
                         n->text, targets_text(TARGETS_SPLIT | TARGETS_FUSED, known, sizeof known));
 }
 
+/* targets: as written (checked against a layout once the source is known:
+ * a preset's in osft_resolve_targets, a checkpoint's own tensor names in
+ * osft_checkpoint_open). */
 int osft_parse_targets(const struct ynode *node, const char *path, void *obj, struct diag *d)
 {
-    unsigned mask = 0, patterns = 0;
-    if (ytree_is_null(node)) { /* targets: ~ is the model's own layout */
-        ((struct osft_config *)obj)->targets = ((struct osft_config *)obj)->target_patterns = 0;
+    struct osft_config *cfg = obj;
+    cfg->ntarget_entries = 0;
+    if (ytree_is_null(node)) /* targets: ~ is the model's own layout */
         return FR_OK;
-    }
     if (node->kind == YN_SEQ && node->n == 0)
         return schema_error(d, &node->loc, path, "expected at least one target, found an empty list");
+    size_t n = node->kind == YN_SEQ ? node->n : 1;
+    if (n > OSFT_MAX_TARGET_ENTRIES)
+        return schema_error(d, &node->loc, path, "at most %d targets (use patterns such as 'mlp.*')",
+                            OSFT_MAX_TARGET_ENTRIES);
+    for (size_t i = 0; i < n; i++) {
+        const struct ynode *e = node->kind == YN_SEQ ? node->items[i] : node;
+        char item[340];
+        snprintf(item, sizeof item, "%.300s[%zu]", path, i);
+        if (e->kind != YN_SCALAR || !e->text[0])
+            return schema_error(d, &e->loc, node->kind == YN_SEQ ? item : path,
+                                "expected a target name or pattern, found %s", ynode_kind_name(e));
+        if (strlen(e->text) >= sizeof cfg->target_entries[0])
+            return schema_error(d, &e->loc, node->kind == YN_SEQ ? item : path, "a target of over %zu characters",
+                                sizeof cfg->target_entries[0] - 1);
+        for (size_t j = 0; j < cfg->ntarget_entries; j++)
+            if (!strcmp(cfg->target_entries[j], e->text))
+                return schema_error(d, &e->loc, node->kind == YN_SEQ ? item : path, "'%s' is listed twice", e->text);
+        snprintf(cfg->target_entries[cfg->ntarget_entries++], sizeof cfg->target_entries[0], "%s", e->text);
+    }
+    return FR_OK;
+}
+
+/* The entries against the Llama-family names of the synthetic presets. */
+static int preset_targets(const struct ynode *node, const char *path, unsigned *mask, unsigned *patterns,
+                          struct diag *d)
+{
+    *mask = *patterns = 0;
+    if (!node || ytree_is_null(node))
+        return FR_OK;
     size_t n = node->kind == YN_SEQ ? node->n : 1;
     for (size_t i = 0; i < n; i++) {
         char item[340];
         snprintf(item, sizeof item, "%.300s[%zu]", path, i);
-        if (target_entry(node->kind == YN_SEQ ? node->items[i] : node, node->kind == YN_SEQ ? item : path, &mask,
-                         &patterns, d))
+        if (target_entry(node->kind == YN_SEQ ? node->items[i] : node, node->kind == YN_SEQ ? item : path, mask,
+                         patterns, d))
             return FR_USAGE;
     }
-    ((struct osft_config *)obj)->targets = mask;
-    ((struct osft_config *)obj)->target_patterns = patterns;
     return FR_OK;
 }
 
@@ -75,6 +104,8 @@ int osft_resolve_targets(struct osft_config *cfg, unsigned own, const char *whos
     if (t && ytree_is_null(t))
         t = NULL;
     char sub[300], missing[128], has[128];
+    if (preset_targets(t, join_path(sub, sizeof sub, path, "targets"), &cfg->targets, &cfg->target_patterns, d))
+        return FR_USAGE;
     if (cfg->targets & ~own)
         return schema_error(d, &t->loc, join_path(sub, sizeof sub, path, "targets"), "%s has no %s; its layers are %s",
                             whose, targets_text(cfg->targets & ~own, missing, sizeof missing),
