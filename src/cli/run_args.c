@@ -58,6 +58,9 @@ const char cli_usage[] =
     "  --save-baseline       mark the results file as a baseline (any results file serves)\n"
     "  --junit FILE.xml      also write the checks as JUnit XML (fidrun report --format junit)\n"
     "  --html FILE.html      also write the HTML report with plots (fidrun report --format html)\n"
+    "  --export-factors DIR  OSFT: every target's factors (osft_U_high ... osft_V_low, as\n"
+    "                        mini_trainer names them) as sharded safetensors, each rank its\n"
+    "                        own shard (config: suites.osft.export_factors)\n"
     "  --resume DIR|auto     finish the interrupted run of this config whose journal is in DIR\n"
     "                        (its output folder; auto: the config's, starting afresh if none)\n"
     "  --fresh               start over where an earlier run left a journal (it is kept, renamed)\n"
@@ -101,6 +104,10 @@ const char cli_run_usage[] =
     "  --verbose, -v         a table row per task\n"
     "  --junit FILE.xml      also write the checks as JUnit XML\n"
     "  --html FILE.html      also write the HTML report with plots (gnuplot)\n"
+    "  --export-factors DIR  OSFT: every target's frozen and trainable factors (U_high,\n"
+    "                        S_high, V_high, U_low, S_low, V_low) into DIR as safetensors\n"
+    "                        shards, one per rank, with model.safetensors.index.json; fp32,\n"
+    "                        or the model's dtype with --set suites.osft.export_dtype=model\n"
     "against an earlier run:\n"
     "  --baseline FILE.h5|auto  compare every figure with that run (auto: the newest saved\n"
     "                        baseline of this config in the output folder; fidrun compare\n"
@@ -153,7 +160,8 @@ static const char *const long_options[] = {"--suite",    "--only",      "--set",
                                            "--out",      "--seed",      "--quiet",     "--verbose",
                                            "--help",     "--version",   "--ranks",     "--json",
                                            "--baseline", "--tolerance", "--band",      "--atol",
-                                           "--save-baseline", "--junit", "--html", "--progress", "--resume", "--fresh", "--allow-different"};
+                                           "--save-baseline", "--junit", "--html", "--progress", "--resume", "--fresh", "--allow-different",
+                                           "--export-factors"};
 
 static int add_override(struct cli *c, const char *assignment, const char *label, struct diag *d)
 {
@@ -302,16 +310,19 @@ static int parse_option(int argc, char **argv, int *i, struct cli *c, struct dia
         snprintf(label, sizeof label, "--set %s", v);
         return add_override(c, v, label, d);
     }
-    static const char *const mapped[][2] = {{"--device", "device"}, {"--seed", "seed"}, {"--out", "output"}};
-    for (size_t k = 0; k < 3; k++) {
+    static const char *const mapped[][2] = {{"--device", "device"},
+                                            {"--seed", "seed"},
+                                            {"--out", "output"},
+                                            {"--export-factors", "suites.osft.export_factors"}};
+    for (size_t k = 0; k < sizeof mapped / sizeof mapped[0]; k++) {
         if (!is_option(arg, mapped[k][0]))
             continue;
         if (!(v = option_value(argc, argv, i, mapped[k][0], d)))
             return FR_USAGE;
         snprintf(label, sizeof label, "%s %s", mapped[k][0], v);
-        if (k == 2) {
+        if (k >= 2) { /* paths: quoted, whatever they hold */
             if (quoted_assignment(assignment, sizeof assignment, mapped[k][1], v))
-                return diag_fail(d, FR_USAGE, "--out: the path is too long");
+                return diag_fail(d, FR_USAGE, "%s: the path is too long", mapped[k][0]);
         } else {
             snprintf(assignment, sizeof assignment, "%s=%s", mapped[k][1], v);
         }

@@ -155,6 +155,15 @@ static int apply_override(struct ynode **root, const struct config_override *ov,
         if (!(isalnum((unsigned char)path[i]) || path[i] == '_' || path[i] == '-' || path[i] == '.'))
             return diag_fail(d, FR_USAGE, "%s: '%s' is not a key path (letters, digits, '_', '-' and '.')",
                              ov->label, path);
+    /* an option for one suite (--export-factors) must not make that suite up */
+    const struct ynode *suites = ytree_get(*root, "suites");
+    if (!strncmp(ov->label, "--export-factors", 16) && !ytree_get(suites, "osft")) {
+        char names[256] = "";
+        for (size_t i = 0, used = 0; suites && suites->kind == YN_MAP && i < suites->n && used < sizeof names; i++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", suites->entries[i].key);
+        return diag_fail(d, FR_USAGE, "%s: this config runs no osft suite (its suites: %s), so there are no factors "
+                                      "to export", ov->label, names[0] ? names : "none");
+    }
     const char *value = eq + 1;
     struct ynode *node;
     if (ytree_parse(value, strlen(value), ov->label, &node, d))

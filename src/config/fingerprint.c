@@ -38,7 +38,7 @@ static void add(struct text *t, const char *fmt, ...)
 /* Keys of a suite that say how it runs, not what it measures. */
 static int run_only(const char *key)
 {
-    static const char *const suffixes[] = {".task_timeout", ".repeats"};
+    static const char *const suffixes[] = {".task_timeout", ".repeats", ".export_factors", ".export_dtype"};
     size_t len = strlen(key);
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         size_t s = strlen(suffixes[i]);

@@ -2,7 +2,8 @@
  * the seed, the model and profile, and for each suite it runs every value
  * its config sets (the YAML, the profile, --set; not where they came from),
  * one "key = value" line each. Keys that change only how a run is run, not
- * what it measures (task_timeout, timing repeats, check bounds), are left
+ * what it measures (task_timeout, timing repeats, check bounds, where and
+ * how factors are exported), are left
  * out. Values left to their defaults are not listed: the same binary has
  * the same defaults. Pure. */
 #ifndef FIDRUN_FINGERPRINT_H

@@ -80,4 +80,16 @@ static inline float bf16_value(uint16_t b)
     return f;
 }
 
+/* bfloat16 of f, rounded to nearest even (NaN stays a quiet NaN), as
+ * torch's float-to-bfloat16 conversion. */
+static inline uint16_t bf16_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
 #endif

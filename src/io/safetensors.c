@@ -1,9 +1,9 @@
 #include "io/safetensors.h"
 
 #include <errno.h>
-#include <math.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,9 +304,14 @@ int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, st
     return FR_OK;
 }
 
-int st_write(const char *path, const struct st_tensor *t, size_t n, const struct st_meta *meta, size_t nmeta,
-             struct diag *d)
+int st_writer_open(struct st_writer *w, const char *path, const struct st_tensor *t, size_t n,
+                   const struct st_meta *meta, size_t nmeta, size_t *offsets, struct diag *d)
 {
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+    if (snprintf(w->path, sizeof w->path, "%s", path) >= (int)sizeof w->path ||
+        snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path) >= (int)sizeof w->tmp)
+        return diag_fail(d, FR_RUNTIME, "%s: path too long", path);
     json_t *root = json_object();
     size_t offset = 0;
     if (nmeta) {
@@ -324,6 +329,8 @@ int st_write(const char *path, const struct st_tensor *t, size_t n, const struct
         json_object_set_new(e, "data_offsets",
                             json_pack("[I, I]", (json_int_t)offset, (json_int_t)(offset + t[i].bytes)));
         json_object_set_new(root, t[i].name, e);
+        if (offsets)
+            offsets[i] = offset;
         offset += t[i].bytes;
     }
     char *header = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -331,26 +338,86 @@ int st_write(const char *path, const struct st_tensor *t, size_t n, const struct
     if (!header)
         return diag_fail(d, FR_RUNTIME, "%s: out of memory for the header", path);
     size_t hlen = strlen(header), padded = (hlen + 7) / 8 * 8; /* data starts 8-aligned, padded with spaces */
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *out = fopen(tmp, "wb");
-    if (!out) {
+    w->data_start = 8 + padded;
+    w->bytes = w->data_start + offset;
+    if ((w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
         free(header);
-        return diag_fail(d, FR_RUNTIME, "%s: cannot create: %s", tmp, strerror(errno));
+        return diag_fail(d, FR_RUNTIME, "%s: cannot create: %s", w->tmp, strerror(errno));
     }
-    unsigned char len[8];
-    for (int i = 0; i < 8; i++)
-        len[i] = (unsigned char)(padded >> (8 * i));
-    int ok = fwrite(len, 1, 8, out) == 8 && fwrite(header, 1, hlen, out) == hlen;
-    for (size_t i = hlen; ok && i < padded; i++)
-        ok = fputc(' ', out) != EOF;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = t[i].bytes == 0 || fwrite(t[i].data, 1, t[i].bytes, out) == t[i].bytes; /* an empty tensor may have no data */
+    unsigned char *head = malloc(w->data_start);
+    int ok = head != NULL;
+    if (ok) {
+        for (int i = 0; i < 8; i++)
+            head[i] = (unsigned char)(padded >> (8 * i));
+        memcpy(head + 8, header, hlen);
+        memset(head + 8 + hlen, ' ', padded - hlen);
+        ok = pwrite(w->fd, head, w->data_start, 0) == (ssize_t)w->data_start && ftruncate(w->fd, (off_t)w->bytes) == 0;
+    }
+    free(head);
     free(header);
-    if (fclose(out) || !ok || rename(tmp, path)) {
-        int rc = diag_fail(d, FR_RUNTIME, "%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
+    if (!ok) {
+        int rc = diag_fail(d, FR_RUNTIME, "%s: cannot write: %s", w->tmp, strerror(errno));
+        st_writer_abort(w);
         return rc;
     }
     return FR_OK;
+}
+
+int st_writer_put(struct st_writer *w, size_t offset, const void *data, size_t bytes, struct diag *d)
+{
+    const char *p = data;
+    size_t at = w->data_start + offset;
+    if (at + bytes > w->bytes)
+        return diag_fail(d, FR_RUNTIME, "%s: a tensor written past the end its header gives", w->tmp);
+    while (bytes) {
+        ssize_t got = pwrite(w->fd, p, bytes, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return diag_fail(d, FR_RUNTIME, "%s: cannot write: %s", w->tmp, got < 0 ? strerror(errno) : "no space");
+        p += got;
+        at += (size_t)got;
+        bytes -= (size_t)got;
+    }
+    return FR_OK;
+}
+
+int st_writer_close(struct st_writer *w, struct diag *d)
+{
+    int ok = fsync(w->fd) == 0;
+    ok = close(w->fd) == 0 && ok;
+    w->fd = -1;
+    if (!ok || rename(w->tmp, w->path)) {
+        int rc = diag_fail(d, FR_RUNTIME, "%s: cannot write: %s", w->path, strerror(errno));
+        unlink(w->tmp);
+        return rc;
+    }
+    return FR_OK;
+}
+
+void st_writer_abort(struct st_writer *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
+    unlink(w->tmp);
+}
+
+int st_write(const char *path, const struct st_tensor *t, size_t n, const struct st_meta *meta, size_t nmeta,
+             struct diag *d)
+{
+    struct st_writer w;
+    size_t *offsets = malloc((n ? n : 1) * sizeof *offsets);
+    if (!offsets)
+        return diag_fail(d, FR_RUNTIME, "%s: out of memory", path);
+    int rc = st_writer_open(&w, path, t, n, meta, nmeta, offsets, d);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (t[i].bytes) /* an empty tensor may have no data */
+            rc = st_writer_put(&w, offsets[i], t[i].data, t[i].bytes, d);
+    free(offsets);
+    if (rc) {
+        st_writer_abort(&w);
+        return rc;
+    }
+    return st_writer_close(&w, d);
 }

@@ -62,4 +62,20 @@ int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, st
 int st_write(const char *path, const struct st_tensor *t, size_t n, const struct st_meta *meta, size_t nmeta,
              struct diag *d);
 
+/* The same a piece at a time, for data that arrives later than the header
+ * (each rank's OSFT factors as its tasks finish): open writes the header of
+ * the tensors t (their data unused) to PATH.tmp and sizes the file, with
+ * each tensor's offset in offsets; put writes a tensor's bytes at its
+ * offset; close syncs and renames the file into place; abort removes it. */
+struct st_writer {
+    int fd;
+    char path[4096], tmp[4101];
+    size_t data_start, bytes;
+};
+int st_writer_open(struct st_writer *w, const char *path, const struct st_tensor *t, size_t n,
+                   const struct st_meta *meta, size_t nmeta, size_t *offsets, struct diag *d);
+int st_writer_put(struct st_writer *w, size_t offset, const void *data, size_t bytes, struct diag *d);
+int st_writer_close(struct st_writer *w, struct diag *d);
+void st_writer_abort(struct st_writer *w);
+
 #endif

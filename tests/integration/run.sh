@@ -718,6 +718,58 @@ PY
   if [ "$nfam" -ge 9 ] && [ $listed_ok -eq $nfam ] && [ $runs_ok -eq $nfam ]; then
     ok "checkpoints of $nfam families ($(echo $families | tr ' ' ,)): validate lists each one's own targets (experts, fused, Conv1D transposed), OSFT passes at -np 2"
   else bad "targets matched by each family's own names" "$nfam families, $listed_ok listed right, $runs_ok ran:$fam_bad"; fi
+  # --export-factors: each rank writes the factors it computed; the safetensors package reads
+  # them back through the index, and W (GPT-2's as nn.Linear holds it, transposed from the file)
+  # is rebuilt from U_high S_high V_high + U_low S_low V_low within the run's tolerance; the
+  # model's own dtype on request (a float16 copy of the llama folder)
+  "$PY" - "$fam/llama" "$fam/llama16" <<'PY'
+import json, os, shutil, sys
+from safetensors.numpy import load_file, save_file
+os.makedirs(sys.argv[2], exist_ok=True)
+save_file({k: v.astype("float16") for k, v in load_file(sys.argv[1] + "/model.safetensors").items()}, sys.argv[2] + "/model.safetensors")
+shutil.copy(sys.argv[1] + "/config.json", sys.argv[2])
+PY
+  printf 'name: llama16\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n    export_dtype: model\n' "$fam/llama16" >"$fam/llama16.yaml"
+  mpirun_fidrun 2 "$fam/gpt2.yaml" --out "$fam/ex-gpt2" --progress off --export-factors "$fam/factors-gpt2"
+  rc_gpt2=$rc
+  mpirun_fidrun 4 "$fam/llama16.yaml" --out "$fam/ex-l16" --progress off --export-factors "$fam/factors-l16"
+  if [ $rc_gpt2 -eq 0 ] && [ $rc -eq 0 ] && msg=$("$PY" - "$fam" "$(newest "$fam/ex-gpt2")" "$(newest "$fam/ex-l16")" 2>&1 <<'PY'
+import json, sys, h5py, numpy as np
+from safetensors import safe_open
+from safetensors.numpy import load_file
+fam, runs = sys.argv[1], {"gpt2": sys.argv[2], "l16": sys.argv[3]}
+parts = ["osft_U_high", "osft_S_high", "osft_V_high", "osft_U_low", "osft_S_low", "osft_V_low"]
+said = []
+for key, src, conv1d, dtype, ranks in (("gpt2", "gpt2", True, "F32", 2), ("l16", "llama16", False, "F16", 4)):
+    out = f"{fam}/factors-{key}"
+    index = json.load(open(f"{out}/model.safetensors.index.json"))["weight_map"]
+    rows = h5py.File(runs[key])["osft/matrices"][()]
+    orig = load_file(f"{fam}/{src}/model.safetensors")
+    worst = 0
+    for r in rows:
+        name = r["name"].decode()
+        module = name[: -len(".weight")]
+        shard = index[f"{module}.osft_U_high"]
+        assert shard == f"model-{r['rank'] + 1:05d}-of-{ranks:05d}.safetensors", (name, shard, r["rank"])  # its own rank's
+        with safe_open(f"{out}/{shard}", "np") as f:
+            t = {p: f.get_tensor(f"{module}.{p}").astype(np.float64) for p in parts}
+            assert all(f.get_slice(f"{module}.{p}").get_dtype() == dtype for p in parts)
+        w = orig[name].astype(np.float64)
+        w = w.T if conv1d else w                      # as nn.Linear holds it: out x in
+        k = r["k_split"]
+        assert t["osft_U_high"].shape == (w.shape[0], k) and t["osft_V_high"].shape == (k, w.shape[1])
+        rebuilt = (t["osft_U_high"] * t["osft_S_high"]) @ t["osft_V_high"] + (t["osft_U_low"] * t["osft_S_low"]) @ t["osft_V_low"]
+        if dtype == "F32":
+            worst = max(worst, np.abs(rebuilt - w).max() / (1e-5 + 1e-5 * np.abs(w).max()))
+        else:                                          # float16 factors: the rebuild is good to fp16's precision
+            worst = max(worst, np.linalg.norm(rebuilt - w) / np.linalg.norm(w) / 2e-3)
+    assert worst <= 1, (key, worst)
+    assert len(index) == 6 * len(rows)
+    said.append(f"{key}: {len(rows)} matrices on {ranks} ranks, {dtype}, worst {worst:.2f} of the bound")
+print("; ".join(said))
+PY
+  ); then ok "--export-factors: every rank's own shard, read back with safetensors, W rebuilt (GPT-2 as out x in): $msg"
+  else bad "--export-factors" "exit $rc_gpt2/$rc: ${msg:-}"; fi
   # tied embeddings are one matrix; a glob over the file's names; a near miss gets a suggestion
   printf 'name: tied\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n    targets: [lm_head, model.embed_tokens.weight]\n' "$fam/qwen2" >"$fam/tied.yaml"
   $FIDRUN validate "$fam/tied.yaml" -v >"$fam/tied.log" 2>&1

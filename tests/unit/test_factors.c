@@ -102,6 +102,58 @@ static void test_gesvd_matches_gesdd(void **state)
 }
 
 /* A corrupt header is refused, not read. */
+/* mini_trainer's six parts out of a buffer: U_high diag(S_high) V_high +
+ * U_low diag(S_low) V_low is W again, the singular values descend across
+ * the split, and the columns of U are orthonormal. Tall and wide. */
+static void test_osft_parts(void **state)
+{
+    (void)state;
+    static const int64_t shapes[][2] = {{48, 20}, {20, 48}};
+    for (int s = 0; s < 2; s++) {
+        int64_t m = shapes[s][0], n = shapes[s][1], k = m < n ? m : n, ks = 7;
+        struct matrix w = test_weight("model.layers.0.mlp.up_proj.weight", m, n, DT_F64);
+        struct osft_job job = {.w = &w, .k_split = ks, .atol = 1e-9, .rtol = 1e-9, .driver = SVD_GESDD,
+                               .keep_factors = 1};
+        struct osft_outcome o;
+        struct diag d = {0};
+        assert_int_equal(cpu_osft_matrix(&job, &o, &d), FR_OK);
+        float *part[OP_COUNT];
+        for (int p = 0; p < OP_COUNT; p++) {
+            int64_t r, c;
+            osft_part_shape(m, n, ks, (enum osft_part)p, &r, &c);
+            assert_int_equal(r, p == OP_U_HIGH || p == OP_U_LOW ? m : p <= OP_V_HIGH ? ks : k - ks);
+            part[p] = malloc((size_t)(r * (c ? c : 1)) * sizeof *part[p]);
+            assert_int_equal(factor_part_extract(o.held.buf, ks, (enum osft_part)p, part[p]), 0);
+        }
+        assert_string_equal(osft_part_name(OP_V_LOW), "osft_V_low");
+        double worst = 0, scale = 0;
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) {
+                double x = 0;
+                for (int64_t l = 0; l < ks; l++)
+                    x += (double)part[OP_U_HIGH][i * ks + l] * part[OP_S_HIGH][l] * part[OP_V_HIGH][l * n + j];
+                for (int64_t l = 0; l < k - ks; l++)
+                    x += (double)part[OP_U_LOW][i * (k - ks) + l] * part[OP_S_LOW][l] * part[OP_V_LOW][l * n + j];
+                worst = fmax(worst, fabs(x - mat_get(&w, i, j)));
+                scale = fmax(scale, fabs(mat_get(&w, i, j)));
+            }
+        assert_true(worst <= 1e-5 * scale); /* float parts */
+        assert_true(part[OP_S_HIGH][ks - 1] >= part[OP_S_LOW][0]);
+        double dot = 0, norm = 0;
+        for (int64_t i = 0; i < m; i++) {
+            dot += (double)part[OP_U_HIGH][i * ks] * part[OP_U_LOW][i * (k - ks)];
+            norm += (double)part[OP_U_HIGH][i * ks] * part[OP_U_HIGH][i * ks];
+        }
+        assert_true(fabs(dot) < 1e-5 && fabs(norm - 1) < 1e-5);
+        assert_int_equal(factor_part_extract(o.held.buf, k + 1, OP_U_HIGH, part[0]), -1);
+        for (int p = 0; p < OP_COUNT; p++)
+            free(part[p]);
+        held_factors_release(&o.held);
+        mat_free(&o.s);
+        mat_free(&w);
+    }
+}
+
 static void test_rebuild_refuses_bad_headers(void **state)
 {
     (void)state;
@@ -133,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_checksum),
         cmocka_unit_test(test_cpu_shapes),
         cmocka_unit_test(test_gesvd_matches_gesdd),
+        cmocka_unit_test(test_osft_parts),
         cmocka_unit_test(test_rebuild_refuses_bad_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

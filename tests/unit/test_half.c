@@ -73,9 +73,28 @@ static void test_known_values(void **state)
     assert_true(half_value_soft(0x0001) == 0x1p-24f);
 }
 
+/* float to bfloat16: every finite bfloat16 value comes back as itself, and
+ * a halfway case rounds to even. */
+static void test_bf16_round_trip(void **state)
+{
+    (void)state;
+    for (uint32_t b = 0; b < 65536; b++) {
+        float f = bf16_value((uint16_t)b);
+        if (isnan(f))
+            assert_true(isnan(bf16_value(bf16_bits(f))));
+        else if (bf16_bits(f) != b)
+            fail_msg("0x%04x -> %g -> 0x%04x", b, f, bf16_bits(f));
+    }
+    assert_int_equal(bf16_bits(1.0f), 0x3f80);
+    assert_int_equal(bf16_bits(1.0f + 1.0f / 256), 0x3f80);         /* halfway, to the even 1.0 */
+    assert_int_equal(bf16_bits(1.0f + 3.0f / 256), 0x3f82);         /* halfway, to the even 1.0234375 */
+    assert_int_equal(bf16_bits(1.0f + 1.0f / 256 + 1e-6f), 0x3f81); /* past halfway: up */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bf16_round_trip),
         cmocka_unit_test(test_every_half_widens_the_same),
         cmocka_unit_test(test_floats_narrow_the_same),
         cmocka_unit_test(test_known_values),

@@ -52,6 +52,21 @@ struct factor_header factor_header_make(int64_t m, int64_t n, enum dtype t, enum
  * copies, not for speed. Returns 0, or -1 when the header is not valid. */
 int factor_rebuild(const void *buf, struct matrix *w);
 
+/* The six parts mini_trainer's OSFT keeps of W = U S V^T split at rank ks:
+ * the frozen U_high (m x ks), S_high (ks), V_high (ks x n, rows of V^T)
+ * and the trainable U_low (m x k-ks), S_low (k-ks), V_low (k-ks x n). */
+enum osft_part { OP_U_HIGH, OP_S_HIGH, OP_V_HIGH, OP_U_LOW, OP_S_LOW, OP_V_LOW, OP_COUNT };
+
+const char *osft_part_name(enum osft_part p); /* "osft_U_high", ... as mini_trainer names them */
+
+/* The part's shape: rows x cols, cols 0 for the 1-D singular values. */
+void osft_part_shape(int64_t m, int64_t n, int64_t ks, enum osft_part p, int64_t *rows, int64_t *cols);
+
+/* The part from a factor buffer in host memory, row-major (as safetensors
+ * and torch hold it) into dst. 0, or -1 when the header is not valid or ks
+ * is outside [0, k]. */
+int factor_part_extract(const void *buf, int64_t ks, enum osft_part p, float *dst);
+
 /* Sum over the buffer's 64-bit words w_i of mix(w_i ^ golden * i), modulo
  * 2^64: independent of summation order, so the GPU reduction gives the same
  * value (cuda/checksum.cu implements the same function). bytes % 8 == 0. */

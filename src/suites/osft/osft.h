@@ -48,7 +48,11 @@ struct osft_config {
     double broadcast_memory_share;
     int64_t gpu_lanes;                /* host threads, each with its own streams, overlapping small matrices */
     int64_t gpu_overlap_max_elements; /* a matrix of at most m*n elements counts as small */
+    char export_factors[512];  /* --export-factors: the folder for every target's factors ("" none) */
+    int export_dtype;          /* enum export_dtype */
 };
+
+enum export_dtype { EXPORT_FLOAT32, EXPORT_MODEL };
 
 struct osft_record {
     struct record_head head;

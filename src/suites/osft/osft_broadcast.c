@@ -22,50 +22,15 @@ static const struct column bcast_cols[] = {
 };
 const struct table_desc osft_bcast_table = TABLE_DESC("broadcast", struct osft_bcast_row, bcast_cols);
 
-struct osft_state {
-    struct held_factors *held; /* by task id */
-    size_t n;
-};
-
 int osft_keeps_factors(const struct osft_config *cfg, const struct run_context *ctx)
 {
     return cfg->broadcast != BCAST_OFF && ctx->nranks > 1 && ctx->state;
 }
 
-int osft_state_new(const void *cfg, const struct task_list *tasks, void **state)
-{
-    (void)cfg;
-    struct osft_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->held = calloc(tasks->n ? tasks->n : 1, sizeof *s->held))) {
-        free(s);
-        return FR_RUNTIME;
-    }
-    s->n = tasks->n;
-    *state = s;
-    return FR_OK;
-}
-
-void osft_state_free(void *state)
-{
-    struct osft_state *s = state;
-    for (size_t i = 0; i < s->n; i++)
-        held_factors_release(&s->held[i]);
-    free(s->held);
-    free(s);
-}
-
-void osft_state_keep(void *state, int32_t task_id, struct held_factors *h)
-{
-    struct osft_state *s = state;
-    held_factors_release(&s->held[task_id]);
-    s->held[task_id] = *h;
-    *h = (struct held_factors){0};
-}
-
 int osft_broadcast(const void *vcfg, const struct run_context *ctx, void *vrow, struct diag *d)
 {
     const struct osft_config *cfg = vcfg;
-    struct osft_state *s = ctx->state;
+    void *s = ctx->state;
     struct osft_bcast_row *row = vrow;
     /* every rank must reach the broadcast's collectives, even one that
      * failed here: it reports the failure through the request */
@@ -78,7 +43,7 @@ int osft_broadcast(const void *vcfg, const struct run_context *ctx, void *vrow, 
         struct factor_layout lay;
         factor_layout_of(t->dims[0], t->dims[1], (enum dtype)cfg->dtype, &lay);
         items[n++] = (struct bcast_item){.owner = ctx->owner[i], .bytes = lay.bytes,
-                                         .buf = ctx->owner[i] == ctx->rank ? s->held[t->id].buf : NULL,
+                                         .buf = ctx->owner[i] == ctx->rank ? osft_state_held(s, t->id)->buf : NULL,
                                          .group = (int)t->dims[2]};
     }
     struct bcast_request req = {
@@ -93,8 +58,9 @@ int osft_broadcast(const void *vcfg, const struct run_context *ctx, void *vrow, 
     struct bcast_result res;
     int rc = factor_bcast_run(&req, &res, d);
     free(items);
-    for (size_t i = 0; i < s->n; i++) /* every rank has its copy now; the originals are done */
-        held_factors_release(&s->held[i]);
+    osft_state_release(s); /* every rank has its copy now; the originals are done */
+    if (!rc && cfg->export_factors[0])
+        rc = osft_export_finish(cfg, ctx, d);
     if (rc)
         return rc;
     *row = (struct osft_bcast_row){

@@ -15,6 +15,7 @@ static const struct choice svd_driver_choices[] = {{"auto", SVD_AUTO},     {"ges
                                                    {"gesvdp", SVD_GESVDP}, {NULL, 0}};
 static const struct choice broadcast_choices[] = {
     {"auto", BCAST_AUTO}, {"nccl", BCAST_NCCL}, {"mpi", BCAST_MPI}, {"off", BCAST_OFF}, {NULL, 0}};
+static const struct choice export_dtype_choices[] = {{"float32", EXPORT_FLOAT32}, {"model", EXPORT_MODEL}, {NULL, 0}};
 static const struct choice source_choices[] = {
     {"synthetic", SOURCE_SYNTHETIC}, {"checkpoint", SOURCE_CHECKPOINT}, {NULL, 0}};
 
@@ -69,6 +70,10 @@ static const struct field osft_fields[] = {
     OSFT_FIELD("broadcast_memory_share", FT_REAL, broadcast_memory_share, 0.01, 0.95),
     OSFT_FIELD("gpu_lanes", FT_INT, gpu_lanes, 1, 8),
     OSFT_FIELD("gpu_overlap_max_elements", FT_INT, gpu_overlap_max_elements, 0, 1e12),
+    {.key = "export_factors", .type = FT_STRING, .offset = offsetof(struct osft_config, export_factors),
+     .size = sizeof(((struct osft_config *)0)->export_factors), .min = 1},
+    {.key = "export_dtype", .type = FT_ENUM, .offset = offsetof(struct osft_config, export_dtype),
+     .choices = export_dtype_choices},
     {0},
 };
 

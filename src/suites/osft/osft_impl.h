@@ -2,7 +2,9 @@
  * defaults, header lines), osft_targets.c (targets: against a layout),
  * osft_checkpoint.c (source: checkpoint), osft_run.c (plan and tasks),
  * osft_summary.c (rank 0's tables and checks), osft_broadcast.c (the
- * factors to every rank after the tasks) and osft_suite.c (the plug-in). */
+ * factors to every rank after the tasks), osft_state.c (what a rank keeps
+ * across tasks), osft_export.c (--export-factors) and osft_suite.c (the
+ * plug-in). */
 #ifndef FIDRUN_SUITE_OSFT_IMPL_H
 #define FIDRUN_SUITE_OSFT_IMPL_H
 
@@ -19,6 +21,8 @@ int osft_state_new(const void *cfg, const struct task_list *tasks, void **state)
 void osft_state_free(void *state);
 /* Takes the factors of task id over; *h is emptied. */
 void osft_state_keep(void *state, int32_t task_id, struct held_factors *h);
+struct held_factors *osft_state_held(void *state, int32_t task_id);
+void osft_state_release(void *state); /* every task's factors */
 
 /* source: checkpoint: opens cfg->path and lists its 2-D target weights
  * (model.layers.N.self_attn.q_proj.weight, ...), the first `layers` layers,
@@ -29,6 +33,16 @@ void osft_checkpoint_close(void *cfg);
 void osft_explain(const void *cfg, FILE *out, int verbose);
 /* Bytes of the named weight in the checkpoint (0 for synthetic weights). */
 double osft_checkpoint_bytes(const struct osft_config *cfg, const char *name);
+
+/* --export-factors (osft_export.c): this rank's shard, written task by
+ * task; finish closes it and rank 0 writes the index. */
+struct osft_export;
+/* The state's export slot; export_free is how the state frees what is in it. */
+struct osft_export **osft_state_export(void *state, void (*export_free)(struct osft_export *));
+void osft_export_free(struct osft_export *x);
+int osft_export_task(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
+                     const struct held_factors *h, int64_t ks, struct diag *d);
+int osft_export_finish(const struct osft_config *cfg, const struct run_context *ctx, struct diag *d);
 
 /* after_tasks: every matrix's factors to every rank. */
 int osft_broadcast(const void *cfg, const struct run_context *ctx, void *row, struct diag *d);

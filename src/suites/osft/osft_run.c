@@ -170,7 +170,7 @@ static int load_job(const struct osft_config *cfg, const struct run_context *ctx
         .atol = cfg->atol,
         .rtol = cfg->rtol,
         .driver = cfg->svd_driver,
-        .keep_factors = osft_keeps_factors(cfg, ctx),
+        .keep_factors = osft_keeps_factors(cfg, ctx) || cfg->export_factors[0],
     };
     return rc;
 }
@@ -184,7 +184,9 @@ static int finish_job(const struct osft_config *cfg, const struct run_context *c
     r->batch = 1;
     r->bytes_read = osft_checkpoint_bytes(cfg, t->name);
     int rc = wants_cross_check(cfg, ctx, t, o->driver) ? cross_check(job, o, r, d) : FR_OK;
-    if (!rc && job->keep_factors)
+    if (!rc && cfg->export_factors[0])
+        rc = osft_export_task(cfg, ctx, t, &o->held, job->k_split, d);
+    if (!rc && osft_keeps_factors(cfg, ctx))
         osft_state_keep(ctx->state, t->id, &o->held);
     held_factors_release(&o->held);
     mat_free(&o->s);
