@@ -27,7 +27,7 @@ _fidrun() {
   case $prev in
   --device) mapfile -t COMPREPLY < <(compgen -W "auto cpu cuda" -- "$cur"); return ;;
   --progress) mapfile -t COMPREPLY < <(compgen -W "auto live log off" -- "$cur"); return ;;
-  --suite) mapfile -t COMPREPLY < <(compgen -W "osft balance quant" -- "$cur"); return ;;
+  --suite) mapfile -t COMPREPLY < <(compgen -W "osft balance quant gptq" -- "$cur"); return ;;
   --format)
     case $cmd in
     report) mapfile -t COMPREPLY < <(compgen -W "text json csv junit html" -- "$cur") ;;
@@ -43,9 +43,10 @@ _fidrun() {
     return
     ;;
   --baseline) mapfile -t COMPREPLY < <(compgen -f -X '!*.h5' -- "$cur"; compgen -d -- "$cur"); return ;;
+  --model) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
   --weights | --calib) mapfile -t COMPREPLY < <(compgen -f -X '!*.safetensors' -- "$cur"; compgen -d -- "$cur"); return ;;
   --junit | --html | --costs | --lengths | -o) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
-  --set | --only | --name | --tolerance | --seed | --ranks | --band | --atol | --tensor | --bits | --group-size | --budget) return ;;
+  --set | --only | --name | --targets | --layers | --tokens | --percdamp | --tolerance | --seed | --ranks | --band | --atol | --tensor | --bits | --group-size | --budget) return ;;
   esac
   if [[ $cur == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$(_fidrun_options "$cmd")" -- "$cur")

@@ -8,6 +8,7 @@
 #include "cli/detect_size.h"
 #include "cli/gptq.h"
 #include "cli/gptq_check.h"
+#include "cli/gptq_model.h"
 #include "cli/history.h"
 #include "cli/launcher.h"
 #include "cli/recover.h"
@@ -34,6 +35,10 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "balance") == 0 || strcmp(argv[1], "pack") == 0))
         return balance_pack_main(argc - 1, argv + 1);
+    /* a whole checkpoint runs on every rank, as a config does */
+    for (int i = 2; argc > 1 && !strcmp(argv[1], "gptq") && i < argc; i++)
+        if (!strcmp(argv[i], "--model"))
+            return gptq_model_main(&argc, &argv);
     for (size_t i = 0; argc > 1 && i < sizeof rank0_commands / sizeof rank0_commands[0]; i++)
         if (strcmp(argv[1], rank0_commands[i].name) == 0)
             return launcher_rank() <= 0 ? rank0_commands[i].main(argc - 1, argv + 1) : FR_OK;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/gptq_model.h"
 #include "config/config.h"
 #include "config/schema.h"
 #include "core/quant/gptq.h"
@@ -13,6 +14,7 @@
 #include "io/activations.h"
 #include "io/gptq_file.h"
 #include "io/safetensors.h"
+#include "io/st_model.h"
 #include "run/device.h"
 #include "util/clock.h"
 
@@ -20,9 +22,10 @@
 #define GPTQ_SAMPLES 128    /* calibration runs, GPTQ's customary count */
 
 static const char usage[] =
-    "usage: fidrun gptq --weights W.safetensors --tensor NAME --out Q.safetensors [options]\n"
+    "usage: fidrun gptq --weights W.safetensors|DIR --tensor NAME --out Q.safetensors [options]\n"
     "\n"
-    "Quantizes one linear layer (out x in, as nn.Linear stores it) and writes it in the\n"
+    "Quantizes one linear layer (out x in, as nn.Linear stores it; --weights a file, or a\n"
+    "model folder whose shards hold it) and writes it in the\n"
     "HuggingFace GPTQ layout (NAME minus '.weight' + .qweight .qzeros .scales .g_idx),\n"
     "with quantize_config.json beside it; prints the error of the written weights.\n"
     "\n"
@@ -34,7 +37,8 @@ static const char usage[] =
     "  --static-groups         GPTQ: group parameters fixed before the sweep\n"
     "  --sym                   symmetric (zero point 2^(bits-1))\n"
     "  --percdamp F            damping, a fraction of mean(diag H) (default 0.01)\n"
-    "  --format gptq|gptq_v2   zero-point convention (default gptq_v2; gptq is v1: zero - 1)\n"
+    "  --format gptq|gptq_v2   zero-point convention (default gptq, v1: zero - 1 stored, what\n"
+    "                          GPTQModel saves and loaders read; gptq_v2 stores the zero)\n"
     "  --calib X.safetensors   calibration activations, [tokens, in] or [batch, seq, in];\n"
     "                          the last quarter (at most 512 tokens) is held out for the error\n"
     "  --calib-tensor NAME     their tensor (default: the file's only tensor)\n"
@@ -76,7 +80,7 @@ static int take_int(int argc, char **argv, int *i, int64_t lo, int64_t hi, int64
 static int parse_args(int argc, char **argv, struct gptq_args *a, struct diag *d)
 {
     *a = (struct gptq_args){.spec = {.bits = 4, .group_size = 128, .percdamp = 0.01, .block_size = 128},
-                            .method = 1, .format = ZEROS_V2, .tokens = 2048, .seed = 1234, .device = DEVICE_CPU};
+                            .method = 1, .format = ZEROS_V1, .tokens = 2048, .seed = 1234, .device = DEVICE_CPU};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = NULL;
         int64_t n;
@@ -151,25 +155,30 @@ static int parse_args(int argc, char **argv, struct gptq_args *a, struct diag *d
 /* The named 2-D floating tensor as float32, checked for NaN/Inf. */
 static int load_weight(const struct gptq_args *a, float **w, int64_t *out, int64_t *in, struct diag *d)
 {
-    struct st_file f;
-    int rc = st_open(a->weights, &f, d);
+    struct st_model m;
+    int rc = st_model_open_any(a->weights, &m, d);
     if (rc)
         return rc;
-    const struct st_tensor *t = st_find(&f, a->tensor);
+    const struct st_file *shard = NULL;
+    const struct st_tensor *t = st_model_find(&m, a->tensor, &shard);
     if (!t) {
-        const char *names[64];
-        size_t n = f.n < 64 ? f.n : 64;
-        for (size_t i = 0; i < n; i++)
-            names[i] = f.tensors[i].name;
-        const char *near = closest_name(a->tensor, names, n);
-        rc = diag_fail(d, FR_USAGE, "%s: no tensor named '%s'%s%s%s (the file has %zu tensors)", a->weights,
-                       a->tensor, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "", f.n);
+        const char *names[4096];
+        size_t n = 0, total = 0;
+        for (size_t s = 0; s < m.nshards; s++)
+            for (size_t i = 0; i < m.shards[s].n; i++, total++)
+                if (n < 4096)
+                    names[n++] = m.shards[s].tensors[i].name;
+        char with_weight[300]; /* "...q_proj" for "...q_proj.weight" */
+        snprintf(with_weight, sizeof with_weight, "%s.weight", a->tensor);
+        const char *near = st_model_find(&m, with_weight, NULL) ? with_weight : closest_name(a->tensor, names, n);
+        rc = diag_fail(d, FR_USAGE, "%s: no tensor named '%s'%s%s%s (it has %zu tensors)", a->weights,
+                       a->tensor, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "", total);
     } else if (t->ndim != 2) {
         rc = diag_fail(d, FR_USAGE, "%s: tensor '%s' has %d dimensions; a linear weight [out, in] has 2", a->weights,
                        a->tensor, t->ndim);
     } else if (!(*w = malloc((size_t)t->numel * sizeof **w))) {
         rc = diag_fail(d, FR_RUNTIME, "out of memory for '%s'", a->tensor);
-    } else if (!(rc = st_to_f32(&f, t, *w, d))) { /* non-finite values are refused there, by row and column */
+    } else if (!(rc = st_to_f32(shard, t, *w, d))) { /* non-finite values are refused there, by row and column */
         *out = t->shape[0];
         *in = t->shape[1];
     }
@@ -177,7 +186,7 @@ static int load_weight(const struct gptq_args *a, float **w, int64_t *out, int64
         free(*w);
         *w = NULL;
     }
-    st_close(&f);
+    st_model_close(&m);
     return rc;
 }
 
@@ -287,6 +296,8 @@ int gptq_main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
+            fputs("\nA whole checkpoint:\n\n", stdout);
+            fputs(gptq_model_usage, stdout);
             return FR_OK;
         }
     float *w = NULL;

@@ -133,7 +133,10 @@ static int read_layer(const struct st_model *m, const char *prefix, enum zero_fo
 }
 
 /* <prefix>.weight of the original folder, out x in, widened to float. */
-static float *read_original(const struct st_model *o, const char *prefix, int64_t out, int64_t in, struct diag *d)
+/* <prefix>.weight of the original folder as out x in, widened to float;
+ * conv1d: the folder is GPT-2's, whose Conv1D weights are stored [in, out]. */
+static float *read_original(const struct st_model *o, const char *prefix, int64_t out, int64_t in, int conv1d,
+                            struct diag *d)
 {
     char name[300];
     snprintf(name, sizeof name, "%s.weight", prefix);
@@ -143,19 +146,27 @@ static float *read_original(const struct st_model *o, const char *prefix, int64_
         diag_fail(d, FR_USAGE, "%s: no tensor '%s' to compare the quantized layer with", o->dir, name);
         return NULL;
     }
-    if (t->ndim != 2 || t->shape[0] != out || t->shape[1] != in) {
-        diag_fail(d, FR_USAGE, "%s: tensor '%s' is not %lld x %lld, the quantized layer's shape", shard->path, name,
-                  (long long)out, (long long)in);
+    int64_t fr = conv1d ? in : out, fc = conv1d ? out : in;
+    if (t->ndim != 2 || t->shape[0] != fr || t->shape[1] != fc) {
+        diag_fail(d, FR_USAGE, "%s: tensor '%s' is not %lld x %lld, the quantized layer's shape%s", shard->path, name,
+                  (long long)fr, (long long)fc, conv1d ? " (GPT-2's Conv1D, stored [in, out])" : "");
         return NULL;
     }
-    float *w = malloc((size_t)(out * in) * sizeof *w);
-    if (!w)
+    float *raw = malloc((size_t)(out * in) * sizeof *raw), *w = NULL;
+    if (!raw || (conv1d && !(w = malloc((size_t)(out * in) * sizeof *w))))
         diag_fail(d, FR_RUNTIME, "out of memory");
-    else if (st_to_f32(shard, t, w, d)) {
-        free(w);
-        w = NULL;
+    else if (!st_to_f32(shard, t, raw, d) && !conv1d)
+        return raw;
+    else if (!d->code) {
+        for (int64_t i = 0; i < out; i++)
+            for (int64_t j = 0; j < in; j++)
+                w[i * in + j] = raw[j * out + i];
+        free(raw);
+        return w;
     }
-    return w;
+    free(raw);
+    free(w);
+    return NULL;
 }
 
 struct layer_row {
@@ -311,8 +322,17 @@ static int check_folder(const struct check_args *a, struct diag *d)
     if (!rc && strcmp(q.checkpoint_format, "gptq") && strcmp(q.checkpoint_format, "gptq_v2"))
         rc = diag_fail(d, FR_USAGE, "%s: checkpoint_format '%s' is neither 'gptq' (v1 zeros) nor 'gptq_v2'", origin,
                        q.checkpoint_format);
+    int conv1d = 0; /* the original's config says GPT-2: its linears are stored [in, out] */
     if (!rc && a->original)
         rc = st_model_open(a->original, &o, d);
+    if (!rc && a->original) {
+        struct hf_config oc;
+        char oorigin[1100];
+        int have;
+        struct diag quiet = {0};
+        conv1d = !st_model_config(a->original, oorigin, sizeof oorigin, &oc, &have, &quiet) && have &&
+                 !strcmp(oc.model_type, "gpt2");
+    }
     if (rc) {
         st_model_close(&m);
         return rc;
@@ -332,7 +352,7 @@ static int check_folder(const struct check_args *a, struct diag *d)
             break;
         rows[i].out = p.out;
         rows[i].in = p.in;
-        if (a->original && !(w = read_original(&o, rows[i].prefix, p.out, p.in, d)))
+        if (a->original && !(w = read_original(&o, rows[i].prefix, p.out, p.in, conv1d, d)))
             rc = d->code;
         if (!rc)
             rc = gptq_layer_check(&p, declared, w, a->seed, &rows[i].c, d);

@@ -2,12 +2,13 @@
 
 #include <string.h>
 
-extern const struct suite suite_osft, suite_balance, suite_quant;
+extern const struct suite suite_osft, suite_balance, suite_quant, suite_gptq;
 
 static const struct suite *const registry[] = {
     &suite_osft,
     &suite_balance,
     &suite_quant,
+    &suite_gptq,
 };
 
 size_t suite_count(void) { return sizeof registry / sizeof registry[0]; }

@@ -122,7 +122,8 @@ int plan_from_request(const struct run_request *c, int nranks, struct run_config
                            struct diag *d)
 {
     memset(p, 0, sizeof *p);
-    int rc = config_load(c->config, c->overrides, c->noverrides, cfg, d);
+    int rc = c->config_text ? config_load_text(c->config, c->config_text, c->overrides, c->noverrides, cfg, d)
+                            : config_load(c->config, c->overrides, c->noverrides, cfg, d);
     if (!rc && c->suites)
         rc = config_select_suites(cfg, c->suites, d);
     if (!rc)

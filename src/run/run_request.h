@@ -13,7 +13,8 @@
 #define RUN_MAX_OVERRIDES 64
 
 struct run_request {
-    const char *config;
+    const char *config;      /* the YAML file, or with config_text the name it goes by in messages */
+    const char *config_text; /* the config itself (fidrun gptq --model builds one), or NULL to read config */
     const char *suites; /* --suite, comma-separated (NULL: every configured one) */
     const char *only;   /* --only PATTERN */
     struct config_override overrides[RUN_MAX_OVERRIDES]; /* in command-line order; strings owned */

@@ -770,6 +770,16 @@ print("; ".join(said))
 PY
   ); then ok "--export-factors: every rank's own shard, read back with safetensors, W rebuilt (GPT-2 as out x in): $msg"
   else bad "--export-factors" "exit $rc_gpt2/$rc: ${msg:-}"; fi
+  # whole-checkpoint GPTQ on the transposed (GPT-2) and mixture-of-experts layouts, checked by the
+  # independent unpacker against the files
+  gq_ok=0
+  for f in gpt2 mixtral; do
+    mpirun_fidrun 2 gptq --model "$fam/$f" --out "$fam/q-$f" --group-size 32 --progress off
+    [ $rc -eq 0 ] && "$PY" tests/ref/gptq_checkpoint_check.py "$fam/$f" "$fam/q-$f" "$(newest "$fam/q-$f/fidrun")" >>"$fam/gq.log" 2>&1 &&
+      $FIDRUN gptq-check "$fam/q-$f" --original "$fam/$f" >>"$fam/gq.log" 2>&1 && gq_ok=$((gq_ok + 1))
+  done
+  if [ $gq_ok -eq 2 ]; then ok "fidrun gptq --model on GPT-2 (Conv1D, transposed) and Mixtral (every expert): $(grep -c "layers unpacked" "$fam/gq.log") checkpoints read back as AutoGPTQ reads them, gptq-check consistent"
+  else out=$fam/gq.log bad "fidrun gptq --model on GPT-2 and Mixtral" "$gq_ok of 2"; fi
   # tied embeddings are one matrix; a glob over the file's names; a near miss gets a suggestion
   printf 'name: tied\nsuites:\n  osft:\n    source: checkpoint\n    path: %s\n    targets: [lm_head, model.embed_tokens.weight]\n' "$fam/qwen2" >"$fam/tied.yaml"
   $FIDRUN validate "$fam/tied.yaml" -v >"$fam/tied.log" 2>&1
@@ -1022,6 +1032,43 @@ print(f"36 matrices (every 2-D weight of the 6 BertLayers), sigma_max within {wo
 PY
   ); then ok "OSFT on all-MiniLM-L6-v2 by its own names: $msg; -np 2 identical to -np 1"
   else bad "OSFT on all-MiniLM-L6-v2" "exit $rc1/$rc: ${cmp:-} ${msg:-}"; fi
+  # the whole model quantized into a folder loaders read, at -np 2 as at -np 1; read back by an
+  # independent unpacker (tests/ref/gptq_checkpoint_check.py) and by gptq-check
+  mpirun_fidrun 2 gptq --model "$mini/model" --out "$work/minilm-q2" --progress off
+  rc2=$rc
+  mpirun_fidrun 1 gptq --model "$mini/model" --out "$work/minilm-q1" --progress off
+  rc1=$rc
+  out=$work/minilm-q.log
+  if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && msg=$("$PY" tests/ref/gptq_checkpoint_check.py "$mini/model" "$work/minilm-q2" \
+    "$(newest "$work/minilm-q2/fidrun")" 2>&1) && "$PY" - "$work/minilm-q1" "$work/minilm-q2" >"$out" 2>&1 <<'PY' &&
+import json, sys
+from safetensors import safe_open
+def tensors(d):
+    m = json.load(open(d + "/model.safetensors.index.json"))["weight_map"]
+    out = {}
+    for f in set(m.values()):
+        with safe_open(f"{d}/{f}", "np") as st:
+            out.update({k: st.get_tensor(k) for k in st.keys()})
+    return out
+a, b = tensors(sys.argv[1]), tensors(sys.argv[2])
+assert a.keys() == b.keys() and all(a[k].tobytes() == b[k].tobytes() for k in a), "-np 1 and -np 2 differ"
+assert len(set(json.load(open(sys.argv[2] + "/model.safetensors.index.json"))["weight_map"].values())) == 2
+PY
+    $FIDRUN gptq-check "$work/minilm-q2" --original "$mini/model" >>"$out" 2>&1 && grep -q "^consistent: the zeros follow checkpoint_format gptq" "$out" &&
+    [ -f "$work/minilm-q2/tokenizer.json" ]; then
+    ok "fidrun gptq --model all-MiniLM-L6-v2 at -np 2: $msg; the same tensors as -np 1; gptq-check: consistent v1"
+  else bad "fidrun gptq --model all-MiniLM-L6-v2" "exit $rc1/$rc2: ${msg:-} $(tail -n 3 "$out")"; fi
+  # refusals: the model folder as the output, a finished checkpoint, too few calibration tokens
+  $FIDRUN gptq --model "$mini/model" --out "$mini/model" >"$out" 2>&1
+  rc_same=$?
+  $FIDRUN gptq --model "$mini/model" --out "$work/minilm-q2" >>"$out" 2>&1
+  rc_full=$?
+  $FIDRUN gptq --model "$mini/model" --out "$work/minilm-q3" --tokens 100 >>"$out" 2>&1
+  rc=$?
+  if [ $rc_same -eq 2 ] && [ $rc_full -eq 2 ] && [ $rc -eq 2 ] && grep -q "is the model folder itself" "$out" &&
+    grep -q "already holds a checkpoint" "$out" && grep -q "100 calibration tokens for .*, whose 384 inputs need at least as many" "$out"; then
+    ok "fidrun gptq --model refuses its own model folder, a finished checkpoint and too few calibration tokens (exit 2)"
+  else bad "fidrun gptq --model refusals" "exit $rc_same/$rc_full/$rc: $(head -c 600 "$out")"; fi
 fi
 cat >"$work/badquant.yaml" <<'YAML'
 name: badquant
