@@ -1058,6 +1058,16 @@ PY
     [ -f "$work/minilm-q2/tokenizer.json" ]; then
     ok "fidrun gptq --model all-MiniLM-L6-v2 at -np 2: $msg; the same tensors as -np 1; gptq-check: consistent v1"
   else bad "fidrun gptq --model all-MiniLM-L6-v2" "exit $rc1/$rc2: ${msg:-} $(tail -n 3 "$out")"; fi
+  # one tensor of a folder; a name without .weight is answered with the one it meant
+  $FIDRUN gptq --weights "$mini/model" --tensor encoder.layer.1.attention.self.key --out "$work/one.safetensors" >"$out" 2>&1
+  rc_near=$?
+  $FIDRUN gptq --weights "$mini/model" --tensor encoder.layer.1.attention.self.key.weight --out "$work/one.safetensors" >>"$out" 2>&1 &&
+    $FIDRUN gptq-check "$work/one.safetensors" >>"$out" 2>&1
+  rc=$?
+  if [ $rc_near -eq 2 ] && grep -q "no tensor named 'encoder.layer.1.attention.self.key' (did you mean 'encoder.layer.1.attention.self.key.weight'?)" "$out" &&
+    [ $rc -eq 0 ] && grep -q "^consistent: the zeros follow checkpoint_format gptq" "$out"; then
+    ok "fidrun gptq --weights a model folder: the .weight name suggested, the layer written as v1 by default, gptq-check reads the file"
+  else bad "fidrun gptq --weights a folder" "exit $rc_near/$rc: $(head -c 400 "$out")"; fi
   # refusals: the model folder as the output, a finished checkpoint, too few calibration tokens
   $FIDRUN gptq --model "$mini/model" --out "$mini/model" >"$out" 2>&1
   rc_same=$?
