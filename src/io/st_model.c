@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config/hf_config.h"
+#include "config/layouts.h"
 #include "io/contained.h"
 
 #define INDEX_FILE "model.safetensors.index.json"
@@ -246,4 +247,29 @@ int st_model_config(const char *dir, char *origin, size_t size, struct hf_config
     free(text);
     *have = rc == FR_OK;
     return rc;
+}
+
+/* Every tensor of every shard, for the matcher. */
+struct layout_tensor *st_model_layout_tensors(const struct st_model *m, const struct st_tensor ***where, size_t *n)
+{
+    size_t cap = 0;
+    for (size_t s = 0; s < m->nshards; s++)
+        cap += m->shards[s].n;
+    struct layout_tensor *t = calloc(cap ? cap : 1, sizeof *t);
+    *where = calloc(cap ? cap : 1, sizeof **where);
+    *n = 0;
+    if (!t || !*where) {
+        free(t);
+        free(*where);
+        *where = NULL;
+        return NULL;
+    }
+    for (size_t s = 0; s < m->nshards; s++)
+        for (size_t i = 0; i < m->shards[s].n; i++) {
+            const struct st_tensor *x = &m->shards[s].tensors[i];
+            t[*n] = (struct layout_tensor){x->name, x->ndim, {x->shape[0], x->ndim > 1 ? x->shape[1] : 0},
+                                           st_dtype_floating(x->dtype)};
+            (*where)[(*n)++] = x;
+        }
+    return t;
 }

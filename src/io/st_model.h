@@ -34,6 +34,11 @@ const struct st_tensor *st_model_find(const struct st_model *m, const char *name
 struct hf_config;
 int st_model_config(const char *dir, char *origin, size_t size, struct hf_config *c, int *have, struct diag *d);
 
+/* Every tensor of every shard as config/layouts.h matches them, and each
+ * one's st_tensor in *src (both malloc'd, n entries); NULL out of memory. */
+struct layout_tensor;
+struct layout_tensor *st_model_layout_tensors(const struct st_model *m, const struct st_tensor ***src, size_t *n);
+
 /* Total elements over every tensor of every shard. */
 double st_model_numel(const struct st_model *m);
 

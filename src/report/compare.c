@@ -259,6 +259,36 @@ out:
     return rc;
 }
 
+/* A timing column's rows, the ones with numbers: their log changes, their
+ * verdicts alone, their places and their rank groups. */
+struct timing_scratch {
+    double *change;
+    int *alone;
+    size_t *at, *group;
+    int64_t *group_key;
+};
+
+static void scratch_free(struct timing_scratch *sc)
+{
+    free(sc->change);
+    free(sc->alone);
+    free(sc->at);
+    free(sc->group);
+    free(sc->group_key);
+}
+
+static int scratch_alloc(struct timing_scratch *sc, size_t n)
+{
+    size_t k = n ? n : 1;
+    *sc = (struct timing_scratch){malloc(k * sizeof *sc->change), malloc(k * sizeof *sc->alone),
+                                  malloc(k * sizeof *sc->at), malloc(k * sizeof *sc->group),
+                                  malloc(k * sizeof *sc->group_key)};
+    if (sc->change && sc->alone && sc->at && sc->group && sc->group_key)
+        return 0;
+    scratch_free(sc);
+    return -1;
+}
+
 /* A time (or rate) column. One run's repeats say little about the next
  * run's: on a quiet machine a 16 us kernel moves +40 % between two runs with
  * its quartiles apart. So the rows are judged together, by the 95 %
@@ -279,18 +309,13 @@ static int judge_timing(struct cmp_line *l, const struct table_desc *desc, const
     /* the quartiles belong to median_seconds; a rate in the same table is its
      * inverse (GB/s of that call) and follows the same time's verdict */
     int spread = tq1 && tq3 && tmed && (col == tmed || l->kind == CMP_RATE);
-    double *change = malloc((nbase ? nbase : 1) * sizeof *change), worst = -1;
-    int *alone = malloc((nbase ? nbase : 1) * sizeof *alone);
-    size_t *at = malloc((nbase ? nbase : 1) * sizeof *at), *group = malloc((nbase ? nbase : 1) * sizeof *group);
-    int64_t *group_key = malloc((nbase ? nbase : 1) * sizeof *group_key);
-    if (!change || !alone || !at || !group || !group_key) {
-        free(change);
-        free(alone);
-        free(at);
-        free(group);
-        free(group_key);
+    struct timing_scratch sc;
+    if (scratch_alloc(&sc, nbase))
         return -1;
-    }
+    double *change = sc.change, worst = -1;
+    int *alone = sc.alone;
+    size_t *at = sc.at, *group = sc.group;
+    int64_t *group_key = sc.group_key;
     /* rows are grouped by the ranks that timed them, in the baseline and now */
     const struct column *rank = column_named(desc, "rank");
     size_t ngroups = 0;
@@ -327,11 +352,7 @@ static int judge_timing(struct cmp_line *l, const struct table_desc *desc, const
     if (n >= MIN_ROWS_ACROSS) {
         double med, lo, hi;
         if (bootstrap_median(change, group, ngroups, n, &med, &lo, &hi)) {
-            free(change);
-            free(alone);
-            free(at);
-            free(group);
-            free(group_key);
+            scratch_free(&sc);
             return -1;
         }
         int verdict = lo > threshold ? 1 : hi < -threshold ? -1 : 0;
@@ -361,11 +382,7 @@ static int judge_timing(struct cmp_line *l, const struct table_desc *desc, const
         else if (n)
             snprintf(l->judged, sizeof l->judged, "%zu row%s, each by its repeats' quartiles", n, n == 1 ? "" : "s");
     }
-    free(change);
-    free(alone);
-    free(at);
-    free(group);
-    free(group_key);
+    scratch_free(&sc);
     return 0;
 }
 

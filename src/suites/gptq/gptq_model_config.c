@@ -141,28 +141,17 @@ static int check_calibration(const struct gptq_model_config *cfg, const struct y
 /* The linears targets: names, and every other tensor to copy. */
 static int list_items(struct gptq_model_config *cfg, const struct ynode *node, const char *path, struct diag *d)
 {
-    const struct st_model *m = cfg->model;
-    size_t n = 0;
-    for (size_t s = 0; s < m->nshards; s++)
-        n += m->shards[s].n;
-    struct layout_tensor *t = calloc(n ? n : 1, sizeof *t);
-    const struct st_tensor **src = calloc(n ? n : 1, sizeof *src);
+    size_t n;
+    const struct st_tensor **src;
+    struct layout_tensor *t = st_model_layout_tensors(cfg->model, &src, &n);
     cfg->items = calloc(n ? n : 1, sizeof *cfg->items);
     char *linear = calloc(n ? n : 1, 1);
-    if (!t || !src || !cfg->items || !linear) {
+    if (!t || !cfg->items || !linear) {
         free(t);
         free(src);
         free(linear);
         return diag_fail(d, FR_RUNTIME, "out of memory");
     }
-    size_t k = 0;
-    for (size_t s = 0; s < m->nshards; s++)
-        for (size_t i = 0; i < m->shards[s].n; i++, k++) {
-            src[k] = &m->shards[s].tensors[i];
-            t[k] = (struct layout_tensor){src[k]->name, src[k]->ndim,
-                                          {src[k]->shape[0], src[k]->ndim > 1 ? src[k]->shape[1] : 0},
-                                          st_dtype_floating(src[k]->dtype)};
-        }
     const char *entries[GPTQ_MODEL_MAX_TARGETS];
     for (size_t i = 0; i < cfg->ntarget_entries; i++)
         entries[i] = cfg->target_entries[i];

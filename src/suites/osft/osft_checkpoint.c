@@ -58,31 +58,6 @@ static int check_shape(const struct osft_checkpoint_matrix *x, const struct hf_c
                      hc->shape.num_key_value_heads, hc->shape.head_dim, want.out, want.in);
 }
 
-/* Every tensor of every shard, for the matcher. */
-static struct layout_tensor *list_tensors(const struct st_model *m, const struct st_tensor ***where, size_t *n)
-{
-    size_t cap = 0;
-    for (size_t s = 0; s < m->nshards; s++)
-        cap += m->shards[s].n;
-    struct layout_tensor *t = calloc(cap ? cap : 1, sizeof *t);
-    *where = calloc(cap ? cap : 1, sizeof **where);
-    *n = 0;
-    if (!t || !*where) {
-        free(t);
-        free(*where);
-        *where = NULL;
-        return NULL;
-    }
-    for (size_t s = 0; s < m->nshards; s++)
-        for (size_t i = 0; i < m->shards[s].n; i++) {
-            const struct st_tensor *x = &m->shards[s].tensors[i];
-            t[*n] = (struct layout_tensor){x->name, x->ndim, {x->shape[0], x->ndim > 1 ? x->shape[1] : 0},
-                                           st_dtype_floating(x->dtype)};
-            (*where)[(*n)++] = x;
-        }
-    return t;
-}
-
 int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, const char *path, struct diag *d)
 {
     char sub[300];
@@ -108,7 +83,7 @@ int osft_checkpoint_open(struct osft_config *cfg, const struct ynode *node, cons
     snprintf(cfg->model_type, sizeof cfg->model_type, "%s", have_config ? hc.model_type : "");
     const struct st_tensor **where;
     size_t nt;
-    struct layout_tensor *t = list_tensors(m, &where, &nt);
+    struct layout_tensor *t = st_model_layout_tensors(m, &where, &nt);
     if (!t)
         return diag_fail(d, FR_RUNTIME, "out of memory");
     const char *entries[OSFT_MAX_TARGET_ENTRIES];
