@@ -60,8 +60,13 @@ OPENBLAS_CFLAGS := $(or $(call pc_cflags,openblas),$(if $(wildcard /usr/include/
 OPENBLAS_LIBS := $(or $(call pc_libs,openblas),-lopenblas)
 CMOCKA_LIBS   := $(or $(call pc_libs,cmocka),-lcmocka)
 
-override CFLAGS += $(HDF5_CFLAGS) $(LAPACKE_CFLAGS) $(OPENBLAS_CFLAGS)
-LDLIBS += $(HDF5_LIBS) $(YAML_LIBS) $(JANSSON_LIBS) $(LAPACKE_LIBS) $(OPENBLAS_LIBS) -lm -pthread
+# ScaLAPACK (p?gesvd for a matrix all ranks decompose together) when its
+# Open MPI build is there; without it such matrices use TSQR alone.
+SCALAPACK_LIBS := $(if $(shell pkg-config --exists scalapack-openmpi 2>/dev/null && echo y),-lscalapack-openmpi)
+SCALAPACK_DEFS := $(if $(SCALAPACK_LIBS),-DHAVE_SCALAPACK)
+
+override CFLAGS += $(HDF5_CFLAGS) $(LAPACKE_CFLAGS) $(OPENBLAS_CFLAGS) $(SCALAPACK_DEFS)
+LDLIBS += $(HDF5_LIBS) $(YAML_LIBS) $(JANSSON_LIBS) $(SCALAPACK_LIBS) $(LAPACKE_LIBS) $(OPENBLAS_LIBS) -lm -pthread
 
 # CUDA: nvcc from CUDA_HOME (or PATH), cuSOLVER and cuBLAS beside it, NCCL
 # beside it or in the system folders. cuda/*.cu are built into the same
@@ -118,7 +123,7 @@ LIB_OBJS := $(filter-out build/src/main.o,$(OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
-TOOL_BINS := build/tests/h5records
+TOOL_BINS := build/tests/h5records build/tests/dsvd_check
 
 # Open MPI as root, more ranks than cores, one BLAS thread per rank.
 MPI_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
@@ -133,7 +138,7 @@ all: fidrun
 
 found:
 	@.ci/install-deps --check build
-	@echo "fidrun build: $(CC) ($(shell mpirun --version 2>/dev/null | head -n1)) · hdf5 $(if $(HDF5_PC),$(call pc_version,$(HDF5_PC)),(fallback flags)) · yaml $(call pc_version,yaml-0.1) · jansson $(call pc_version,jansson) · lapacke $(call pc_version,lapacke) · openblas $(call pc_version,openblas) · cuda: $(CUDA_NOTE)"
+	@echo "fidrun build: $(CC) ($(shell mpirun --version 2>/dev/null | head -n1)) · hdf5 $(if $(HDF5_PC),$(call pc_version,$(HDF5_PC)),(fallback flags)) · yaml $(call pc_version,yaml-0.1) · jansson $(call pc_version,jansson) · lapacke $(call pc_version,lapacke) · openblas $(call pc_version,openblas) · scalapack $(if $(SCALAPACK_LIBS),$(call pc_version,scalapack-openmpi),none (tsqr only)) · cuda: $(CUDA_NOTE)"
 
 # the found line (and the check for missing packages) before anything compiles
 $(OBJS) $(UNIT_BINS) $(TOOL_BINS): | found
@@ -192,6 +197,10 @@ build/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	$(call show,CC,$<)$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(CMOCKA_LIBS) $(LDLIBS)
 
 build/tests/h5records: tests/tools/h5records.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call show,CC,$<)$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+
+build/tests/dsvd_check: tests/tools/dsvd_check.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call show,CC,$<)$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 

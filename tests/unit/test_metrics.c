@@ -39,6 +39,39 @@ static void test_diff_stats(void **state)
     assert_int_equal(s.violations, 1);
 }
 
+/* The partial sums of two row blocks, added and finished, against the
+ * known answer of the whole: norm1 is a column sum across both blocks. */
+static void test_diff_partial_over_row_blocks(void **state)
+{
+    (void)state;
+    /* ref [[1, -2], [3, 4], [-5, 6]], x = ref + [[0, 1], [0.5, 0], [1, -3]] */
+    double top_r[] = {1, -2}, top_x[] = {1, -1};                   /* row 0 */
+    double bot_r[] = {3, -5, 4, 6}, bot_x[] = {3.5, -4, 4, 3};     /* rows 1, 2 column-major */
+    struct matrix tr = {DT_F64, 1, 2, 1, top_r}, tx = {DT_F64, 1, 2, 1, top_x};
+    struct matrix br = wrap(bot_r, 2, 2), bx = wrap(bot_x, 2, 2);
+    struct diff_partial p = {0};
+    double cd[2] = {0, 0}, cr[2] = {0, 0};
+    diff_partial_add(&tr, &tx, 0.6, 0, &p, cd, cr);
+    diff_partial_add(&br, &bx, 0.6, 0, &p, cd, cr);
+    struct diff_stats s;
+    diff_partial_finish(&p, cd, cr, 2, &s);
+    assert_true(fabs(s.max_abs - 3) <= 0);
+    assert_true(fabs(s.mean_abs - 5.5 / 6) <= 1e-15);
+    assert_true(fabs(s.fro_diff - sqrt(1 + 0.25 + 1 + 9)) <= 1e-15);
+    assert_true(fabs(s.norm1_diff - 4) <= 0); /* column 1: 1 + 0 + 3 */
+    assert_true(fabs(s.norm1_ref - 12) <= 0); /* column 1: 2 + 4 + 6 */
+    assert_true(fabs(s.max_abs_ref - 6) <= 0);
+    assert_int_equal(s.violations, 3); /* 1, 1 and 3 exceed 0.6 */
+    /* the same matrix whole */
+    double whole_r[] = {1, 3, -5, -2, 4, 6}, whole_x[] = {1, 3.5, -4, -1, 4, 3};
+    struct matrix wr = wrap(whole_r, 3, 2), wx = wrap(whole_x, 3, 2);
+    struct diff_stats w;
+    diff_stats_compute(&wr, &wx, 0.6, 0, &w);
+    assert_true(fabs(w.norm1_diff - s.norm1_diff) <= 0);
+    assert_true(fabs(w.fro_diff - s.fro_diff) <= 1e-15);
+    assert_int_equal(w.violations, s.violations);
+}
+
 static void test_identity_defect(void **state)
 {
     (void)state;
@@ -181,6 +214,7 @@ int main(void)
     blas_set_threads(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_diff_stats),         cmocka_unit_test(test_identity_defect),
+        cmocka_unit_test(test_diff_partial_over_row_blocks),
         cmocka_unit_test(test_ratios),             cmocka_unit_test(test_singular_value_order),
         cmocka_unit_test(test_split_rank),         cmocka_unit_test(test_known_svd),
         cmocka_unit_test(test_reconstruct_split_is_the_sum_of_both_halves),

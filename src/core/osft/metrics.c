@@ -3,44 +3,69 @@
 #include <math.h>
 #include <stdlib.h>
 
-void diff_stats_compute(const struct matrix *ref, const struct matrix *x, double atol, double rtol,
-                        struct diff_stats *out)
+void diff_partial_add(const struct matrix *ref, const struct matrix *x, double atol, double rtol,
+                      struct diff_partial *p, double *col_diff, double *col_ref)
 {
-    double max_abs = 0, sum_abs = 0, sum_sq = 0, sum_sq_ref = 0, n1d = 0, n1r = 0, max_ref = 0;
-    int64_t bad = 0;
-    int saw_nan = 0;
     for (int64_t j = 0; j < ref->cols; j++) {
         double col_d = 0, col_r = 0;
         for (int64_t i = 0; i < ref->rows; i++) {
             double a = mat_get(ref, i, j), e = fabs(a - mat_get(x, i, j)), aa = fabs(a);
-            saw_nan |= isnan(e);
-            if (e > max_abs)
-                max_abs = e;
-            if (aa > max_ref)
-                max_ref = aa;
-            sum_abs += e;
-            sum_sq += e * e;
-            sum_sq_ref += aa * aa;
+            p->nans += isnan(e) != 0;
+            if (e > p->max_abs)
+                p->max_abs = e;
+            if (aa > p->max_abs_ref)
+                p->max_abs_ref = aa;
+            p->sum_abs += e;
+            p->sum_sq += e * e;
+            p->sum_sq_ref += aa * aa;
             col_d += e;
             col_r += aa;
-            bad += !(e <= atol + rtol * aa);
+            p->violations += !(e <= atol + rtol * aa);
         }
+        col_diff[j] += col_d;
+        col_ref[j] += col_r;
+    }
+    p->count += (double)ref->rows * (double)ref->cols;
+}
+
+void diff_partial_finish(const struct diff_partial *p, const double *col_diff, const double *col_ref, int64_t cols,
+                         struct diff_stats *out)
+{
+    double n1d = 0, n1r = 0;
+    for (int64_t j = 0; j < cols; j++) {
+        if (col_diff[j] > n1d || isnan(col_diff[j]))
+            n1d = col_diff[j];
+        if (col_ref[j] > n1r)
+            n1r = col_ref[j];
+    }
+    *out = (struct diff_stats){
+        .max_abs = p->nans ? NAN : p->max_abs,
+        .mean_abs = p->count > 0 ? p->sum_abs / p->count : 0,
+        .fro_diff = sqrt(p->sum_sq),
+        .fro_ref = sqrt(p->sum_sq_ref),
+        .norm1_diff = n1d,
+        .norm1_ref = n1r,
+        .max_abs_ref = p->max_abs_ref,
+        .violations = p->violations,
+    };
+}
+
+void diff_stats_compute(const struct matrix *ref, const struct matrix *x, double atol, double rtol,
+                        struct diff_stats *out)
+{
+    struct diff_partial p = {0};
+    double n1d = 0, n1r = 0;
+    for (int64_t j = 0; j < ref->cols; j++) { /* a column at a time: no workspace */
+        double col_d = 0, col_r = 0;
+        struct matrix rj = {ref->dtype, ref->rows, 1, ref->ld, (char *)ref->data + (size_t)(j * ref->ld) * dtype_size(ref->dtype)};
+        struct matrix xj = {x->dtype, x->rows, 1, x->ld, (char *)x->data + (size_t)(j * x->ld) * dtype_size(x->dtype)};
+        diff_partial_add(&rj, &xj, atol, rtol, &p, &col_d, &col_r);
         if (col_d > n1d || isnan(col_d))
             n1d = col_d;
         if (col_r > n1r)
             n1r = col_r;
     }
-    double count = (double)ref->rows * (double)ref->cols;
-    *out = (struct diff_stats){
-        .max_abs = saw_nan ? NAN : max_abs,
-        .mean_abs = count > 0 ? sum_abs / count : 0,
-        .fro_diff = sqrt(sum_sq),
-        .fro_ref = sqrt(sum_sq_ref),
-        .norm1_diff = n1d,
-        .norm1_ref = n1r,
-        .max_abs_ref = max_ref,
-        .violations = bad,
-    };
+    diff_partial_finish(&p, &n1d, &n1r, 1, out);
 }
 
 double identity_defect_norm1(const struct matrix *g)

@@ -23,6 +23,21 @@ struct diff_stats {
 void diff_stats_compute(const struct matrix *ref, const struct matrix *x, double atol, double rtol,
                         struct diff_stats *out);
 
+/* The same over a matrix held in row blocks (a distributed matrix): each
+ * block's sums added into a diff_partial and its column sums into
+ * col_diff/col_ref (cols each, zeroed first); the partials of all blocks
+ * summed (max for the maxima), then finished. Equal to diff_stats_compute
+ * on the whole matrix up to the order of the sums. */
+struct diff_partial {
+    double max_abs, max_abs_ref;     /* combined by max */
+    double sum_abs, sum_sq, sum_sq_ref, count; /* by sum */
+    int64_t violations, nans;        /* by sum */
+};
+void diff_partial_add(const struct matrix *ref, const struct matrix *x, double atol, double rtol,
+                      struct diff_partial *p, double *col_diff, double *col_ref);
+void diff_partial_finish(const struct diff_partial *p, const double *col_diff, const double *col_ref, int64_t cols,
+                         struct diff_stats *out);
+
 /* ||I - G||_1 for a symmetric k x k matrix G given by its upper triangle
  * (e.g. the result of ?syrk). Returns NaN when out of memory. */
 double identity_defect_norm1(const struct matrix *g_upper);
