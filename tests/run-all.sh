@@ -22,7 +22,7 @@ echo
 # a sanitized build (make test SANITIZE=...) checks the unit tests for leaks too
 ASAN_OPTIONS=${FIDRUN_UNIT_ASAN_OPTIONS:-${ASAN_OPTIONS:-}} COUNTS=$counts tests/run-unit.sh "$@"
 add_counts unit
-for script in run compare reliability reports slurm cluster; do
+for script in run dsvd compare reliability reports slurm cluster; do
   echo
   COUNTS=$counts "tests/integration/$script.sh"
   add_counts "tests/integration/$script.sh"

@@ -21,7 +21,13 @@ static void normalize(double *v, int64_t n)
 
 int synthetic_weight(uint64_t seed, const char *name, const struct synthetic_spectrum *sp, struct matrix *w)
 {
-    int64_t m = w->rows, n = w->cols, r = sp->spikes;
+    return synthetic_weight_rows(seed, name, sp, w->rows, NULL, w);
+}
+
+int synthetic_weight_rows(uint64_t seed, const char *name, const struct synthetic_spectrum *sp, int64_t m,
+                          const int64_t *rows, struct matrix *w)
+{
+    int64_t n = w->cols, r = sp->spikes;
     struct philox_key key = rng_key(seed, name);
     double *row = malloc((size_t)n * sizeof *row);
     double *u = malloc((size_t)(r * m + 1) * sizeof *u); /* u[k*m + i] */
@@ -37,7 +43,8 @@ int synthetic_weight(uint64_t seed, const char *name, const struct synthetic_spe
         normalize(u + k * m, m);
         normalize(v + k * n, n);
     }
-    for (int64_t i = 0; i < m; i++) {
+    for (int64_t li = 0; li < w->rows; li++) {
+        int64_t i = rows ? rows[li] : li;
         /* element (i, j) is index i*n + j of the noise stream: row-major, as
          * the weight is stored in a checkpoint */
         rng_normals(key, STREAM_NOISE, (uint64_t)(i * n), (size_t)n, row);
@@ -51,7 +58,7 @@ int synthetic_weight(uint64_t seed, const char *name, const struct synthetic_spe
                 row[j] += c * vk[j];
         }
         for (int64_t j = 0; j < n; j++)
-            mat_set(w, i, j, row[j]);
+            mat_set(w, li, j, row[j]);
     }
     free(row), free(u), free(v);
     return 0;
@@ -92,6 +99,65 @@ static int load_from_checkpoint(const struct st_model *m, const char *name, int6
     if (rc)
         mat_free(out);
     return rc;
+}
+
+/* The listed rows of a checkpoint's weight, each read on its own: a rank
+ * holding a block of a distributed matrix reads that block only. */
+static int load_rows_from_checkpoint(const struct st_model *m, const char *name, int64_t rows, int64_t cols,
+                                     int transposed, const int64_t *which, int64_t nrows, enum dtype dtype,
+                                     struct matrix *out, struct diag *d)
+{
+    const struct st_file *shard;
+    const struct st_tensor *t = st_model_find(m, name, &shard);
+    if (!t)
+        return diag_fail(d, FR_USAGE, "%s: no tensor '%s'", m->dir, name);
+    int64_t fr = transposed ? cols : rows, fc = transposed ? rows : cols;
+    if (t->ndim != 2 || t->shape[0] != fr || t->shape[1] != fc)
+        return diag_fail(d, FR_USAGE, "%s: tensor '%s' is not %lld x %lld", shard->path, name, (long long)fr,
+                         (long long)fc);
+    float *row = malloc((size_t)(cols ? cols : 1) * sizeof *row);
+    if (!row || mat_alloc(out, dtype, nrows, cols)) {
+        free(row);
+        return diag_fail(d, FR_RUNTIME, "out of memory for %lld rows of %s", (long long)nrows, name);
+    }
+    int rc = FR_OK;
+    for (int64_t li = 0; !rc && li < nrows; li++) {
+        int64_t i = which[li];
+        for (int64_t j = 0; !rc && j < cols; j++) {
+            if (transposed) /* a column of the file: one element at a time */
+                rc = st_range_to_f32(shard, t, j * rows + i, 1, &row[j], d);
+            else if (j == 0)
+                rc = st_range_to_f32(shard, t, i * cols, cols, row, d);
+        }
+        for (int64_t j = 0; !rc && j < cols; j++) {
+            double v = row[j];
+            if (t->dtype == ST_F64) /* as it is: float32 would lose what a float64 run measures */
+                memcpy(&v, (const char *)t->data + (size_t)(transposed ? j * rows + i : i * cols + j) * sizeof v,
+                       sizeof v);
+            mat_set(out, li, j, v);
+        }
+    }
+    free(row);
+    if (rc)
+        mat_free(out);
+    return rc;
+}
+
+int matrix_source_load_rows(const struct matrix_source *src, const char *name, int64_t rows, int64_t cols,
+                            const int64_t *which, int64_t nrows, enum dtype dtype, struct matrix *out,
+                            struct diag *d)
+{
+    if (src->kind == SOURCE_CHECKPOINT)
+        return load_rows_from_checkpoint(src->checkpoint, name, rows, cols, src->transposed, which, nrows, dtype,
+                                         out, d);
+    if (mat_alloc(out, dtype, nrows, cols))
+        return diag_fail(d, FR_RUNTIME, "out of memory for %lld x %lld of %s", (long long)nrows, (long long)cols,
+                         name);
+    if (synthetic_weight_rows(src->seed, name, &src->spectrum, rows, which, out)) {
+        mat_free(out);
+        return diag_fail(d, FR_RUNTIME, "out of memory while generating %s", name);
+    }
+    return FR_OK;
 }
 
 int matrix_source_load(const struct matrix_source *src, const char *name, int64_t rows, int64_t cols,

@@ -40,7 +40,17 @@ struct matrix_source {
 int matrix_source_load(const struct matrix_source *src, const char *name, int64_t rows, int64_t cols,
                        enum dtype dtype, struct matrix *out, struct diag *d);
 
-/* The synthetic generator itself (pure). */
+/* Rows which[0..nrows) of that rows x cols weight only (out is nrows x
+ * cols): a rank's block of a distributed matrix, the same numbers as the
+ * whole matrix's rows. */
+int matrix_source_load_rows(const struct matrix_source *src, const char *name, int64_t rows, int64_t cols,
+                            const int64_t *which, int64_t nrows, enum dtype dtype, struct matrix *out,
+                            struct diag *d);
+
+/* The synthetic generator itself (pure); _rows makes rows[i] of an m-row
+ * weight as w's row i (rows NULL: every row, w->rows = m). */
 int synthetic_weight(uint64_t seed, const char *name, const struct synthetic_spectrum *sp, struct matrix *w);
+int synthetic_weight_rows(uint64_t seed, const char *name, const struct synthetic_spectrum *sp, int64_t m,
+                          const int64_t *rows, struct matrix *w);
 
 #endif

@@ -255,8 +255,14 @@ int st_dtype_floating(enum st_dtype t) { return t == ST_F64 || t == ST_F32 || t 
 
 int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, struct diag *d)
 {
-    const unsigned char *p = t->data;
-    for (int64_t i = 0; i < t->numel; i++) {
+    return st_range_to_f32(f, t, 0, t->numel, out, d);
+}
+
+int st_range_to_f32(const struct st_file *f, const struct st_tensor *t, int64_t first_element, int64_t count,
+                    float *out, struct diag *d)
+{
+    const unsigned char *p = (const unsigned char *)t->data + (size_t)first_element * st_dtype_size(t->dtype);
+    for (int64_t i = 0; i < count; i++) {
         switch (t->dtype) {
         case ST_F32:
             memcpy(&out[i], p + 4 * i, 4);
@@ -282,12 +288,12 @@ int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, st
     /* Non-finite inputs are reported here, per tensor, and never reach a
      * fidelity figure or a mean (an F64 beyond float32's range counts as infinite). */
     int64_t nans = 0, infs = 0, first = -1;
-    for (int64_t i = 0; i < t->numel; i++)
+    for (int64_t i = 0; i < count; i++)
         if (!isfinite(out[i])) {
             nans += isnan(out[i]) != 0;
             infs += isinf(out[i]) != 0;
             if (first < 0)
-                first = i;
+                first = first_element + i;
         }
     if (first >= 0) {
         char at[96];

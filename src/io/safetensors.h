@@ -56,6 +56,10 @@ const char *st_meta_get(const struct st_file *f, const char *key);
 
 /* Widens a floating tensor (F64, F32, F16, BF16) to float32. */
 int st_to_f32(const struct st_file *f, const struct st_tensor *t, float *out, struct diag *d);
+/* The same for count elements from first_element on (a row block of a
+ * row-major tensor), the non-finite count and place within them. */
+int st_range_to_f32(const struct st_file *f, const struct st_tensor *t, int64_t first_element, int64_t count,
+                    float *out, struct diag *d);
 
 /* Writes tensors (name, dtype, ndim, shape, data, bytes used) and string
  * metadata in the order given. */

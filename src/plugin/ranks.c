@@ -39,6 +39,14 @@ void ranks_add_records(const void *records, size_t row_size, size_t n, int nrank
     for (size_t i = 0; i < n; i++) {
         struct record_head h;
         memcpy(&h, (const char *)records + i * row_size, sizeof h);
+        if (h.rank == TASK_OWNER_ALL) { /* every rank worked on it for its whole time */
+            for (int r = 0; r < nranks; r++) {
+                out[r].tasks++;
+                out[r].predicted_cost += h.predicted_cost / nranks;
+                out[r].busy_seconds += h.task_seconds;
+            }
+            continue;
+        }
         if (h.rank < 0 || h.rank >= nranks)
             continue;
         out[h.rank].tasks++;

@@ -23,7 +23,7 @@ struct run_context {
     int rank, nranks;
     int local_rank, local_size; /* among the ranks on this host */
     const struct task_list *tasks; /* the whole plan, the same on every rank */
-    const int32_t *owner;          /* rank of each task; in after_tasks -1 for a task not run by this
+    const int32_t *owner;          /* rank of each task (TASK_OWNER_ALL: all together); in after_tasks -1 for a task not run by this
                                       process's job (done before a resume, or left by an interrupt) */
     int suite;                     /* index of the suite in the config; tasks with t->suite == suite are its own */
     void *state;                   /* the suite's, from state_new (NULL without) */
@@ -91,10 +91,10 @@ struct suite {
      * every one). */
     void (*explain)(const void *cfg, FILE *out, int verbose);
 
-    /* Optional: the memory one task holds at its peak, in bytes (its
+    /* Optional: the memory one task holds at its peak on one rank, in bytes (its
      * matrices and workspaces, on the host; on a GPU about the same on the
      * device), for the check before the run. */
-    double (*task_bytes)(const void *cfg, const struct task *t);
+    double (*task_bytes)(const void *cfg, const struct task *t, int ranks); /* ranks: sharing a collective task (else 1) */
 };
 
 size_t suite_count(void);

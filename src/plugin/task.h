@@ -17,7 +17,14 @@ struct task {
     char group[TASK_GROUP_MAX]; /* tasks reported together as they finish ("model.layers.3") */
     double cost;                /* predicted, in the suite's own units */
     int64_t dims[4];            /* suite-specific */
+    int32_t collective;         /* run by every rank together (one matrix distributed over them), before
+                                   the tasks ranks run alone; rank 0 holds its record */
 };
+
+/* The plan's owner of a task, besides a rank: not run by this job (done
+ * before a resume), or run by all the ranks together (a collective task). */
+#define TASK_OWNER_NONE (-1)
+#define TASK_OWNER_ALL (-2)
 
 struct task_list {
     struct task *items;

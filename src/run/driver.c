@@ -254,17 +254,76 @@ static int any_task_timeout(const struct run_config *cfg)
     return 0;
 }
 
-/* Runs this rank's tasks; rank 0 also follows everyone's progress. Any
- * failure aborts the whole job. */
+/* A task failed on this rank: the journal says why, and the job ends. */
+static void task_failed(struct run_state *s, const char *suite, const struct task *t, int batched, int rc)
+{
+    char what[2600];
+    snprintf(what, sizeof what, "%s task %s%s: %s", suite, t->name, batched ? " (or one run beside it)" : "",
+             s->d.msg);
+    run_journal_mark_stopped(s->journal.dir, s->ci.rank, s->ci.host, rc, what);
+    comm_abort(&s->ci, rc, "%s", what);
+}
+
+/* The tasks every rank runs together (a matrix distributed over them), in
+ * plan order, before the ranks' own: rank 0 keeps each record (recs[i])
+ * and journals it. Every rank agrees before each whether a signal stops
+ * them, so none waits in a task the others left. Returns how many ran. */
+static size_t execute_collective(struct run_state *s, const struct task *const *shared, size_t n, void *const *recs,
+                                 struct run_progress *prog, int watching)
+{
+    const char *fault = getenv("FIDRUN_INJECT_FAULT"), *hang = getenv("FIDRUN_INJECT_HANG");
+    int root = s->ci.rank == 0;
+    size_t k = 0;
+    for (; k < n && !comm_max_int(interrupt_signal()); k++) {
+        const struct task *t = shared[k];
+        const struct suite_slot *slot = &s->cfg.suites[t->suite];
+        struct run_context ctx = run_context_for(s, (size_t)t->suite);
+        size_t row = slot->suite->record_tables[t->table]->row_size;
+        void *rec = root ? recs[k] : calloc(1, row);
+        if (!rec)
+            comm_abort(&s->ci, FR_RUNTIME, "out of memory");
+        if (watching)
+            watchdog_arm(slot->task_timeout, slot->suite->name, t->name, 0);
+        while (hang && *hang && task_matches(t->name, hang))
+            sleep(1);
+        double start = now_seconds();
+        int rc = fault && *fault && task_matches(t->name, fault)
+                     ? diag_fail(&s->d, FR_RUNTIME, "fault injected by FIDRUN_INJECT_FAULT='%s'", fault)
+                     : slot->suite->run(slot->cfg, &ctx, t, rec, &s->d);
+        double secs = now_seconds() - start;
+        if (watching)
+            watchdog_disarm();
+        if (rc)
+            task_failed(s, slot->suite->name, t, 0, rc);
+        s->ran[t->id] = 1;
+        if (!root) {
+            free(rec);
+            continue;
+        }
+        struct record_head head = {t->id, TASK_OWNER_ALL, t->cost, secs};
+        memcpy(rec, &head, sizeof head);
+        if (journal_append(&s->journal.file, &t, &rec, &row, 1, &s->d))
+            comm_abort(&s->ci, FR_RUNTIME, "%s", s->d.msg);
+        run_progress_own_task(prog, t->id);
+    }
+    return k;
+}
+
+/* Runs the collective tasks, then this rank's own; rank 0 also follows
+ * everyone's progress. Any failure aborts the whole job. */
 static void execute(struct run_state *s)
 {
     const struct plan *p = &s->plan;
     size_t *mine = malloc((p->tasks.n ? p->tasks.n : 1) * sizeof *mine);
-    if (!mine)
+    size_t *shared_idx = malloc((p->tasks.n ? p->tasks.n : 1) * sizeof *shared_idx);
+    if (!mine || !shared_idx)
         comm_abort(&s->ci, FR_RUNTIME, "out of memory");
     size_t nmine = plan_rank_tasks(p, s->ci.rank, mine), used[CONFIG_MAX_SUITES][SUITE_MAX_TABLES] = {{0}};
+    size_t nshared = plan_collective_tasks(p, shared_idx);
     for (size_t k = 0; k < nmine; k++)
         s->nrecords[p->tasks.items[mine[k]].suite][p->tasks.items[mine[k]].table]++;
+    for (size_t k = 0; s->ci.rank == 0 && k < nshared; k++)
+        s->nrecords[p->tasks.items[shared_idx[k]].suite][p->tasks.items[shared_idx[k]].table]++;
     for (size_t i = 0; i < s->cfg.nsuites; i++) {
         const struct suite *su = s->cfg.suites[i].suite;
         for (size_t t = 0; t < su->ntables; t++)
@@ -284,6 +343,15 @@ static void execute(struct run_state *s)
     }
     if (!root && comm_progress_begin(nmine))
         comm_abort(&s->ci, FR_RUNTIME, "out of memory");
+    const struct task **shared = malloc((nshared ? nshared : 1) * sizeof *shared);
+    void **shared_recs = malloc((nshared ? nshared : 1) * sizeof *shared_recs);
+    if (!shared || !shared_recs)
+        comm_abort(&s->ci, FR_RUNTIME, "out of memory");
+    for (size_t k = 0; k < nshared; k++) { /* rank 0's rows for them first: a prefix of each table */
+        const struct task *t = shared[k] = &p->tasks.items[shared_idx[k]];
+        size_t row = s->cfg.suites[t->suite].suite->record_tables[t->table]->row_size;
+        shared_recs[k] = root ? (char *)s->records[t->suite][t->table] + used[t->suite][t->table]++ * row : NULL;
+    }
 
     /* Testing hook: the rank that runs a task matching this pattern fails
      * it, so tests can show that one failing rank ends the whole job. */
@@ -303,8 +371,9 @@ static void execute(struct run_state *s)
         size_t row = s->cfg.suites[t->suite].suite->record_tables[t->table]->row_size;
         recs[k] = (char *)s->records[t->suite][t->table] + used[t->suite][t->table]++ * row;
     }
+    size_t shared_done = execute_collective(s, shared, nshared, shared_recs, &prog, watching);
     size_t k = 0;
-    while (k < nmine && !interrupt_signal()) {
+    while (shared_done == nshared && k < nmine && !interrupt_signal()) {
         const struct task *t = todo[k];
         const struct suite_slot *slot = &s->cfg.suites[t->suite];
         ctx.suite = t->suite;
@@ -331,13 +400,8 @@ static void execute(struct run_state *s)
         }
         if (watching)
             watchdog_disarm();
-        if (rc) {
-            char what[2600];
-            snprintf(what, sizeof what, "%s task %s%s: %s", slot->suite->name, t->name,
-                     nb > 1 ? " (or one run beside it)" : "", s->d.msg);
-            run_journal_mark_stopped(s->journal.dir, s->ci.rank, s->ci.host, rc, what);
-            comm_abort(&s->ci, rc, "%s", what);
-        }
+        if (rc)
+            task_failed(s, slot->suite->name, t, nb > 1, rc);
         size_t sizes[nb];
         for (size_t i = k; i < k + nb; i++) {
             struct record_head head = {todo[i]->id, s->ci.rank, todo[i]->cost, secs[i]};
@@ -356,10 +420,13 @@ static void execute(struct run_state *s)
         }
         k += nb;
     }
-    if (k < nmine) { /* stopped early: only the rows of the tasks run hold records (a prefix of each table's) */
+    if (k < nmine || shared_done < nshared) { /* stopped early: only the rows of the tasks run hold records
+                                                  (a prefix of each table's) */
         for (size_t i = 0; i < s->cfg.nsuites; i++)
             for (size_t t = 0; t < SUITE_MAX_TABLES; t++)
                 s->nrecords[i][t] = 0;
+        for (size_t r = 0; root && r < shared_done; r++)
+            s->nrecords[shared[r]->suite][shared[r]->table]++;
         for (size_t r = 0; r < k; r++)
             s->nrecords[todo[r]->suite][todo[r]->table]++;
     }
@@ -370,6 +437,9 @@ static void execute(struct run_state *s)
     free(todo);
     free(recs);
     free(secs);
+    free(shared);
+    free(shared_recs);
+    free(shared_idx);
     if (root && s->interrupted)
         run_progress_abandon(&prog);
     else if (root)

@@ -10,10 +10,11 @@ struct memory_peak memory_peak_of_rank(const struct run_config *cfg, const struc
     double largest = 0;
     for (size_t i = 0; i < p->tasks.n; i++) {
         const struct task *t = &p->tasks.items[i];
-        if (p->owner[i] != rank)
+        if (p->owner[i] != rank && p->owner[i] != TASK_OWNER_ALL)
             continue;
         const struct suite *su = cfg->suites[t->suite].suite;
-        double b = su->task_bytes ? su->task_bytes(cfg->suites[t->suite].cfg, t) : 0;
+        int sharing = p->owner[i] == TASK_OWNER_ALL ? p->nranks : 1;
+        double b = su->task_bytes ? su->task_bytes(cfg->suites[t->suite].cfg, t, sharing) : 0;
         if (peak.task < 0 || b > largest) {
             largest = b;
             peak.task = (long)i;
@@ -41,7 +42,8 @@ int memory_check(const struct run_config *cfg, const struct plan *p, struct memo
     const struct task *t = &p->tasks.items[peak.task];
     char need[32], have[32], all[32], hint[256] = "";
     if (strcmp(cfg->suites[t->suite].suite->name, "osft") == 0)
-        snprintf(hint, sizeof hint, ", dtype float32 (suites.osft.dtype), or fewer layers (suites.osft.layers)");
+        snprintf(hint, sizeof hint, ", dtype float32 (suites.osft.dtype), fewer layers (suites.osft.layers), or "
+                                    "decompose large matrices over all ranks (suites.osft.distribute_above_mib)");
     return diag_fail(d, FR_USAGE,
                      "%s task %s needs about %s at its peak (with %.0f MiB for the process), but %s has %s of %s "
                      "available, %s for each of its %d rank%s: run fewer ranks per node%s",

@@ -46,12 +46,14 @@ static int collect_tasks(const struct run_config *cfg, const char *only, struct 
     return FR_OK;
 }
 
-static double predicted_imbalance(struct partition_spec s, const double *cost, size_t n, int nranks,
+static double predicted_imbalance(struct partition_spec s, const double *cost, size_t n, int nranks, double shared,
                                   int32_t *owner, double *loads)
 {
     if (partition_assign(s, cost, n, nranks, owner))
         return -1;
     partition_loads(cost, owner, n, nranks, loads);
+    for (int r = 0; r < nranks; r++)
+        loads[r] += shared / nranks;
     return load_imbalance(loads, nranks);
 }
 
@@ -70,17 +72,24 @@ static int assign(struct plan *p, const uint8_t *done, struct diag *d)
         return diag_fail(d, FR_RUNTIME, "out of memory while planning");
     }
     p->total_cost = 0;
+    double shared = 0; /* the collective tasks' cost, which every rank carries a 1/P of */
     for (size_t i = 0; i < n; i++) {
-        p->owner[i] = -1;
+        p->owner[i] = TASK_OWNER_NONE;
         if (done && done[i])
             continue;
+        if (p->tasks.items[i].collective) {
+            p->owner[i] = TASK_OWNER_ALL;
+            shared += p->tasks.items[i].cost;
+            p->total_cost += p->tasks.items[i].cost;
+            continue;
+        }
         idx[m] = i;
         cost[m++] = p->tasks.items[i].cost;
         p->total_cost += p->tasks.items[i].cost;
     }
     p->alt = (struct partition_spec){p->balance.algo == PA_BLOCK && !p->balance.refine ? PA_LPT : PA_BLOCK, 0};
-    p->imbalance_alt = predicted_imbalance(p->alt, cost, m, p->nranks, owner, p->loads);
-    p->imbalance = predicted_imbalance(p->balance, cost, m, p->nranks, owner, p->loads);
+    p->imbalance_alt = predicted_imbalance(p->alt, cost, m, p->nranks, shared, owner, p->loads);
+    p->imbalance = predicted_imbalance(p->balance, cost, m, p->nranks, shared, owner, p->loads);
     for (size_t k = 0; k < m; k++)
         p->owner[idx[k]] = owner[k];
     free(cost);
@@ -131,6 +140,15 @@ int plan_from_request(const struct run_request *c, int nranks, struct run_config
     return rc;
 }
 
+size_t plan_collective_tasks(const struct plan *p, size_t *idx)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < p->tasks.n; i++)
+        if (p->owner[i] == TASK_OWNER_ALL)
+            idx[k++] = i;
+    return k;
+}
+
 size_t plan_rank_tasks(const struct plan *p, int rank, size_t *idx)
 {
     size_t k = 0;
@@ -153,7 +171,7 @@ void plan_print_summary(const struct plan *p, FILE *out)
     char name[32], alt[32], tasks[96];
     size_t todo = 0;
     for (size_t i = 0; i < p->tasks.n; i++)
-        todo += p->owner[i] >= 0;
+        todo += p->owner[i] != TASK_OWNER_NONE;
     if (todo == p->tasks.n)
         snprintf(tasks, sizeof tasks, "%zu tasks", p->tasks.n);
     else
@@ -169,6 +187,15 @@ void plan_print(const struct plan *p, FILE *out, int verbose)
     size_t *idx = malloc((p->tasks.n ? p->tasks.n : 1) * sizeof *idx);
     if (!idx)
         return;
+    size_t shared = plan_collective_tasks(p, idx);
+    if (shared)
+        fprintf(out, "  all ranks %zu distributed task%s, decomposed together before the others\n", shared,
+                shared == 1 ? "" : "s");
+    for (size_t i = 0; verbose && i < shared; i++) {
+        const struct task *t = &p->tasks.items[idx[i]];
+        fprintf(out, "      %-44s %6lld×%-6lld cost %.3e\n", t->name, (long long)t->dims[0], (long long)t->dims[1],
+                t->cost);
+    }
     for (int r = 0; r < p->nranks; r++) {
         size_t k = plan_rank_tasks(p, r, idx);
         double share = p->total_cost > 0 ? 100.0 * p->loads[r] / p->total_cost : 0;
@@ -195,6 +222,18 @@ int plan_print_json(const struct plan *p, const struct run_config *cfg, FILE *ou
     json_object_set_new(root, "tasks", json_integer((json_int_t)p->tasks.n));
     json_object_set_new(root, "total_cost", json_real(p->total_cost));
     json_object_set_new(root, "predicted_imbalance", json_real(p->imbalance));
+    json_t *shared = json_array();
+    for (size_t i = 0; i < p->tasks.n; i++) {
+        if (p->owner[i] != TASK_OWNER_ALL)
+            continue;
+        json_t *jt = json_object();
+        json_object_set_new(jt, "id", json_integer(p->tasks.items[i].id));
+        json_object_set_new(jt, "suite", json_string(cfg->suites[p->tasks.items[i].suite].suite->name));
+        json_object_set_new(jt, "name", json_string(p->tasks.items[i].name));
+        json_object_set_new(jt, "cost", json_real(p->tasks.items[i].cost));
+        json_array_append_new(shared, jt);
+    }
+    json_object_set_new(root, "distributed", shared);
     for (int r = 0; r < p->nranks; r++) {
         json_t *rank = json_object(), *tasks = json_array();
         json_object_set_new(rank, "rank", json_integer(r));

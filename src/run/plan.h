@@ -37,6 +37,10 @@ int plan_skip_done(struct plan *p, const uint8_t *done, struct diag *d);
 int plan_from_request(const struct run_request *c, int nranks, struct run_config *cfg, struct plan *p,
                            struct diag *d);
 
+/* Indices of the tasks all ranks run together (owner TASK_OWNER_ALL), in
+ * plan order; returns the count. */
+size_t plan_collective_tasks(const struct plan *p, size_t *idx);
+
 /* Indices of rank's tasks in execution order (plan order); returns the count. */
 size_t plan_rank_tasks(const struct plan *p, int rank, size_t *idx);
 

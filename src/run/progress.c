@@ -16,7 +16,7 @@ void progress_init(struct progress *p, const struct task_list *tasks, const int3
     p->mode = out ? mode : PROGRESS_OFF;
     p->out = out;
     for (size_t i = 0; i < tasks->n; i++) {
-        if (owner && owner[i] < 0)
+        if (owner && owner[i] == TASK_OWNER_NONE)
             continue;
         p->total++;
         p->total_cost += tasks->items[i].cost;

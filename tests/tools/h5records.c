@@ -130,7 +130,7 @@ static int compare(const char *a, const char *b, const char *suite_table, const 
 int main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "compare") == 0) {
-        const char *ignore = "rank,task_seconds,svd_seconds,batch";
+        const char *ignore = "rank,task_seconds,svd_seconds,batch,peak_rss_mib";
         if (argc == 7 && strcmp(argv[5], "--ignore") == 0)
             ignore = argv[6];
         return compare(argv[2], argv[3], argv[4], ignore);

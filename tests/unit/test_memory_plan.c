@@ -33,7 +33,7 @@ static void test_peak_is_the_largest_owned_task(void **state)
             if (p.owner[i] != r)
                 continue;
             const struct task *t = &p.tasks.items[i];
-            double b = cfg.suites[t->suite].suite->task_bytes(cfg.suites[t->suite].cfg, t);
+            double b = cfg.suites[t->suite].suite->task_bytes(cfg.suites[t->suite].cfg, t, 1);
             /* at least W, W', U and Vt in float32 */
             assert_true(b >= 4.0 * (2.0 * t->dims[0] * t->dims[1]));
             if (which < 0 || b > largest)

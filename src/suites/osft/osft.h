@@ -50,6 +50,10 @@ struct osft_config {
     int64_t gpu_overlap_max_elements; /* a matrix of at most m*n elements counts as small */
     char export_factors[512];  /* --export-factors: the folder for every target's factors ("" none) */
     int export_dtype;          /* enum export_dtype */
+    double distribute_above_mib; /* a tall matrix whose whole-matrix task would peak above this is decomposed by
+                                    all ranks together (mpi/dsvd.h) */
+    int distributed_svd;       /* enum dsvd_method */
+    int64_t distributed_block; /* ScaLAPACK's row block */
 };
 
 enum export_dtype { EXPORT_FLOAT32, EXPORT_MODEL };
@@ -78,6 +82,11 @@ struct osft_record {
     double xc_sigma_ratio; /* max |s - s_cpu| / (s_cpu,max * max(m, n) * eps) */
     double xc_resid_ratio, xc_orth_ratio; /* the CPU's own ratios */
     double bytes_read; /* of the checkpoint, by the rank that ran the task (0 for synthetic weights) */
+    /* a distributed matrix (task.collective): how it was decomposed */
+    int32_t ranks_used;    /* ranks that held a block of it (1: a whole-matrix task) */
+    char distributed[12];  /* "tsqr", "scalapack", "lapack" (one rank, whole), "" for a whole-matrix task */
+    double bytes_sent;     /* between the ranks, in the decomposition */
+    double peak_rss_mib;   /* the largest rank's peak resident memory after it (NaN for whole-matrix tasks) */
 };
 
 /* One row per rank: the broadcast of every matrix's factors to every rank. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config/schema.h"
+#include "mpi/dsvd.h"
 #include "mpi/factor_bcast.h"
 
 static const struct choice dtype_choices[] = {{"float32", DT_F32}, {"fp32", DT_F32}, {"float64", DT_F64},
@@ -16,6 +17,8 @@ static const struct choice svd_driver_choices[] = {{"auto", SVD_AUTO},     {"ges
 static const struct choice broadcast_choices[] = {
     {"auto", BCAST_AUTO}, {"nccl", BCAST_NCCL}, {"mpi", BCAST_MPI}, {"off", BCAST_OFF}, {NULL, 0}};
 static const struct choice export_dtype_choices[] = {{"float32", EXPORT_FLOAT32}, {"model", EXPORT_MODEL}, {NULL, 0}};
+static const struct choice distributed_svd_choices[] = {
+    {"auto", DSVD_AUTO}, {"tsqr", DSVD_TSQR}, {"scalapack", DSVD_SCALAPACK}, {NULL, 0}};
 static const struct choice source_choices[] = {
     {"synthetic", SOURCE_SYNTHETIC}, {"checkpoint", SOURCE_CHECKPOINT}, {NULL, 0}};
 
@@ -74,6 +77,10 @@ static const struct field osft_fields[] = {
      .size = sizeof(((struct osft_config *)0)->export_factors), .min = 1},
     {.key = "export_dtype", .type = FT_ENUM, .offset = offsetof(struct osft_config, export_dtype),
      .choices = export_dtype_choices},
+    OSFT_FIELD("distribute_above_mib", FT_REAL, distribute_above_mib, 0, 1e12),
+    {.key = "distributed_svd", .type = FT_ENUM, .offset = offsetof(struct osft_config, distributed_svd),
+     .choices = distributed_svd_choices},
+    OSFT_FIELD("distributed_block", FT_INT, distributed_block, 1, 65536),
     {0},
 };
 
@@ -96,6 +103,9 @@ void osft_defaults(void *vcfg)
         .broadcast_memory_share = 0.5,
         .gpu_lanes = 4,
         .gpu_overlap_max_elements = 4 << 20,
+        .distribute_above_mib = 4096,
+        .distributed_svd = DSVD_AUTO,
+        .distributed_block = 64,
     };
 }
 

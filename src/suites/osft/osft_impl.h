@@ -61,7 +61,15 @@ int osft_run(const void *cfg, const struct run_context *ctx, const struct task *
 size_t osft_batch(const void *cfg, const struct run_context *ctx, const struct task *const *tasks, size_t n);
 int osft_run_batch(const void *cfg, const struct run_context *ctx, const struct task *const *tasks, size_t n,
                    void *const *records, double *seconds, struct diag *d);
-double osft_task_bytes(const void *cfg, const struct task *t);
+double osft_task_bytes(const void *cfg, const struct task *t, int ranks);
+/* The record's figures from a whole-matrix outcome (osft_run.c). */
+void osft_fill_record(const struct osft_config *cfg, const struct task *t, int64_t ks, const struct osft_outcome *o,
+                      struct osft_record *r);
+/* osft_distributed.c: a collective task, every rank with its block of rows. */
+int osft_run_distributed(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
+                         struct osft_record *r, struct diag *d);
+/* The matrix of a checkpoint task, or NULL for synthetic weights. */
+const struct osft_checkpoint_matrix *osft_task_matrix(const struct osft_config *cfg, const struct task *t);
 int osft_check_inputs(const void *cfg, const struct task *t, struct diag *d);
 
 /* osft_summary.c */

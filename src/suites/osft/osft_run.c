@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/osft/metrics.h"
+#include "mpi/dsvd.h"
 #include "util/clock.h"
 
 /* The name up to its layer's number ("encoder.layer.3"), or without
@@ -29,25 +30,47 @@ static void layer_group(const struct osft_checkpoint_matrix *m, char *buf, size_
     snprintf(buf, size, "%.*s", (int)end, m->name);
 }
 
-/* A checkpoint task's matrix, or NULL for synthetic weights. */
-static const struct osft_checkpoint_matrix *task_matrix(const struct osft_config *cfg, const struct task *t)
-{
-    return cfg->source == SOURCE_CHECKPOINT && t->dims[3] >= 0 && (size_t)t->dims[3] < cfg->nmatrices
-               ? &cfg->matrices[t->dims[3]]
-               : NULL;
-}
-
 /* The weight of task t as nn.Linear holds it (rows x cols = out x in). */
 static int load_weight(const struct osft_config *cfg, uint64_t seed, const struct task *t, struct matrix *w,
                        struct diag *d)
 {
-    const struct osft_checkpoint_matrix *cm = task_matrix(cfg, t);
+    const struct osft_checkpoint_matrix *cm = osft_task_matrix(cfg, t);
     struct matrix_source src = {(enum matrix_source_kind)cfg->source, seed, cfg->spectrum, cfg->checkpoint,
                                 cm && cm->transposed};
     return matrix_source_load(&src, t->name, t->dims[0], t->dims[1], (enum dtype)cfg->dtype, w, d);
 }
 
+static int osft_plan_tasks(const void *vcfg, struct task_list *tasks, struct diag *d);
+
+/* Tall matrices whose whole-matrix task would peak above
+ * distribute_above_mib become collective: every rank holds a block. */
+static int mark_distributed(const struct osft_config *cfg, struct task_list *tasks, size_t first, struct diag *d)
+{
+    for (size_t i = first; i < tasks->n; i++) {
+        struct task *t = &tasks->items[i];
+        double mib = osft_task_bytes(cfg, t, 1) / 1048576.0;
+        if (mib <= cfg->distribute_above_mib || t->dims[0] < t->dims[1])
+            continue;
+        if (cfg->export_factors[0])
+            return diag_fail(d, FR_USAGE,
+                             "%s (%lld×%lld, %.0f MiB as one task) is above suites.osft.distribute_above_mib (%.0f) "
+                             "and would be decomposed by all ranks together, whose factors --export-factors does "
+                             "not write yet: raise distribute_above_mib above %.0f to export it whole",
+                             t->name, (long long)t->dims[0], (long long)t->dims[1], mib, cfg->distribute_above_mib,
+                             mib);
+        t->collective = 1;
+    }
+    return FR_OK;
+}
+
 int osft_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
+{
+    size_t first = tasks->n;
+    int rc = osft_plan_tasks(vcfg, tasks, d);
+    return rc ? rc : mark_distributed(vcfg, tasks, first, d);
+}
+
+static int osft_plan_tasks(const void *vcfg, struct task_list *tasks, struct diag *d)
 {
     const struct osft_config *cfg = vcfg;
     for (size_t i = 0; cfg->source == SOURCE_CHECKPOINT && i < cfg->nmatrices; i++) {
@@ -116,48 +139,6 @@ static int cross_check(const struct osft_job *job, const struct osft_outcome *go
     return FR_OK;
 }
 
-static void fill_record(const struct osft_config *cfg, const struct task *t, int64_t ks,
-                        const struct osft_outcome *o, struct osft_record *r)
-{
-    int64_t m = t->dims[0], n = t->dims[1], k = o->s.rows;
-    double eps = dtype_eps((enum dtype)cfg->dtype);
-    const struct diff_stats *ds = &o->ds;
-    snprintf(r->name, sizeof r->name, "%s", t->name);
-    const struct osft_checkpoint_matrix *cm = task_matrix(cfg, t);
-    snprintf(r->target, sizeof r->target, "%s", cm ? cm->label : target_name((enum target)t->dims[3]));
-    r->layer = (int32_t)t->dims[2];
-    r->rows = (int32_t)m;
-    r->cols = (int32_t)n;
-    r->k_split = (int32_t)ks;
-    r->max_abs_err = ds->max_abs;
-    r->mean_abs_err = ds->mean_abs;
-    r->rel_fro_err = ds->fro_ref > 0 ? ds->fro_diff / ds->fro_ref : ds->fro_diff;
-    r->max_abs_w = ds->max_abs_ref;
-    r->violations = ds->violations;
-    r->pass = ds->violations == 0;
-    r->resid_ratio = svd_residual_ratio(ds->norm1_diff, ds->norm1_ref, m, n, eps);
-    r->orth_u_ratio = orthogonality_ratio(o->defect_u, m, eps);
-    r->orth_v_ratio = orthogonality_ratio(o->defect_v, n, eps);
-    r->sv_violations = (int32_t)singular_value_violations(&o->s);
-    r->sigma_max = mat_get(&o->s, 0, 0);
-    r->sigma_split = mat_get(&o->s, ks, 0);
-    r->sigma_min = mat_get(&o->s, k - 1, 0);
-    r->svd_seconds = o->svd_seconds;
-    snprintf(r->svd_driver, sizeof r->svd_driver, "%s", svd_driver_name(o->driver));
-    size_t used = 0;
-    r->auto_rejected[0] = 0;
-    for (int i = 0; i < SVD_DRIVER_COUNT; i++)
-        if (o->rejected & (1u << i))
-            used += (size_t)snprintf(r->auto_rejected + used, sizeof r->auto_rejected - used, "%s%s",
-                                     used ? "," : "", svd_driver_name(i));
-    r->tuned = o->tuned;
-    r->err_sigma = o->err_sigma;
-    r->tune_gesvd_s = o->tune_seconds[SVD_GESVD];
-    r->tune_gesvdj_s = o->tune_seconds[SVD_GESVDJ];
-    r->tune_gesvdp_s = o->tune_seconds[SVD_GESVDP];
-    r->xc_sigma_ratio = r->xc_resid_ratio = r->xc_orth_ratio = NAN;
-}
-
 /* The weight of task t, and the job for it. */
 static int load_job(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
                     struct matrix *w, struct osft_job *job, struct diag *d)
@@ -180,7 +161,7 @@ static int load_job(const struct osft_config *cfg, const struct run_context *ctx
 static int finish_job(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
                       const struct osft_job *job, struct osft_outcome *o, struct osft_record *r, struct diag *d)
 {
-    fill_record(cfg, t, job->k_split, o, r);
+    osft_fill_record(cfg, t, job->k_split, o, r);
     r->batch = 1;
     r->bytes_read = osft_checkpoint_bytes(cfg, t->name);
     int rc = wants_cross_check(cfg, ctx, t, o->driver) ? cross_check(job, o, r, d) : FR_OK;
@@ -197,10 +178,15 @@ int osft_run(const void *vcfg, const struct run_context *ctx, const struct task 
                     struct diag *d)
 {
     const struct osft_config *cfg = vcfg;
+    if (t->collective && (ctx->nranks > 1 || cfg->distributed_svd != DSVD_AUTO))
+        return osft_run_distributed(cfg, ctx, t, vrec, d);
     struct matrix w = {0};
     struct osft_job job;
     struct osft_outcome o;
     int rc = load_job(cfg, ctx, t, &w, &job, d);
+    if (!rc && t->collective) /* one rank: the whole matrix, as LAPACK does it */
+        snprintf(((struct osft_record *)vrec)->distributed, sizeof ((struct osft_record *)vrec)->distributed,
+                 "lapack");
     if (!rc && !(rc = ctx->backend->osft_matrix(&job, &o, d)))
         rc = finish_job(cfg, ctx, t, &job, &o, vrec, d);
     mat_free(&w);
@@ -259,11 +245,16 @@ int osft_run_batch(const void *vcfg, const struct run_context *ctx, const struct
 
 /* W and W', U and Vt of the thin SVD, and gesdd's workspace (JOBZ='S':
  * about 4k^2 + max(m, n) + 8k elements, 8k integers), at the run's precision. */
-double osft_task_bytes(const void *vcfg, const struct task *t)
+double osft_task_bytes(const void *vcfg, const struct task *t, int ranks)
 {
     const struct osft_config *cfg = vcfg;
     double m = (double)t->dims[0], n = (double)t->dims[1], k = m < n ? m : n;
     double elem = cfg->dtype == DT_F64 ? 8 : 4;
+    if (t->collective && ranks > 1) { /* a rank's block: W, its copy, U's rows, W' (mpi/dsvd.h), and the n x n
+                                         pieces every rank holds: V^T, two Gram matrices, the TSQR tree's levels */
+        double rows = ceil(m / ranks), levels = ceil(log2((double)ranks));
+        return elem * (4 * rows * n + (8 + 2 * levels) * n * n) + 16 * n;
+    }
     return elem * (2 * m * n + k * (m + n) + 4 * k * k + 8 * k + (m > n ? m : n)) + 32 * k;
 }
 
@@ -273,6 +264,8 @@ int osft_check_inputs(const void *vcfg, const struct task *t, struct diag *d)
 {
     const struct osft_config *cfg = vcfg;
     if (cfg->source != SOURCE_CHECKPOINT)
+        return FR_OK;
+    if (t->collective) /* never read whole: each rank's block is held finite when it is read */
         return FR_OK;
     struct matrix w;
     int rc = load_weight(cfg, 0, t, &w, d);

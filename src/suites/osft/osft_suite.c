@@ -37,6 +37,10 @@ static const struct column osft_cols[] = {
     COLC(COL_F64, struct osft_record, xc_resid_ratio, "", CMP_LOWER),
     COLC(COL_F64, struct osft_record, xc_orth_ratio, "", CMP_LOWER),
     COLC(COL_F64, struct osft_record, bytes_read, "B", CMP_IGNORE),
+    COLC(COL_I32, struct osft_record, ranks_used, "", CMP_IGNORE),
+    COLC(COL_STR, struct osft_record, distributed, "", CMP_IGNORE),
+    COLC(COL_F64, struct osft_record, bytes_sent, "B", CMP_IGNORE),
+    COLC(COL_F64, struct osft_record, peak_rss_mib, "MiB", CMP_IGNORE),
 };
 static const struct table_desc osft_table = TABLE_DESC("matrices", struct osft_record, osft_cols);
 static const struct table_desc *const osft_tables[] = {&osft_table};

@@ -26,9 +26,34 @@ static int by_max_err_desc(const void *pa, const void *pb)
 
 static void print_matrix_row(FILE *out, const struct osft_record *r)
 {
-    fprintf(out, "  %-40s %5d×%-5d %9.1e %10.1e %9.1e %6.2f %6.2f %6.2f %6.2f  %d  %s\n", r->name, r->rows, r->cols,
+    char rank[16];
+    if (r->head.rank == TASK_OWNER_ALL)
+        snprintf(rank, sizeof rank, "all");
+    else
+        snprintf(rank, sizeof rank, "%d", r->head.rank);
+    fprintf(out, "  %-40s %5d×%-5d %9.1e %10.1e %9.1e %6.2f %6.2f %6.2f %6.2f  %s  %s\n", r->name, r->rows, r->cols,
             r->max_abs_err, r->mean_abs_err, r->rel_fro_err, r->resid_ratio, r->orth_u_ratio, r->orth_v_ratio,
-            r->svd_seconds, r->head.rank, r->pass ? "ok" : "FAIL");
+            r->svd_seconds, rank, r->pass ? "ok" : "FAIL");
+}
+
+/* The matrices all ranks decomposed together. */
+static void summarize_distributed(const struct osft_record *rec, size_t n, FILE *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct osft_record *r = &rec[i];
+        if (!r->distributed[0])
+            continue;
+        if (strcmp(r->distributed, "lapack") == 0) {
+            fprintf(out, "  distributed: %s %d×%d on 1 rank: whole, by LAPACK %s · svd %.2f s\n", r->name, r->rows,
+                    r->cols, r->svd_driver, r->svd_seconds);
+            continue;
+        }
+        fprintf(out, "  distributed: %s %d×%d over %d rank%s by %s · svd %.2f s · task %.2f s · %.1f MB sent · "
+                     "peak RSS %.0f MiB (largest rank)\n",
+                r->name, r->rows, r->cols, r->ranks_used, r->ranks_used == 1 ? "" : "s", r->distributed,
+                r->svd_seconds, r->head.task_seconds,
+                r->bytes_sent / 1e6, r->peak_rss_mib);
+    }
 }
 
 /* A checkpoint's bytes, by the rank that read them (each reads only its own matrices). */
@@ -250,6 +275,7 @@ int osft_summarize(const void *vcfg, const void *const *records, const size_t *c
                       "count");
     fail |= summarize_drivers(rec, n, out);
     summarize_reads(rec, n, out);
+    summarize_distributed(rec, n, out);
     fail |= summarize_cross_check(cfg, rec, n, out, checks);
     if (counts[1])
         fail |= summarize_broadcast(records[1], counts[1], out, checks);

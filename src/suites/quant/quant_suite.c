@@ -142,9 +142,10 @@ static int quant_run(const void *vcfg, const struct run_context *ctx, const stru
  * the Hessian with its Cholesky inverse in float64. A kernel case: fp32
  * weights for the BLAS comparison, the unpacked codes of the fp64
  * reference, the packed variants, and the batch's inputs and outputs. */
-static double quant_task_bytes(const void *vcfg, const struct task *t)
+static double quant_task_bytes(const void *vcfg, const struct task *t, int ranks)
 {
     const struct quant_config *cfg = vcfg;
+    (void)ranks; /* no quant task is collective */
     struct quant_shape shapes[QUANT_MAX_SHAPES];
     if (t->table == 0) {
         quant_layer_shapes(&cfg->layers, shapes);
