@@ -132,7 +132,7 @@ RUN_NP ?= 4
 RUN_CONFIG ?= configs/osft.yaml
 RUN_ARGS ?=
 
-.PHONY: install all found deps deps-test deps-fuzz run test check-layout fuzz-campaign unit integration bench bench-balance bench-realized bench-quant bench-progress bench-compare fuzz valgrind clean FORCE
+.PHONY: install all found deps deps-test deps-fuzz run test check-layout fuzz-campaign unit integration bench bench-balance bench-realized bench-quant bench-progress bench-compare bench-dsvd fuzz valgrind clean FORCE
 
 all: fidrun
 
@@ -221,7 +221,7 @@ test: deps-test
 	@$(MPI_ENV) tests/run-all.sh $(UNIT_BINS)
 
 # Benchmarks: figures measured side by side in one run (not tests).
-bench: bench-balance bench-realized bench-quant bench-progress bench-compare
+bench: bench-balance bench-realized bench-quant bench-progress bench-compare bench-dsvd
 
 bench-balance: fidrun build/venv/.ready
 	@tests/bench/balance.sh
@@ -242,6 +242,11 @@ bench-progress: fidrun
 # slow-down caught, these rules against those of COMPARE_OLD (built once)
 COMPARE_OLD ?= 3892451
 COMPARE_PAIRS ?= 4
+# one 151936 x 1536 matrix at -np 1 (LAPACK) and 2 (TSQR, ScaLAPACK): wall
+# and peak memory per rank as ratios (tests/bench/dsvd.sh, about 10 minutes)
+bench-dsvd: fidrun deps-test
+	@tests/bench/dsvd.sh $(DSVD_SHAPE)
+
 bench-compare: fidrun
 	@tests/bench/compare_noise.sh $(COMPARE_OLD) $(COMPARE_PAIRS)
 

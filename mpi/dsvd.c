@@ -7,10 +7,10 @@
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "core/backend.h"
 #include "util/clock.h"
+#include "util/meminfo.h"
 
 const char *dsvd_method_name(int method)
 {
@@ -71,12 +71,6 @@ int64_t dsvd_global_row(const struct dsvd_layout *l, int64_t i)
     return i / l->block * l->nranks * l->block + (int64_t)l->rank * l->block + i % l->block;
 }
 
-static double peak_rss_mib(void)
-{
-    struct rusage ru;
-    return getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0;
-}
-
 /* The OSFT figures of the decomposition, reduced over the ranks. */
 static int figures(const struct dsvd_job *job, const struct matrix *u, const struct matrix *s,
                    const struct matrix *vt, struct dsvd_outcome *out, struct diag *d)
@@ -132,7 +126,7 @@ int dsvd_run(const struct dsvd_job *job, struct dsvd_outcome *out, struct diag *
         return rc;
     double t1 = now_seconds();
     rc = figures(job, &u, &out->s, &vt, out, d);
-    double times[3] = {t1 - t0, now_seconds() - t1, peak_rss_mib()};
+    double times[3] = {t1 - t0, now_seconds() - t1, process_peak_rss_mib()};
     mat_free(&u);
     mat_free(&vt);
     if (rc) {

@@ -1,5 +1,7 @@
 #include "util/meminfo.h"
 
+#include <sys/resource.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,4 +20,10 @@ double memory_available_here(void)
     if (f)
         fclose(f);
     return kib * 1024.0;
+}
+
+double process_peak_rss_mib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0;
 }

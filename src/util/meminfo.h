@@ -6,4 +6,7 @@
  * FIDRUN_MEMORY_AVAILABLE_MIB (a test hook) stands in for it. */
 double memory_available_here(void);
 
+/* This process's peak resident memory so far, in MiB (getrusage's ru_maxrss). */
+double process_peak_rss_mib(void);
+
 #endif

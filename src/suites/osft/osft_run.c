@@ -10,6 +10,7 @@
 
 #include "core/osft/metrics.h"
 #include "mpi/dsvd.h"
+#include "util/meminfo.h"
 #include "util/clock.h"
 
 /* The name up to its layer's number ("encoder.layer.3"), or without
@@ -184,11 +185,14 @@ int osft_run(const void *vcfg, const struct run_context *ctx, const struct task 
     struct osft_job job;
     struct osft_outcome o;
     int rc = load_job(cfg, ctx, t, &w, &job, d);
-    if (!rc && t->collective) /* one rank: the whole matrix, as LAPACK does it */
-        snprintf(((struct osft_record *)vrec)->distributed, sizeof ((struct osft_record *)vrec)->distributed,
-                 "lapack");
+
     if (!rc && !(rc = ctx->backend->osft_matrix(&job, &o, d)))
         rc = finish_job(cfg, ctx, t, &job, &o, vrec, d);
+    struct osft_record *r = vrec;
+    if (!rc && t->collective) { /* one rank: the whole matrix, as LAPACK does it */
+        snprintf(r->distributed, sizeof r->distributed, "lapack");
+        r->peak_rss_mib = process_peak_rss_mib();
+    }
     mat_free(&w);
     return rc;
 }
