@@ -44,6 +44,7 @@ down() {
     ip netns del "$ns" 2>/dev/null
     rm -rf "/etc/netns/$ns"
   done
+  [ -f "$dir/made-etc-hosts" ] && rm -f /etc/hosts "$dir/made-etc-hosts"
   return 0
 }
 
@@ -83,6 +84,12 @@ up() {
   ip -n "$ns1" addr add "$net.1/24" dev fr1 && ip -n "$ns2" addr add "$net.2/24" dev fr2 &&
     ip -n "$ns1" link set fr1 up && ip -n "$ns2" link set fr2 up &&
     ip -n "$ns1" link set lo up && ip -n "$ns2" link set lo up || { down; exit 1; }
+  # ip netns exec binds each namespace's hosts file over /etc/hosts, which
+  # must exist: a minimal root (debootstrap's minbase) has none, so it gets
+  # Debian's usual one for the test, removed again by down
+  if [ ! -e /etc/hosts ]; then
+    printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' >/etc/hosts && touch "$dir/made-etc-hosts"
+  fi
   for ns in "$ns1" "$ns2"; do
     mkdir -p "/etc/netns/$ns"
     printf '127.0.0.1 localhost\n%s.1 node1\n%s.2 node2\n' "$net" "$net" >"/etc/netns/$ns/hosts"
