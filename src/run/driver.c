@@ -264,14 +264,25 @@ static void task_failed(struct run_state *s, const char *suite, const struct tas
     comm_abort(&s->ci, rc, "%s", what);
 }
 
+/* One task, or the failure FIDRUN_INJECT_FAULT asks for; *secs its time. */
+static int run_task(struct run_state *s, const struct suite_slot *slot, const struct run_context *ctx,
+                    const struct task *t, void *rec, const char *fault, double *secs)
+{
+    double start = now_seconds();
+    int rc = fault && *fault && task_matches(t->name, fault)
+                 ? diag_fail(&s->d, FR_RUNTIME, "fault injected by FIDRUN_INJECT_FAULT='%s'", fault)
+                 : slot->suite->run(slot->cfg, ctx, t, rec, &s->d);
+    *secs = now_seconds() - start;
+    return rc;
+}
+
 /* The tasks every rank runs together (a matrix distributed over them), in
  * plan order, before the ranks' own: rank 0 keeps each record (recs[i])
  * and journals it. Every rank agrees before each whether a signal stops
  * them, so none waits in a task the others left. Returns how many ran. */
 static size_t execute_collective(struct run_state *s, const struct task *const *shared, size_t n, void *const *recs,
-                                 struct run_progress *prog, int watching)
+                                 struct run_progress *prog, int watching, const char *fault, const char *hang)
 {
-    const char *fault = getenv("FIDRUN_INJECT_FAULT"), *hang = getenv("FIDRUN_INJECT_HANG");
     int root = s->ci.rank == 0;
     size_t k = 0;
     for (; k < n && !comm_max_int(interrupt_signal()); k++) {
@@ -286,11 +297,8 @@ static size_t execute_collective(struct run_state *s, const struct task *const *
             watchdog_arm(slot->task_timeout, slot->suite->name, t->name, 0);
         while (hang && *hang && task_matches(t->name, hang))
             sleep(1);
-        double start = now_seconds();
-        int rc = fault && *fault && task_matches(t->name, fault)
-                     ? diag_fail(&s->d, FR_RUNTIME, "fault injected by FIDRUN_INJECT_FAULT='%s'", fault)
-                     : slot->suite->run(slot->cfg, &ctx, t, rec, &s->d);
-        double secs = now_seconds() - start;
+        double secs;
+        int rc = run_task(s, slot, &ctx, t, rec, fault, &secs);
         if (watching)
             watchdog_disarm();
         if (rc)
@@ -371,7 +379,7 @@ static void execute(struct run_state *s)
         size_t row = s->cfg.suites[t->suite].suite->record_tables[t->table]->row_size;
         recs[k] = (char *)s->records[t->suite][t->table] + used[t->suite][t->table]++ * row;
     }
-    size_t shared_done = execute_collective(s, shared, nshared, shared_recs, &prog, watching);
+    size_t shared_done = execute_collective(s, shared, nshared, shared_recs, &prog, watching, fault, hang);
     size_t k = 0;
     while (shared_done == nshared && k < nmine && !interrupt_signal()) {
         const struct task *t = todo[k];
@@ -387,16 +395,12 @@ static void execute(struct run_state *s)
             watchdog_arm(slot->task_timeout * (double)nb, slot->suite->name, t->name, nb > 1);
         while (hang && *hang && task_matches(t->name, hang))
             sleep(1);
-        double start = now_seconds();
         int rc;
         if (nb > 1) {
             rc = slot->suite->run_batch(slot->cfg, &ctx, todo + k, nb, recs + k, secs + k, &s->d);
         } else {
             nb = 1;
-            rc = fault && *fault && task_matches(t->name, fault)
-                     ? diag_fail(&s->d, FR_RUNTIME, "fault injected by FIDRUN_INJECT_FAULT='%s'", fault)
-                     : slot->suite->run(slot->cfg, &ctx, t, recs[k], &s->d);
-            secs[k] = now_seconds() - start;
+            rc = run_task(s, slot, &ctx, t, recs[k], fault, &secs[k]);
         }
         if (watching)
             watchdog_disarm();
