@@ -117,9 +117,7 @@ int dsvd_scalapack(const struct matrix *w, const struct dsvd_layout *l, struct m
     if (!rc) {
         a.rows = u->rows = ml;
         vl.rows = nvl;
-        for (int64_t j = 0; j < n; j++) /* p?gesvd overwrites its input */
-            memcpy((char *)a.data + (size_t)(j * a.ld) * dtype_size(t),
-                   (const char *)w->data + (size_t)(j * w->ld) * dtype_size(t), (size_t)ml * dtype_size(t));
+        mat_put_rows(&a, 0, w); /* p?gesvd overwrites its input */
         double query[2] = {0, 0};
         info = gesvd(t, m, n, a.data, desca, s->data, u->data, desca, vl.data, descv, query, -1);
         float q32;

@@ -51,24 +51,6 @@ static int apply_q(const struct matrix *a, const struct matrix *tau, struct matr
     return lapack_status(info, "ormqr", a->dtype, d);
 }
 
-/* dst's rows [row0, row0 + src->rows) = src (same dtype and columns). */
-static void put_rows(struct matrix *dst, int64_t row0, const struct matrix *src)
-{
-    size_t es = dtype_size(src->dtype);
-    for (int64_t j = 0; j < src->cols; j++)
-        memcpy((char *)dst->data + ((size_t)(j * dst->ld + row0)) * es, (const char *)src->data + (size_t)(j * src->ld) * es,
-               (size_t)src->rows * es);
-}
-
-/* r = the rows [row0, row0 + n) of src. */
-static void take_rows(const struct matrix *src, int64_t row0, struct matrix *r)
-{
-    size_t es = dtype_size(src->dtype);
-    for (int64_t j = 0; j < r->cols; j++)
-        memcpy((char *)r->data + (size_t)(j * r->ld) * es, (const char *)src->data + ((size_t)(j * src->ld + row0)) * es,
-               (size_t)r->rows * es);
-}
-
 /* r = the upper triangle of a's first n rows, zeros below. */
 static void take_r(const struct matrix *a, struct matrix *r)
 {
@@ -123,8 +105,8 @@ static int reduce_up(struct tsqr_tree *tree, struct matrix *r, const struct dsvd
             return -2;
         }
         MPI_Recv(other.data, count, mpi_type(t), l->rank + step, TAG_UP + lev, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        put_rows(st, 0, r);
-        put_rows(st, n, &other);
+        mat_put_rows(st, 0, r);
+        mat_put_rows(st, n, &other);
         mat_free(&other);
         if (geqrf(st, tau, d))
             return -2;
@@ -154,11 +136,11 @@ static int expand_down(const struct tsqr_tree *tree, int sent_level, struct matr
         if (mat_alloc(&c, t, 2 * n, n) || mat_alloc(&lower, t, n, n))
             return diag_fail(d, FR_RUNTIME, "out of memory for the TSQR tree");
         memset(c.data, 0, (size_t)(2 * n * n) * dtype_size(t));
-        put_rows(&c, 0, b);
+        mat_put_rows(&c, 0, b);
         int rc = apply_q(&tree->stacked[lev], &tree->tau[lev], &c, d);
         if (!rc) {
-            take_rows(&c, 0, b);
-            take_rows(&c, n, &lower);
+            mat_take_rows(&c, 0, b);
+            mat_take_rows(&c, n, &lower);
             MPI_Send(lower.data, count, mpi_type(t), l->rank + step, TAG_DOWN + lev, MPI_COMM_WORLD);
             *sent += (double)count * (double)dtype_size(t);
         }
@@ -188,7 +170,7 @@ int dsvd_tsqr(const struct matrix *w, const struct dsvd_layout *l, struct matrix
         return diag_fail(d, FR_RUNTIME, "out of memory for TSQR's copy of %lld x %lld rows", (long long)ml,
                          (long long)n);
     }
-    put_rows(&a, 0, w);
+    mat_put_rows(&a, 0, w);
     int rc = geqrf(&a, &tau0, d), sent_level = -1;
     if (!rc) {
         take_r(&a, &r);
@@ -209,7 +191,7 @@ int dsvd_tsqr(const struct matrix *w, const struct dsvd_layout *l, struct matrix
         rc = diag_fail(d, FR_RUNTIME, "out of memory for U's %lld x %lld rows", (long long)ml, (long long)n);
     if (!rc) {
         memset(u->data, 0, (size_t)(ml * n) * dtype_size(t));
-        put_rows(u, 0, &b);
+        mat_put_rows(u, 0, &b);
         rc = apply_q(&a, &tau0, u, d);
     }
     tree_free(&tree);

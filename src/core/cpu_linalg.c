@@ -32,10 +32,7 @@ int cpu_svd(const struct matrix *a, struct matrix *u, struct matrix *s, struct m
     if (mat_alloc(&work, a->dtype, a->rows, a->cols))
         return diag_fail(d, FR_RUNTIME, "out of memory for a %lld x %lld copy", (long long)a->rows,
                          (long long)a->cols);
-    for (int64_t j = 0; j < a->cols; j++)
-        memcpy((char *)work.data + (size_t)j * work.ld * dtype_size(a->dtype),
-               (const char *)a->data + (size_t)j * a->ld * dtype_size(a->dtype),
-               (size_t)a->rows * dtype_size(a->dtype));
+    mat_put_rows(&work, 0, a);
     lapack_int m = (lapack_int)a->rows, n = (lapack_int)a->cols, info, k = m < n ? m : n;
     lapack_int lda = (lapack_int)work.ld, ldu = (lapack_int)u->ld, ldvt = (lapack_int)vt->ld;
     int qr = driver == SVD_GESVD;

@@ -38,4 +38,9 @@ static inline void mat_set(struct matrix *m, int64_t i, int64_t j, double v)
 int mat_alloc(struct matrix *m, enum dtype t, int64_t rows, int64_t cols);
 void mat_free(struct matrix *m);
 
+/* dst's rows [row0, row0 + src->rows) = src; and dst = src's rows
+ * [row0, row0 + dst->rows). Same dtype and columns, any leading dimensions. */
+void mat_put_rows(struct matrix *dst, int64_t row0, const struct matrix *src);
+void mat_take_rows(const struct matrix *src, int64_t row0, struct matrix *dst);
+
 #endif
