@@ -71,9 +71,15 @@ slow=$(newest "$work/slow")
 out=$work/slow.log
 $FIDRUN compare "$base" "$slow" >"$out" 2>&1
 rc=$?
-if [ $rc -eq 1 ] && grep -q "quant/kernels median_seconds .* time .*REGRESSED" "$out" &&
-  grep -q "quant/kernels gbytes_per_s .* rate .*REGRESSED" "$out" && ! grep -q " \(lower\|higher\|exact\) .*REGRESSED" "$out"; then
-  ok "compare: a 20 % slow-down (FIDRUN_INJECT_SLOWDOWN=0.2) is a timing regression, and only that (exit 1)"
+# The kernels' time against BLAS timed beside them (speedup_vs_blas) holds
+# still when the whole machine runs faster or slower from one run to the
+# next, as a shared CI host does by 10 % and more; their absolute times
+# (median_seconds, gbytes_per_s) then move with the machine and may stay
+# inside the noise. Caught by either is a regression found.
+caught=$(grep -o "quant/kernels \(median_seconds\|gbytes_per_s\|speedup_vs_blas\) .* \(time\|rate\) .*REGRESSED" "$out" |
+  awk '{print $2}' | tr '\n' ' ')
+if [ $rc -eq 1 ] && [ -n "$caught" ] && ! grep -q " \(lower\|higher\|exact\|value\|pass\) .*REGRESSED" "$out"; then
+  ok "compare: a 20 % slow-down (FIDRUN_INJECT_SLOWDOWN=0.2) is a timing regression, and only that (exit 1; caught by ${caught% })"
 else bad "compare of a 20 % slower run" "exit $rc"; fi
 $FIDRUN compare "$base" "$slow" --band 0.5 >"$out" 2>&1
 rc=$?
@@ -241,11 +247,12 @@ out=$work/history.log
 $FIDRUN history "$work/hist" --name quant-smoke >"$out" 2>&1
 rc=$?
 t_base=$(basename "$base") t_loaded=$(basename "$loaded") t_slow=$(basename "$slow")
-block=$(sed -n '/^quant\/kernels median_seconds (lower is better/,/^$/p' "$out")
+# against BLAS, for the reason above: run 2 ran beside a CPU burner
+block=$(sed -n '/^quant\/kernels speedup_vs_blas (higher is better/,/^$/p' "$out")
 if [ $rc -eq 0 ] && grep -q "^history of quant-smoke: 3 runs" "$out" &&
   [ "$(grep '^  run [123] ' "$out" | head -n 3 | awk '{print $NF}' | xargs -n1 basename | tr '\n' ' ')" = "$t_base $t_loaded $t_slow " ] &&
-  grep -q "^  run 2 .* ok" <<<"$block" && grep -q "^  run 3 .* REGRESSED (+" <<<"$block"; then
-  ok "fidrun history: 3 runs in time order; the slowed run's kernel time is REGRESSED against the one before"
+  grep -q "^  run 2 .* ok" <<<"$block" && grep -q "^  run 3 .* REGRESSED (-" <<<"$block"; then
+  ok "fidrun history: 3 runs in time order; the slowed run's kernels against BLAS are REGRESSED against the one before"
 else bad "fidrun history" "exit $rc"; fi
 $FIDRUN history "$work/hist" --name quant-smoke --format html -o "$work/history.html" >"$out" 2>&1
 rc=$?

@@ -253,19 +253,21 @@ static int time_variants(const struct quant_config *cfg, struct kernel_case *c, 
     }
     for (int64_t i = 0; i < c->batch * c->in; i++)
         x32[i] = half_value(c->x[i]);
-    for (int i = 0; i < cfg->kernels.warmup && !rc; i++)
+    for (int i = 0; i < cfg->kernels.warmup && !rc; i++) {
+        blas_call(w32, x32, c->y, c->out, c->in, c->batch);
         for (int v = 0; v < V_COUNT && !rc; v++)
             timed_call(c, v, mode, d, &rc);
-    /* interleaved, so a slow spell of the machine hits every variant alike */
+    }
+    /* interleaved, BLAS too, so a slow spell of the machine hits every
+     * variant and the reference alike: speedup_vs_blas then holds still when
+     * the whole machine drifts between two runs */
     for (int i = 0; i < reps && !rc; i++) {
+        all[(V_COUNT + 1) * reps + i] = blas_call(w32, x32, c->y, c->out, c->in, c->batch);
         for (int v = V_COUNT - 1; v >= 0 && !rc; v--) /* plain last: its y is validated */
             all[v * reps + i] = timed_call(c, v, mode, d, &rc);
         all[V_COUNT * reps + i] = timed_validation(c);
     }
     if (!rc) {
-        blas_call(w32, x32, c->y, c->out, c->in, c->batch);
-        for (int i = 0; i < reps; i++)
-            all[(V_COUNT + 1) * reps + i] = blas_call(w32, x32, c->y, c->out, c->in, c->batch);
         r->worst_seconds = worst_of(all, reps);
         double med[V_COUNT + 2], q1, q3;
         for (int v = 0; v < V_COUNT + 2; v++) {
