@@ -127,8 +127,13 @@ int dsvd_run(const struct dsvd_job *job, struct dsvd_outcome *out, struct diag *
     double t1 = now_seconds();
     rc = figures(job, &u, &out->s, &vt, out, d);
     double times[3] = {t1 - t0, now_seconds() - t1, process_peak_rss_mib()};
-    mat_free(&u);
-    mat_free(&vt);
+    if (rc || !job->keep_factors) {
+        mat_free(&u);
+        mat_free(&vt);
+    } else {
+        out->u = u;
+        out->vt = vt;
+    }
     if (rc) {
         mat_free(&out->s);
         return rc;

@@ -48,6 +48,7 @@ struct dsvd_job {
     const struct dsvd_layout *layout;
     int64_t k_split;
     double atol, rtol;
+    int keep_factors; /* hand U's rows and V^T back in the outcome (for --export-factors) */
 };
 
 struct dsvd_outcome {
@@ -58,6 +59,7 @@ struct dsvd_outcome {
     double bytes_sent;         /* by the ranks in all, in the decomposition */
     double peak_rss_mib;       /* the largest rank's peak resident memory so far */
     struct matrix s;           /* n x 1 singular values, on every rank (caller mat_free's it) */
+    struct matrix u, vt;       /* with keep_factors: U's local rows (nlocal x n) and V^T (n x n); else empty */
 };
 
 /* Collective over MPI_COMM_WORLD: every rank calls it with its block. An

@@ -310,14 +310,10 @@ int st_range_to_f32(const struct st_file *f, const struct st_tensor *t, int64_t 
     return FR_OK;
 }
 
-int st_writer_open(struct st_writer *w, const char *path, const struct st_tensor *t, size_t n,
-                   const struct st_meta *meta, size_t nmeta, size_t *offsets, struct diag *d)
+/* The header's JSON (malloc'd) and each tensor's offset from the data's start. */
+static char *header_json(const struct st_tensor *t, size_t n, const struct st_meta *meta, size_t nmeta,
+                         size_t *offsets, size_t *data_bytes)
 {
-    memset(w, 0, sizeof *w);
-    w->fd = -1;
-    if (snprintf(w->path, sizeof w->path, "%s", path) >= (int)sizeof w->path ||
-        snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path) >= (int)sizeof w->tmp)
-        return diag_fail(d, FR_RUNTIME, "%s: path too long", path);
     json_t *root = json_object();
     size_t offset = 0;
     if (nmeta) {
@@ -341,11 +337,42 @@ int st_writer_open(struct st_writer *w, const char *path, const struct st_tensor
     }
     char *header = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
+    *data_bytes = offset;
+    return header;
+}
+
+/* data starts 8-aligned after the length word, the header padded with spaces */
+static size_t padded_length(size_t hlen) { return (hlen + 7) / 8 * 8; }
+
+int st_header_layout(const struct st_tensor *t, size_t n, const struct st_meta *meta, size_t nmeta, size_t *offsets,
+                     size_t *data_start, struct diag *d)
+{
+    size_t data_bytes;
+    char *header = header_json(t, n, meta, nmeta, offsets, &data_bytes);
+    if (!header)
+        return diag_fail(d, FR_RUNTIME, "out of memory for a safetensors header");
+    *data_start = 8 + padded_length(strlen(header));
+    free(header);
+    return FR_OK;
+}
+
+void st_writer_tmp_name(const char *path, char *buf, size_t size) { snprintf(buf, size, "%s.tmp", path); }
+
+int st_writer_open(struct st_writer *w, const char *path, const struct st_tensor *t, size_t n,
+                   const struct st_meta *meta, size_t nmeta, size_t *offsets, struct diag *d)
+{
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+    if (snprintf(w->path, sizeof w->path, "%s", path) >= (int)sizeof w->path || strlen(path) + 5 > sizeof w->tmp)
+        return diag_fail(d, FR_RUNTIME, "%s: path too long", path);
+    st_writer_tmp_name(path, w->tmp, sizeof w->tmp);
+    size_t data_bytes;
+    char *header = header_json(t, n, meta, nmeta, offsets, &data_bytes);
     if (!header)
         return diag_fail(d, FR_RUNTIME, "%s: out of memory for the header", path);
-    size_t hlen = strlen(header), padded = (hlen + 7) / 8 * 8; /* data starts 8-aligned, padded with spaces */
+    size_t hlen = strlen(header), padded = padded_length(hlen);
     w->data_start = 8 + padded;
-    w->bytes = w->data_start + offset;
+    w->bytes = w->data_start + data_bytes;
     if ((w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
         free(header);
         return diag_fail(d, FR_RUNTIME, "%s: cannot create: %s", w->tmp, strerror(errno));

@@ -76,6 +76,14 @@ struct st_writer {
     char path[4096], tmp[4101];
     size_t data_start, bytes;
 };
+/* Where the data of a file with these tensors would start (the header's
+ * size: 8 + its padded JSON) and each tensor's offset from there, as
+ * st_writer_open lays it out: for ranks that write into a file another rank
+ * opened. */
+int st_header_layout(const struct st_tensor *t, size_t n, const struct st_meta *meta, size_t nmeta, size_t *offsets,
+                     size_t *data_start, struct diag *d);
+/* The temporary name st_writer_open writes under until st_writer_close renames it. */
+void st_writer_tmp_name(const char *path, char *buf, size_t size);
 int st_writer_open(struct st_writer *w, const char *path, const struct st_tensor *t, size_t n,
                    const struct st_meta *meta, size_t nmeta, size_t *offsets, struct diag *d);
 int st_writer_put(struct st_writer *w, size_t offset, const void *data, size_t bytes, struct diag *d);

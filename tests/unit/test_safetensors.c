@@ -2,7 +2,9 @@
  * with a message naming the file and tensor. */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "core/half.h"
 #include "io/safetensors.h"
@@ -152,6 +154,51 @@ static void expect_refused(const char *header, size_t data, uint64_t claimed, co
 /* NaN and infinities in an input tensor are reported with their counts and
  * where the first is, and the tensor is refused (exit 2), never averaged;
  * an F64 beyond float32's range counts as infinite. */
+/* The layout another rank works out without the file (st_header_layout)
+ * is where the reader finds each tensor in the file the writer made; bytes
+ * written there by a second descriptor, as another rank writes its rows of
+ * a distributed factor, read back as that tensor. */
+static void test_header_layout_is_where_the_reader_finds_tensors(void **state)
+{
+    (void)state;
+    struct st_tensor t[] = {
+        {.name = "layer.osft_U_high", .dtype = ST_F32, .ndim = 2, .shape = {5, 3}, .bytes = 60},
+        {.name = "layer.osft_S_high", .dtype = ST_F32, .ndim = 1, .shape = {3}, .bytes = 12},
+        {.name = "x", .dtype = ST_BF16, .ndim = 2, .shape = {3, 3}, .bytes = 18},
+    };
+    struct st_meta meta[] = {{"format", "pt"}, {"content", "osft-factors"}};
+    size_t planned[3], opened[3], data_start = 0;
+    struct diag d = {0};
+    assert_int_equal(st_header_layout(t, 3, meta, 2, planned, &data_start, &d), FR_OK);
+    const char *path = temp_path("layout.safetensors");
+    struct st_writer w;
+    assert_int_equal(st_writer_open(&w, path, t, 3, meta, 2, opened, &d), FR_OK);
+    char tmp[4200];
+    st_writer_tmp_name(path, tmp, sizeof tmp);
+    assert_string_equal(tmp, w.tmp);
+    float rows[6] = {1, 2, 3, 4, 5, 6}, s[3] = {9, 8, 7}; /* rows 2 and 3 of U_high, from "another rank" */
+    int fd = open(tmp, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, rows, sizeof rows, (off_t)(data_start + planned[0] + 2 * 3 * 4)), (ssize_t)sizeof rows);
+    close(fd);
+    assert_int_equal(st_writer_put(&w, opened[1], s, sizeof s, &d), FR_OK);
+    assert_int_equal(st_writer_close(&w, &d), FR_OK);
+    struct st_file f;
+    assert_int_equal(st_open(path, &f, &d), FR_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(planned[i], opened[i]);
+        const struct st_tensor *got = st_find(&f, t[i].name);
+        assert_non_null(got);
+        assert_int_equal((uintptr_t)got->data - (uintptr_t)f.map, data_start + planned[i]);
+    }
+    const float *u = st_find(&f, "layer.osft_U_high")->data;
+    assert_memory_equal(u + 6, rows, sizeof rows);
+    assert_true(u[0] == 0 && u[12] == 0); /* the rows nobody wrote */
+    assert_memory_equal(st_find(&f, "layer.osft_S_high")->data, s, sizeof s);
+    st_close(&f);
+    unlink(path);
+}
+
 static void test_nonfinite_values_are_reported_per_tensor(void **state)
 {
     (void)state;
@@ -210,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_every_dtype_round_trips),
         cmocka_unit_test(test_malformed_headers_are_refused),
         cmocka_unit_test(test_nonfinite_values_are_reported_per_tensor),
+        cmocka_unit_test(test_header_layout_is_where_the_reader_finds_tensors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

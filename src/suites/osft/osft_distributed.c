@@ -1,7 +1,8 @@
 /* A matrix too large for one rank's task (an embedding, lm_head): every
  * rank reads or makes only its block of rows, the ranks decompose it
  * together (mpi/dsvd.h: TSQR or ScaLAPACK), and the record carries the
- * same figures as a whole-matrix task's, computed without gathering W. */
+ * same figures as a whole-matrix task's, computed without gathering W;
+ * with --export-factors each rank writes its rows of U (osft_export_rows.c). */
 #include "suites/osft/osft_impl.h"
 
 #include <math.h>
@@ -36,12 +37,19 @@ int osft_run_distributed(const struct osft_config *cfg, const struct run_context
                            .layout = &l,
                            .k_split = osft_split_rank(m, n, cfg->unfreeze_rank_ratio),
                            .atol = cfg->atol,
-                           .rtol = cfg->rtol};
+                           .rtol = cfg->rtol,
+                           .keep_factors = cfg->export_factors[0] != 0};
     struct dsvd_outcome o;
     rc = dsvd_run(&job, &o, d);
     mat_free(&w);
-    if (rc)
+    if (!rc && job.keep_factors)
+        rc = osft_export_rows(cfg, ctx, t, &l, &o.u, &o.s, &o.vt, job.k_split, d);
+    mat_free(&o.u);
+    mat_free(&o.vt);
+    if (rc) {
+        mat_free(&o.s);
         return rc;
+    }
     struct osft_outcome whole = {.ds = o.ds,
                                  .defect_u = o.defect_u,
                                  .defect_v = o.defect_v,

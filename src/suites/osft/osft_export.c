@@ -4,7 +4,9 @@
  * writes its own shard, model-RRRRR-of-PPPPP.safetensors, with the factors of
  * the tasks the plan gave it: its header is known from the plan before the
  * first task, so each task's parts are written at their offsets as it
- * finishes and nothing is gathered. Rank 0 writes
+ * finishes and nothing is gathered. A matrix all ranks decomposed together
+ * is one tensor per factor in rank 0's shard, each rank writing its own
+ * rows of U there (osft_export_rows.c). Rank 0 writes
  * model.safetensors.index.json from the plan alone. */
 #include <errno.h>
 #include <jansson.h>
@@ -67,9 +69,12 @@ static void part_name(const char *weight, enum osft_part p, char *buf, size_t si
     snprintf(buf, size, "%.*s.%s", cut, weight, osft_part_name(p));
 }
 
-static int is_mine(const struct run_context *ctx, size_t i)
+/* Task i's parts are in rank r's shard: r's own tasks, and in rank 0's
+ * the ones all ranks ran together. */
+static int in_shard(const struct run_context *ctx, size_t i, int r)
 {
-    return ctx->tasks->items[i].suite == ctx->suite && ctx->owner[i] == ctx->rank;
+    int32_t owner = ctx->owner[i];
+    return ctx->tasks->items[i].suite == ctx->suite && (owner == r || (owner == TASK_OWNER_ALL && r == 0));
 }
 
 static int export_dir(const struct osft_config *cfg, struct diag *d)
@@ -80,55 +85,129 @@ static int export_dir(const struct osft_config *cfg, struct diag *d)
     return FR_OK;
 }
 
-/* This rank's shard, its header from the plan: every part of every task it owns. */
-static int open_shard(const struct osft_config *cfg, const struct run_context *ctx, struct osft_export *x,
-                      struct diag *d)
+/* Rank r's shard as the plan makes it: every part of every task in it, in
+ * plan order; the same on every rank. */
+struct shard_plan {
+    struct st_tensor *t;
+    char (*names)[TASK_NAME_MAX + 16];
+    size_t *offsets; /* from the data's start */
+    size_t n;
+    char path[4096], ratio[32];
+    struct st_meta meta[4];
+};
+
+static void shard_plan_free(struct shard_plan *sp)
+{
+    free(sp->t);
+    free(sp->names);
+    free(sp->offsets);
+}
+
+static int shard_plan_make(const struct osft_config *cfg, const struct run_context *ctx, int r, struct shard_plan *sp,
+                           struct diag *d)
 {
     size_t ntasks = ctx->tasks->n, nparts = 0;
+    memset(sp, 0, sizeof *sp);
     for (size_t i = 0; i < ntasks; i++)
-        nparts += is_mine(ctx, i) ? OP_COUNT : 0;
-    struct st_tensor *t = calloc(nparts ? nparts : 1, sizeof *t);
-    char (*names)[TASK_NAME_MAX + 16] = calloc(nparts ? nparts : 1, sizeof *names);
-    size_t *offsets = malloc((nparts ? nparts : 1) * sizeof *offsets);
-    x->offset = malloc((ntasks ? ntasks : 1) * sizeof *x->offset);
-    x->dtype = malloc((ntasks ? ntasks : 1) * sizeof *x->dtype);
-    int rc = t && names && offsets && x->offset && x->dtype ? export_dir(cfg, d)
-                                                           : diag_fail(d, FR_RUNTIME, "out of memory");
-    size_t k = 0;
-    for (size_t i = 0; !rc && i < ntasks; i++) {
-        x->offset[i] = SIZE_MAX;
-        if (!is_mine(ctx, i))
+        nparts += in_shard(ctx, i, r) ? OP_COUNT : 0;
+    sp->t = calloc(nparts ? nparts : 1, sizeof *sp->t);
+    sp->names = calloc(nparts ? nparts : 1, sizeof *sp->names);
+    sp->offsets = malloc((nparts ? nparts : 1) * sizeof *sp->offsets);
+    if (!sp->t || !sp->names || !sp->offsets) {
+        shard_plan_free(sp);
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    }
+    for (size_t i = 0; i < ntasks; i++) {
+        if (!in_shard(ctx, i, r))
             continue;
         const struct task *task = &ctx->tasks->items[i];
         int64_t m = task->dims[0], n = task->dims[1], ks = osft_split_rank(m, n, cfg->unfreeze_rank_ratio);
-        x->dtype[i] = export_dtype(cfg, task);
-        for (int p = 0; p < OP_COUNT; p++, k++) {
-            int64_t r, c;
-            osft_part_shape(m, n, ks, (enum osft_part)p, &r, &c);
-            part_name(task->name, (enum osft_part)p, names[k], sizeof names[k]);
-            t[k] = (struct st_tensor){.name = names[k], .dtype = x->dtype[i], .ndim = c ? 2 : 1, .shape = {r, c},
-                                      .bytes = (size_t)(r * (c ? c : 1)) * elem_size(x->dtype[i])};
+        enum st_dtype dt = export_dtype(cfg, task);
+        for (int p = 0; p < OP_COUNT; p++, sp->n++) {
+            int64_t rows, cols;
+            osft_part_shape(m, n, ks, (enum osft_part)p, &rows, &cols);
+            part_name(task->name, (enum osft_part)p, sp->names[sp->n], sizeof sp->names[sp->n]);
+            sp->t[sp->n] = (struct st_tensor){.name = sp->names[sp->n], .dtype = dt, .ndim = cols ? 2 : 1,
+                                              .shape = {rows, cols},
+                                              .bytes = (size_t)(rows * (cols ? cols : 1)) * elem_size(dt)};
         }
     }
-    char path[4096], shard[64], ratio[32];
-    shard_name(ctx->rank, ctx->nranks, shard, sizeof shard);
-    snprintf(path, sizeof path, "%s/%s", cfg->export_factors, shard);
-    snprintf(ratio, sizeof ratio, "%g", cfg->unfreeze_rank_ratio);
-    struct st_meta meta[] = {{"format", "pt"}, {"content", "osft-factors"}, {"unfreeze_rank_ratio", ratio},
+    char shard[64];
+    shard_name(r, ctx->nranks, shard, sizeof shard);
+    snprintf(sp->path, sizeof sp->path, "%s/%s", cfg->export_factors, shard);
+    snprintf(sp->ratio, sizeof sp->ratio, "%g", cfg->unfreeze_rank_ratio);
+    struct st_meta meta[] = {{"format", "pt"}, {"content", "osft-factors"}, {"unfreeze_rank_ratio", sp->ratio},
                              {"writer", "fidrun"}};
-    if (!rc && !(rc = st_writer_open(&x->w, path, t, nparts, meta, sizeof meta / sizeof meta[0], offsets, d)))
+    memcpy(sp->meta, meta, sizeof meta);
+    return FR_OK;
+}
+
+/* This rank's shard, its header from the plan: every part of every task it holds. */
+static int open_shard(const struct osft_config *cfg, const struct run_context *ctx, struct osft_export *x,
+                      struct diag *d)
+{
+    size_t ntasks = ctx->tasks->n;
+    struct shard_plan sp;
+    x->offset = malloc((ntasks ? ntasks : 1) * sizeof *x->offset);
+    x->dtype = malloc((ntasks ? ntasks : 1) * sizeof *x->dtype);
+    if (!x->offset || !x->dtype)
+        return diag_fail(d, FR_RUNTIME, "out of memory");
+    int rc = shard_plan_make(cfg, ctx, ctx->rank, &sp, d);
+    if (rc)
+        return rc;
+    if (!(rc = export_dir(cfg, d)) &&
+        !(rc = st_writer_open(&x->w, sp.path, sp.t, sp.n, sp.meta, 4, sp.offsets, d)))
         x->open = 1;
-    k = 0;
-    for (size_t i = 0; !rc && i < ntasks; i++)
-        if (is_mine(ctx, i)) {
-            x->offset[i] = offsets[k];
+    for (size_t i = 0, k = 0; i < ntasks; i++) {
+        x->offset[i] = SIZE_MAX;
+        if (in_shard(ctx, i, ctx->rank)) {
+            x->offset[i] = sp.offsets[k];
+            x->dtype[i] = sp.t[k].dtype;
             k += OP_COUNT;
         }
-    free(t);
-    free(names);
-    free(offsets);
+    }
+    shard_plan_free(&sp);
     return rc;
 }
+
+static struct osft_export *export_of(const struct run_context *ctx, struct diag *d)
+{
+    struct osft_export **slot = osft_state_export(ctx->state, osft_export_free);
+    if (!*slot && !(*slot = calloc(1, sizeof **slot)))
+        diag_fail(d, FR_RUNTIME, "out of memory");
+    return *slot;
+}
+
+int osft_export_open(const struct osft_config *cfg, const struct run_context *ctx, struct diag *d)
+{
+    struct osft_export *x = export_of(ctx, d);
+    return !x ? FR_RUNTIME : x->open ? FR_OK : open_shard(cfg, ctx, x, d);
+}
+
+int osft_export_locate(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t, int r,
+                       struct export_place *at, struct diag *d)
+{
+    struct shard_plan sp;
+    int rc = shard_plan_make(cfg, ctx, r, &sp, d);
+    if (rc)
+        return rc;
+    size_t data_start = 0, k = 0;
+    rc = st_header_layout(sp.t, sp.n, sp.meta, 4, sp.offsets, &data_start, d);
+    for (size_t i = 0; i < (size_t)t->id; i++)
+        k += in_shard(ctx, i, r) ? OP_COUNT : 0;
+    if (!rc && (!in_shard(ctx, (size_t)t->id, r) || k + OP_COUNT > sp.n))
+        rc = diag_fail(d, FR_RUNTIME, "%s: not in rank %d's shard", t->name, r);
+    for (int p = 0; !rc && p < OP_COUNT; p++)
+        at->offset[p] = data_start + sp.offsets[k + (size_t)p];
+    if (!rc) {
+        at->dtype = sp.t[k].dtype;
+        st_writer_tmp_name(sp.path, at->path, sizeof at->path);
+    }
+    shard_plan_free(&sp);
+    return rc;
+}
+
+size_t osft_export_elem_size(enum st_dtype t) { return elem_size(t); }
 
 /* One part, converted to the shard's dtype, at its offset. */
 static int put_part(struct osft_export *x, size_t at, const float *v, size_t count, enum st_dtype dt, struct diag *d)
@@ -152,10 +231,9 @@ static int put_part(struct osft_export *x, size_t at, const float *v, size_t cou
 int osft_export_task(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
                      const struct held_factors *h, int64_t ks, struct diag *d)
 {
-    struct osft_export **slot = osft_state_export(ctx->state, osft_export_free);
-    if (!*slot && !(*slot = calloc(1, sizeof **slot)))
-        return diag_fail(d, FR_RUNTIME, "out of memory");
-    struct osft_export *x = *slot;
+    struct osft_export *x = export_of(ctx, d);
+    if (!x)
+        return FR_RUNTIME;
     int rc = x->open ? FR_OK : open_shard(cfg, ctx, x, d);
     if (rc || x->offset[t->id] == SIZE_MAX)
         return rc ? rc : diag_fail(d, FR_RUNTIME, "%s: not in this rank's plan", t->name);
@@ -204,10 +282,11 @@ static int write_index(const struct osft_config *cfg, const struct run_context *
     double total = 0;
     for (size_t i = 0; i < ctx->tasks->n; i++) {
         const struct task *t = &ctx->tasks->items[i];
-        if (t->suite != ctx->suite || ctx->owner[i] < 0)
+        int32_t owner = ctx->owner[i];
+        if (t->suite != ctx->suite || (owner < 0 && owner != TASK_OWNER_ALL))
             continue;
         char shard[64], name[TASK_NAME_MAX + 16];
-        shard_name(ctx->owner[i], ctx->nranks, shard, sizeof shard);
+        shard_name(owner == TASK_OWNER_ALL ? 0 : owner, ctx->nranks, shard, sizeof shard);
         int64_t m = t->dims[0], n = t->dims[1], ks = osft_split_rank(m, n, cfg->unfreeze_rank_ratio), r, c;
         for (int p = 0; p < OP_COUNT; p++) {
             part_name(t->name, (enum osft_part)p, name, sizeof name);
@@ -234,7 +313,7 @@ int osft_export_finish(const struct osft_config *cfg, const struct run_context *
     struct osft_export **slot = osft_state_export(ctx->state, osft_export_free);
     int rc = FR_OK, all_run = 1;
     for (size_t i = 0; i < ctx->tasks->n; i++)
-        all_run &= ctx->tasks->items[i].suite != ctx->suite || ctx->owner[i] >= 0;
+        all_run &= ctx->tasks->items[i].suite != ctx->suite || ctx->owner[i] >= 0 || ctx->owner[i] == TASK_OWNER_ALL;
     if (!all_run) { /* interrupted or resumed: a shard would hold parts never computed */
         if (*slot && (*slot)->open)
             st_writer_abort(&(*slot)->w);

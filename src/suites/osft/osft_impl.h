@@ -3,12 +3,15 @@
  * osft_checkpoint.c (source: checkpoint), osft_run.c (plan and tasks),
  * osft_summary.c (rank 0's tables and checks), osft_broadcast.c (the
  * factors to every rank after the tasks), osft_state.c (what a rank keeps
- * across tasks), osft_export.c (--export-factors) and osft_suite.c (the
+ * across tasks), osft_export.c and osft_export_rows.c (--export-factors),
+ * osft_distributed.c (a matrix all ranks decompose) and osft_suite.c (the
  * plug-in). */
 #ifndef FIDRUN_SUITE_OSFT_IMPL_H
 #define FIDRUN_SUITE_OSFT_IMPL_H
 
+#include "core/osft/factors.h"
 #include "core/osft/osft_matrix.h"
+#include "io/safetensors.h"
 #include "plugin/suite.h"
 #include "suites/osft/osft.h"
 
@@ -43,6 +46,24 @@ void osft_export_free(struct osft_export *x);
 int osft_export_task(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
                      const struct held_factors *h, int64_t ks, struct diag *d);
 int osft_export_finish(const struct osft_config *cfg, const struct run_context *ctx, struct diag *d);
+/* This rank's shard opened (made on disk, sized by its header) if it is not yet. */
+int osft_export_open(const struct osft_config *cfg, const struct run_context *ctx, struct diag *d);
+/* Where task t's parts lie in rank r's shard, as the plan lays it out on
+ * any rank: the file being written and each part's byte offset in it. */
+struct export_place {
+    char path[4200];
+    size_t offset[OP_COUNT];
+    enum st_dtype dtype;
+};
+int osft_export_locate(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t, int r,
+                       struct export_place *at, struct diag *d);
+size_t osft_export_elem_size(enum st_dtype t);
+/* osft_export_rows.c: a distributed matrix's factors, each rank writing its
+ * own rows of U into the one tensor per factor in rank 0's shard. */
+struct dsvd_layout;
+int osft_export_rows(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t,
+                     const struct dsvd_layout *l, const struct matrix *u_local, const struct matrix *s,
+                     const struct matrix *vt, int64_t ks, struct diag *d);
 
 /* after_tasks: every matrix's factors to every rank. */
 int osft_broadcast(const void *cfg, const struct run_context *ctx, void *row, struct diag *d);

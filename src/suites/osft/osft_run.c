@@ -45,30 +45,22 @@ static int osft_plan_tasks(const void *vcfg, struct task_list *tasks, struct dia
 
 /* Tall matrices whose whole-matrix task would peak above
  * distribute_above_mib become collective: every rank holds a block. */
-static int mark_distributed(const struct osft_config *cfg, struct task_list *tasks, size_t first, struct diag *d)
+static void mark_distributed(const struct osft_config *cfg, struct task_list *tasks, size_t first)
 {
     for (size_t i = first; i < tasks->n; i++) {
         struct task *t = &tasks->items[i];
-        double mib = osft_task_bytes(cfg, t, 1) / 1048576.0;
-        if (mib <= cfg->distribute_above_mib || t->dims[0] < t->dims[1])
-            continue;
-        if (cfg->export_factors[0])
-            return diag_fail(d, FR_USAGE,
-                             "%s (%lld×%lld, %.0f MiB as one task) is above suites.osft.distribute_above_mib (%.0f) "
-                             "and would be decomposed by all ranks together, whose factors --export-factors does "
-                             "not write yet: raise distribute_above_mib above %.0f to export it whole",
-                             t->name, (long long)t->dims[0], (long long)t->dims[1], mib, cfg->distribute_above_mib,
-                             mib);
-        t->collective = 1;
+        if (osft_task_bytes(cfg, t, 1) / 1048576.0 > cfg->distribute_above_mib && t->dims[0] >= t->dims[1])
+            t->collective = 1;
     }
-    return FR_OK;
 }
 
 int osft_plan(const void *vcfg, struct task_list *tasks, struct diag *d)
 {
     size_t first = tasks->n;
     int rc = osft_plan_tasks(vcfg, tasks, d);
-    return rc ? rc : mark_distributed(vcfg, tasks, first, d);
+    if (!rc)
+        mark_distributed(vcfg, tasks, first);
+    return rc;
 }
 
 static int osft_plan_tasks(const void *vcfg, struct task_list *tasks, struct diag *d)
