@@ -54,7 +54,15 @@ static enum st_dtype export_dtype(const struct osft_config *cfg, const struct ta
     return cfg->dtype == DT_F64 ? ST_F64 : ST_F32;
 }
 
-static size_t elem_size(enum st_dtype t) { return t == ST_F64 ? 8 : t == ST_F32 ? 4 : 2; }
+void osft_export_store(void *dst, size_t i, double v, enum st_dtype dt)
+{
+    if (dt == ST_F64)
+        ((double *)dst)[i] = v;
+    else if (dt == ST_F32)
+        ((float *)dst)[i] = (float)v;
+    else
+        ((uint16_t *)dst)[i] = dt == ST_F16 ? half_bits((float)v) : bf16_bits((float)v);
+}
 
 static void shard_name(int rank, int nranks, char *buf, size_t size)
 {
@@ -77,6 +85,10 @@ static int in_shard(const struct run_context *ctx, size_t i, int r)
     return ctx->tasks->items[i].suite == ctx->suite && (owner == r || (owner == TASK_OWNER_ALL && r == 0));
 }
 
+/* A task this job ran: one rank's, or all ranks' together (not -1: done
+ * before a resume, or left by an interrupt). */
+static int ran_here(int32_t owner) { return owner >= 0 || owner == TASK_OWNER_ALL; }
+
 static int export_dir(const struct osft_config *cfg, struct diag *d)
 {
     if (mkdir(cfg->export_factors, 0755) && errno != EEXIST)
@@ -84,6 +96,8 @@ static int export_dir(const struct osft_config *cfg, struct diag *d)
                          strerror(errno));
     return FR_OK;
 }
+
+#define SHARD_META 4 /* format, content, unfreeze_rank_ratio, writer */
 
 /* Rank r's shard as the plan makes it: every part of every task in it, in
  * plan order; the same on every rank. */
@@ -93,7 +107,7 @@ struct shard_plan {
     size_t *offsets; /* from the data's start */
     size_t n;
     char path[4096], ratio[32];
-    struct st_meta meta[4];
+    struct st_meta meta[SHARD_META];
 };
 
 static void shard_plan_free(struct shard_plan *sp)
@@ -129,7 +143,7 @@ static int shard_plan_make(const struct osft_config *cfg, const struct run_conte
             part_name(task->name, (enum osft_part)p, sp->names[sp->n], sizeof sp->names[sp->n]);
             sp->t[sp->n] = (struct st_tensor){.name = sp->names[sp->n], .dtype = dt, .ndim = cols ? 2 : 1,
                                               .shape = {rows, cols},
-                                              .bytes = (size_t)(rows * (cols ? cols : 1)) * elem_size(dt)};
+                                              .bytes = (size_t)(rows * (cols ? cols : 1)) * st_dtype_size(dt)};
         }
     }
     char shard[64];
@@ -156,7 +170,7 @@ static int open_shard(const struct osft_config *cfg, const struct run_context *c
     if (rc)
         return rc;
     if (!(rc = export_dir(cfg, d)) &&
-        !(rc = st_writer_open(&x->w, sp.path, sp.t, sp.n, sp.meta, 4, sp.offsets, d)))
+        !(rc = st_writer_open(&x->w, sp.path, sp.t, sp.n, sp.meta, SHARD_META, sp.offsets, d)))
         x->open = 1;
     for (size_t i = 0, k = 0; i < ntasks; i++) {
         x->offset[i] = SIZE_MAX;
@@ -192,7 +206,7 @@ int osft_export_locate(const struct osft_config *cfg, const struct run_context *
     if (rc)
         return rc;
     size_t data_start = 0, k = 0;
-    rc = st_header_layout(sp.t, sp.n, sp.meta, 4, sp.offsets, &data_start, d);
+    rc = st_header_layout(sp.t, sp.n, sp.meta, SHARD_META, sp.offsets, &data_start, d);
     for (size_t i = 0; i < (size_t)t->id; i++)
         k += in_shard(ctx, i, r) ? OP_COUNT : 0;
     if (!rc && (!in_shard(ctx, (size_t)t->id, r) || k + OP_COUNT > sp.n))
@@ -207,23 +221,17 @@ int osft_export_locate(const struct osft_config *cfg, const struct run_context *
     return rc;
 }
 
-size_t osft_export_elem_size(enum st_dtype t) { return elem_size(t); }
-
 /* One part, converted to the shard's dtype, at its offset. */
 static int put_part(struct osft_export *x, size_t at, const float *v, size_t count, enum st_dtype dt, struct diag *d)
 {
     if (dt == ST_F32)
         return st_writer_put(&x->w, at, v, count * 4, d);
-    void *conv = malloc(count * elem_size(dt));
+    void *conv = malloc(count * st_dtype_size(dt));
     if (!conv)
         return diag_fail(d, FR_RUNTIME, "out of memory");
-    for (size_t i = 0; i < count; i++) {
-        if (dt == ST_F64)
-            ((double *)conv)[i] = v[i];
-        else
-            ((uint16_t *)conv)[i] = dt == ST_F16 ? half_bits(v[i]) : bf16_bits(v[i]);
-    }
-    int rc = st_writer_put(&x->w, at, conv, count * elem_size(dt), d);
+    for (size_t i = 0; i < count; i++)
+        osft_export_store(conv, i, v[i], dt);
+    int rc = st_writer_put(&x->w, at, conv, count * st_dtype_size(dt), d);
     free(conv);
     return rc;
 }
@@ -268,7 +276,7 @@ int osft_export_task(const struct osft_config *cfg, const struct run_context *ct
         if (factor_part_extract(buf, ks, (enum osft_part)p, v))
             rc = diag_fail(d, FR_RUNTIME, "%s: the factor buffer's header is not valid", t->name);
         else if (!(rc = put_part(x, at, v, count, dt, d)))
-            at += count * elem_size(dt);
+            at += count * st_dtype_size(dt);
     }
     free(v);
     free(host);
@@ -283,7 +291,7 @@ static int write_index(const struct osft_config *cfg, const struct run_context *
     for (size_t i = 0; i < ctx->tasks->n; i++) {
         const struct task *t = &ctx->tasks->items[i];
         int32_t owner = ctx->owner[i];
-        if (t->suite != ctx->suite || (owner < 0 && owner != TASK_OWNER_ALL))
+        if (t->suite != ctx->suite || !ran_here(owner))
             continue;
         char shard[64], name[TASK_NAME_MAX + 16];
         shard_name(owner == TASK_OWNER_ALL ? 0 : owner, ctx->nranks, shard, sizeof shard);
@@ -292,7 +300,7 @@ static int write_index(const struct osft_config *cfg, const struct run_context *
             part_name(t->name, (enum osft_part)p, name, sizeof name);
             json_object_set_new(map, name, json_string(shard));
             osft_part_shape(m, n, ks, (enum osft_part)p, &r, &c);
-            total += (double)(r * (c ? c : 1)) * (double)elem_size(export_dtype(cfg, t));
+            total += (double)(r * (c ? c : 1)) * (double)st_dtype_size(export_dtype(cfg, t));
         }
     }
     json_object_set_new(meta, "total_size", json_integer((json_int_t)total));
@@ -313,7 +321,7 @@ int osft_export_finish(const struct osft_config *cfg, const struct run_context *
     struct osft_export **slot = osft_state_export(ctx->state, osft_export_free);
     int rc = FR_OK, all_run = 1;
     for (size_t i = 0; i < ctx->tasks->n; i++)
-        all_run &= ctx->tasks->items[i].suite != ctx->suite || ctx->owner[i] >= 0 || ctx->owner[i] == TASK_OWNER_ALL;
+        all_run &= ctx->tasks->items[i].suite != ctx->suite || ran_here(ctx->owner[i]);
     if (!all_run) { /* interrupted or resumed: a shard would hold parts never computed */
         if (*slot && (*slot)->open)
             st_writer_abort(&(*slot)->w);

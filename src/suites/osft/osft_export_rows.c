@@ -9,35 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/half.h"
 #include "mpi/dsvd.h"
 #include "mpi/file_pieces.h"
-
-static double element(const struct matrix *a, int64_t i, int64_t j)
-{
-    size_t at = (size_t)(i + j * a->ld);
-    return a->dtype == DT_F32 ? ((const float *)a->data)[at] : ((const double *)a->data)[at];
-}
-
-static void store(void *dst, size_t i, double v, enum st_dtype dt)
-{
-    if (dt == ST_F64)
-        ((double *)dst)[i] = v;
-    else if (dt == ST_F32)
-        ((float *)dst)[i] = (float)v;
-    else
-        ((uint16_t *)dst)[i] = dt == ST_F16 ? half_bits((float)v) : bf16_bits((float)v);
-}
 
 /* Rows [r0, r1) x columns [c0, c1) of a, row-major in dt (malloc'd). */
 static void *block_of(const struct matrix *a, int64_t r0, int64_t r1, int64_t c0, int64_t c1, enum st_dtype dt)
 {
     size_t width = (size_t)(c1 - c0), count = (size_t)(r1 - r0) * width;
-    void *out = malloc((count ? count : 1) * osft_export_elem_size(dt));
+    void *out = malloc((count ? count : 1) * st_dtype_size(dt));
     if (out)
         for (int64_t i = r0; i < r1; i++)
             for (int64_t j = c0; j < c1; j++)
-                store(out, (size_t)(i - r0) * width + (size_t)(j - c0), element(a, i, j), dt);
+                osft_export_store(out, (size_t)(i - r0) * width + (size_t)(j - c0), mat_get(a, i, j), dt);
     return out;
 }
 
@@ -55,7 +38,7 @@ static int64_t run_length(const struct dsvd_layout *l, int64_t a)
 static size_t u_pieces(const struct dsvd_layout *l, const struct export_place *at, int64_t ks, int64_t k,
                        const void *uh, const void *ul, struct file_piece *p)
 {
-    size_t es = osft_export_elem_size(at->dtype), np = 0;
+    size_t es = st_dtype_size(at->dtype), np = 0;
     for (int64_t a = 0; a < l->nlocal;) {
         int64_t len = run_length(l, a), g = dsvd_global_row(l, a);
         const int64_t width[2] = {ks, k - ks};
@@ -82,7 +65,7 @@ int osft_export_rows(const struct osft_config *cfg, const struct run_context *ct
     if (rc)
         return rc;
     enum st_dtype dt = at.dtype;
-    size_t es = osft_export_elem_size(dt), runs = 0;
+    size_t es = st_dtype_size(dt), runs = 0;
     for (int64_t a = 0; a < nlocal; a += run_length(l, a))
         runs++;
     void *uh = block_of(u_local, 0, nlocal, 0, ks, dt), *ul = block_of(u_local, 0, nlocal, ks, k, dt);

@@ -57,7 +57,8 @@ struct export_place {
 };
 int osft_export_locate(const struct osft_config *cfg, const struct run_context *ctx, const struct task *t, int r,
                        struct export_place *at, struct diag *d);
-size_t osft_export_elem_size(enum st_dtype t);
+/* Element i of dst, in the export dtype dt, set to v. */
+void osft_export_store(void *dst, size_t i, double v, enum st_dtype dt);
 /* osft_export_rows.c: a distributed matrix's factors, each rank writing its
  * own rows of U into the one tensor per factor in rank 0's shard. */
 struct dsvd_layout;
